@@ -1,0 +1,57 @@
+import { createApp } from "../../app.js";
+import { loadConfig } from "../../config/load.js";
+import { KiteTokenError } from "../../errors.js";
+import { SecretRedactor } from "../../redact.js";
+import { FileTokenStore } from "../../stores/file.js";
+import { Output } from "../output.js";
+import type { GlobalOptions } from "../context.js";
+import { runRefresh } from "./refresh.js";
+
+/**
+ * The whole daily refresh against the built-in Kite simulator: real Chromium, real
+ * TOTP, real exchange and verification, with public demo credentials.
+ */
+export async function demoCommand(
+  global: GlobalOptions,
+  options: { tokenFile?: string; json?: boolean },
+): Promise<number> {
+  const { startSimulator, simulatorSettings, DEMO_ACCOUNT, DEMO_APP } =
+    await import("../../simulator/index.js");
+  const redactor = new SecretRedactor();
+  const out = new Output(redactor);
+  // The demo's own settings replace any real ones, so it never touches a real account.
+  const base = loadConfig({ overrides: { TOKEN_FILE: options.tokenFile } });
+  const tokenFile = base.tokenFile;
+  const existing = await new FileTokenStore(tokenFile).read().catch(() => undefined);
+  if (existing && existing.api_key !== DEMO_APP.apiKey) {
+    throw new KiteTokenError(
+      "USAGE",
+      `${tokenFile} holds a real token (app ${existing.api_key}); the demo will not overwrite it. Pass --token-file to save the demo token elsewhere.`,
+    );
+  }
+  const sim = await startSimulator();
+  try {
+    if (!options.json) {
+      out.line(
+        `Kite simulator on ${sim.loginOrigin} (login) and ${sim.apiRoot} (API); demo user ${DEMO_ACCOUNT.userId}.`,
+      );
+    }
+    const config = loadConfig({
+      overrides: { ...simulatorSettings(sim), TOKEN_FILE: tokenFile },
+    });
+    const app = createApp(config, { redactor, logLevel: global.verbose ? "debug" : "error" });
+    const code = await runRefresh(
+      { app, out, verbose: Boolean(global.verbose) },
+      { force: true, json: Boolean(options.json) },
+    );
+    if (code === 0 && !options.json) {
+      out.line(
+        `The app's redirect URL (${sim.app.redirectUrl}) was never contacted: the request token was captured in the browser.`,
+      );
+      out.line("Next: `kite-token status` shows the saved token.");
+    }
+    return code;
+  } finally {
+    await sim.close();
+  }
+}

@@ -1,0 +1,42 @@
+import { exchangeAndSave } from "../../refresh.js";
+import { parseRequestToken } from "../../login/redirect.js";
+import { formatIstShort } from "../../time.js";
+import { commandContext, type GlobalOptions } from "../context.js";
+import { EXIT_FAILED, EXIT_OK, exitCodeFor, stepPrinter } from "../output.js";
+
+export async function exchangeCommand(
+  global: GlobalOptions,
+  input: string,
+  options: { json?: boolean },
+): Promise<number> {
+  const requestToken = parseRequestToken(input);
+  const ctx = commandContext(global, { require: ["apiKey", "apiSecret"] });
+  const { app, out } = ctx;
+  const { apiKey, apiSecret } = app.config.kite;
+  if (!apiKey || !apiSecret) return EXIT_FAILED;
+  try {
+    const record = await exchangeAndSave(requestToken, {
+      kite: app.kite(apiKey),
+      apiSecret,
+      store: app.store,
+      logger: app.logger,
+      redactor: app.redactor,
+      ...(options.json ? {} : { onStep: stepPrinter(out) }),
+    });
+    if (options.json)
+      out.json({
+        status: "exchanged",
+        user_id: record.user_id,
+        expires_at: record.expires_at,
+        store: app.store.name,
+      });
+    else
+      out.line(
+        `Token saved for ${record.user_id}, valid until ${formatIstShort(new Date(record.expires_at))}, in ${app.store.name}.`,
+      );
+    return EXIT_OK;
+  } catch (error) {
+    out.failure(error, ctx.verbose);
+    return exitCodeFor(error);
+  }
+}

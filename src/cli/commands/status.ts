@@ -1,0 +1,40 @@
+import { tokenStatus } from "../../status.js";
+import { formatDuration, formatIstShort } from "../../time.js";
+import { commandContext, type GlobalOptions } from "../context.js";
+import { EXIT_FAILED, EXIT_OK } from "../output.js";
+
+export async function statusCommand(
+  global: GlobalOptions,
+  options: { json?: boolean },
+): Promise<number> {
+  const { app, out } = commandContext(global);
+  const configuredKey = app.config.kite.apiKey;
+  const status = await tokenStatus(app.store, (apiKey) => app.kite(apiKey), new Date()).then(
+    async (s) =>
+      // Kite is asked only about a token of the configured app: another app's key would be refused.
+      s.record && s.record.api_key !== configuredKey ? tokenStatus(app.store, undefined) : s,
+  );
+  if (options.json) {
+    out.json({
+      state: status.state,
+      store: app.store.name,
+      user_id: status.record?.user_id,
+      expires_at: status.record?.expires_at,
+      seconds_left: status.msLeft === undefined ? undefined : Math.floor(status.msLeft / 1000),
+      kite_check: status.kiteCheck,
+      note: status.note,
+    });
+  } else {
+    const r = status.record;
+    const expiry = r ? `${formatIstShort(new Date(r.expires_at))}` : "";
+    const lines: Record<typeof status.state, string> = {
+      missing: `missing: no token saved at ${app.store.name}. Run \`kite-token refresh\`.`,
+      unreadable: `unreadable: ${status.note ?? ""}`,
+      expired: `expired: the token for ${r?.user_id ?? "?"} expired at ${expiry}. Run \`kite-token refresh\`.`,
+      rejected: `rejected by Kite: the token for ${r?.user_id ?? "?"} is no longer accepted (${status.note ?? ""}). Run \`kite-token refresh --force\`.`,
+      valid: `valid: token for ${r?.user_id ?? "?"} expires ${expiry} (in ${formatDuration(status.msLeft ?? 0)})${status.kiteCheck === "accepted" ? ", accepted by Kite" : status.note ? `; ${status.note}` : ""}.`,
+    };
+    out.line(lines[status.state]);
+  }
+  return status.state === "valid" ? EXIT_OK : EXIT_FAILED;
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from "commander";
+import { SecretRedactor } from "../redact.js";
+import { EXIT_USAGE, Output, exitCodeFor } from "./output.js";
+import type { GlobalOptions } from "./context.js";
+
+/** Builds the `kite-token` program; every command calls the same services as the worker. */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command("kite-token")
+    .description(
+      "Keeps a fresh Zerodha Kite Connect access token: logs in headlessly, exchanges, verifies, saves.",
+    )
+    .option("-v, --verbose", "show details of failures and debug logs")
+    .showHelpAfterError()
+    .exitOverride();
+  const global = (): GlobalOptions => program.opts<GlobalOptions>();
+  const run = (action: () => Promise<number> | number) => async () => setExit(await action());
+
+  program
+    .command("refresh")
+    .description("log in and save a fresh token (skipped when the saved one is still valid)")
+    .option("--force", "log in even when the saved token is still valid")
+    .option("--json", "print the outcome as JSON")
+    .action(async (opts: { force?: boolean; json?: boolean }) => {
+      const { refreshCommand } = await import("./commands/refresh.js");
+      await run(() => refreshCommand(global(), opts))();
+    });
+  program
+    .command("status")
+    .description(
+      "show whether the saved token is missing, valid (and for how long), expired, or rejected by Kite",
+    )
+    .option("--json", "print the status as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const { statusCommand } = await import("./commands/status.js");
+      await run(() => statusCommand(global(), opts))();
+    });
+  program
+    .command("exchange")
+    .description(
+      "manual fallback: exchange a request token (or the whole callback URL) for an access token",
+    )
+    .argument(
+      "<request_token|callback_url>",
+      "the request_token, the redirect URL from the address bar, or its query string",
+    )
+    .option("--json", "print the outcome as JSON")
+    .action(async (input: string, opts: { json?: boolean }) => {
+      const { exchangeCommand } = await import("./commands/exchange.js");
+      await run(() => exchangeCommand(global(), input, opts))();
+    });
+  program
+    .command("login-url")
+    .description("print the Kite login URL to open for a manual login")
+    .action(async () => {
+      const { loginUrlCommand } = await import("./commands/login-url.js");
+      await run(() => loginUrlCommand(global()))();
+    });
+  program
+    .command("demo")
+    .description("run the whole refresh against the built-in Kite simulator (no account needed)")
+    .option("--token-file <path>", "where to save the demo token (default: TOKEN_FILE)")
+    .option("--json", "print the outcome as JSON")
+    .action(async (opts: { tokenFile?: string; json?: boolean }) => {
+      const { demoCommand } = await import("./commands/demo.js");
+      await run(() => demoCommand(global(), opts))();
+    });
+  program
+    .command("simulator")
+    .description("serve the Kite simulator on loopback until interrupted")
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option(
+      "--login-port <port>",
+      "port of the login origin (0: any free port)",
+      (v) => parsePortLazy(v),
+      7001,
+    )
+    .option(
+      "--api-port <port>",
+      "port of the API origin (0: any free port)",
+      (v) => parsePortLazy(v),
+      7002,
+    )
+    .addOption(
+      new Option("--twofa <variant>", "second-factor box variant")
+        .choices(["totp", "pin", "number", "userid"])
+        .default("totp"),
+    )
+    .option("--auto-submit", "submit the second factor by itself after 6 digits")
+    .option("--first-use", "show the app authorization page on the first login")
+    .option("--app-code", "the account asks for an app code instead of TOTP")
+    .option("--blocked", "the account is blocked")
+    .option("--reject-totp", "reject every TOTP code")
+    .action(async (opts) => {
+      const { simulatorCommand } = await import("./commands/simulator.js");
+      await run(() => simulatorCommand(opts))();
+    });
+  return program;
+}
+
+function parsePortLazy(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CommanderError(
+      EXIT_USAGE,
+      "kite-token.invalidPort",
+      `error: ${value} is not a port number (0-65535)`,
+    );
+  }
+  return port;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are successes; everything else commander rejects is usage.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    new Output(new SecretRedactor()).failure(error, Boolean(program.opts<GlobalOptions>().verbose));
+    return exitCodeFor(error);
+  }
+  return exitCode;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error("kite-token: unexpected failure", error instanceof Error ? error.message : "");
+    process.exitCode = 1;
+  },
+);

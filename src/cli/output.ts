@@ -1,0 +1,85 @@
+import { isKiteTokenError, KiteTokenError, type ErrorCode } from "../errors.js";
+import type { SecretRedactor } from "../redact.js";
+import type { StepEvent } from "../refresh.js";
+
+/** Exit codes: 0 success, 1 the refresh (or check) failed, 2 bad configuration or usage. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(["CONFIG_INVALID", "USAGE", "INPUT_INVALID"]);
+
+export function exitCodeFor(error: unknown): number {
+  return isKiteTokenError(error) && USAGE_CODES.has(error.code) ? EXIT_USAGE : EXIT_FAILED;
+}
+
+/** Writes through the redactor: no secret reaches the terminal, whatever the text. */
+export class Output {
+  constructor(
+    private readonly redactor: SecretRedactor,
+    private readonly stdout: NodeJS.WritableStream = process.stdout,
+    private readonly stderr: NodeJS.WritableStream = process.stderr,
+  ) {}
+
+  line(text = ""): void {
+    this.stdout.write(`${this.redactor.scrub(text)}\n`);
+  }
+
+  json(value: unknown): void {
+    this.line(JSON.stringify(value, null, 2));
+  }
+
+  error(text: string): void {
+    this.stderr.write(`${this.redactor.scrub(text)}\n`);
+  }
+
+  /** One clear line (the configuration's list of problems is the one exception), details with --verbose. */
+  failure(error: unknown, verbose: boolean): void {
+    const e = isKiteTokenError(error)
+      ? error
+      : new KiteTokenError(
+          "BROWSER_FAILED",
+          error instanceof Error ? error.message : String(error),
+          { cause: error },
+        );
+    const said = e.kiteMessage ? ` Kite said: "${e.kiteMessage}".` : "";
+    this.error(`kite-token: ${e.code}: ${e.message}${said} ${e.hint}`);
+    if (verbose) {
+      let cause: unknown = e.cause;
+      while (cause !== undefined && cause !== null) {
+        const text =
+          cause instanceof Error ? (cause.stack ?? cause.message) : JSON.stringify(cause);
+        this.error(`  caused by: ${text}`);
+        cause = cause instanceof Error ? cause.cause : undefined;
+      }
+    }
+  }
+}
+
+const LABELS: Record<string, string> = {
+  check: "check saved token",
+  login: "log in (browser)",
+  exchange: "exchange request token",
+  verify: "verify with /user/profile",
+  save: "save",
+};
+
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** Prints each step with its duration as it finishes. */
+export function stepPrinter(out: Output): (event: StepEvent) => void {
+  return (event) => {
+    const label = (LABELS[event.step] ?? event.step).padEnd(26);
+    if (event.phase === "done") {
+      out.line(
+        `  ok    ${label} ${formatSeconds(event.ms).padStart(8)}${event.detail ? `  (${event.detail})` : ""}`,
+      );
+    } else if (event.phase === "fail") {
+      out.line(`  FAIL  ${label} ${formatSeconds(event.ms).padStart(8)}  (${event.error.code})`);
+    } else if (event.phase === "progress") {
+      out.line(`        · ${event.detail}`);
+    }
+  };
+}

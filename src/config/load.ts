@@ -1,0 +1,143 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseDotenv } from "dotenv";
+import { KiteTokenError } from "../errors.js";
+import { packageRoot } from "../package-root.js";
+import {
+  RawConfigSchema,
+  SECRET_VARIABLES,
+  toConfig,
+  type Config,
+  type KiteCredentials,
+} from "./schema.js";
+
+export type Env = Record<string, string | undefined>;
+
+/** The credential fields a command needs, named by their variable. */
+const CREDENTIAL_VARIABLES: Record<keyof KiteCredentials, string> = {
+  apiKey: "KITE_API_KEY",
+  apiSecret: "KITE_API_SECRET",
+  userId: "KITE_USER_ID",
+  password: "KITE_PASSWORD",
+  totpSecret: "KITE_TOTP_SECRET",
+};
+
+export const LOGIN_CREDENTIALS: ReadonlyArray<keyof KiteCredentials> = [
+  "apiKey",
+  "apiSecret",
+  "userId",
+  "password",
+  "totpSecret",
+];
+
+export interface LoadOptions {
+  /** The process environment (default `process.env`). It wins over `.env` and `config/`. */
+  env?: Env;
+  /** Folder holding `.env` (default: the working directory). `ENV_FILE` names another file. */
+  cwd?: string;
+  /** Credentials the command cannot work without. */
+  require?: ReadonlyArray<keyof KiteCredentials>;
+  /** Folder with `default.json` (default: the package's `config/`). */
+  configDir?: string;
+  /** Values that win over every source (undefined ones are skipped); their `NAME_FILE` counterparts are ignored. */
+  overrides?: Env;
+}
+
+function readDefaults(configDir: string): Env {
+  const file = path.join(configDir, "default.json");
+  if (!existsSync(file)) return {};
+  const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+  if (typeof parsed !== "object" || parsed === null) return {};
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+}
+
+function readDotenv(env: Env, cwd: string, problems: string[]): Env {
+  const file = env["ENV_FILE"] ? path.resolve(cwd, env["ENV_FILE"]) : path.join(cwd, ".env");
+  if (!existsSync(file)) {
+    if (env["ENV_FILE"]) problems.push(`ENV_FILE points at ${file}, which does not exist`);
+    return {};
+  }
+  return parseDotenv(readFileSync(file));
+}
+
+/** Resolves `NAME_FILE` for each secret: the file's content, without its final newline. */
+function readSecretFiles(merged: Env, cwd: string, problems: string[]): Env {
+  const out: Env = {};
+  for (const name of SECRET_VARIABLES) {
+    const fileVar = `${name}_FILE`;
+    const file = merged[fileVar];
+    if (!file) continue;
+    if (merged[name]) {
+      problems.push(`${name} and ${fileVar} are both set; keep only one`);
+      continue;
+    }
+    const resolved = path.resolve(cwd, file);
+    try {
+      out[name] = readFileSync(resolved, "utf8").replace(/\r?\n$/, "");
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
+      problems.push(`${fileVar} points at ${resolved}, which cannot be read (${reason})`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads the configuration once: `config/default.json`, then `.env`, then the process
+ * environment, then `*_FILE` secrets. Every problem is reported at once, by variable
+ * name, never with a secret's value.
+ */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const problems: string[] = [];
+  const defaults = readDefaults(options.configDir ?? path.join(packageRoot(), "config"));
+  const dotenv = readDotenv(env, cwd, problems);
+  const merged: Env = { ...defaults, ...dotenv };
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) merged[key] = value;
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    if (value === undefined) continue;
+    delete merged[`${key}_FILE`];
+    merged[key] = value;
+  }
+  Object.assign(merged, readSecretFiles(merged, cwd, problems));
+
+  const parsed = RawConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? "configuration");
+      problems.push(
+        issue.code === "invalid_type" ? `${name} is required` : `${name} ${issue.message}`,
+      );
+    }
+  }
+  const config = parsed.success ? toConfig(parsed.data) : undefined;
+  for (const field of options.require ?? []) {
+    const name = CREDENTIAL_VARIABLES[field];
+    const alreadyReported = problems.some((p) => p.startsWith(`${name} `));
+    if (
+      !alreadyReported &&
+      (config === undefined ? !merged[name] : config.kite[field] === undefined)
+    ) {
+      problems.push(`${name} is required (set it in .env, the environment, or ${name}_FILE)`);
+    }
+  }
+  if (problems.length > 0 || config === undefined) {
+    throw new KiteTokenError(
+      "CONFIG_INVALID",
+      `The configuration has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems
+        .map((p) => `  - ${p}`)
+        .join("\n")}`,
+    );
+  }
+  return config;
+}
+
+/** Narrows a configuration to one whose login credentials are all present. */
+export function credentialsOf(config: Config): KiteCredentials {
+  const { apiKey, apiSecret, userId, password, totpSecret } = config.kite;
+  if (!apiKey || !apiSecret || !userId || !password || !totpSecret) {
+    throw new KiteTokenError("CONFIG_INVALID", "The Kite credentials are incomplete.");
+  }
+  return { apiKey, apiSecret, userId, password, totpSecret };
+}

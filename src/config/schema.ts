@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { totpSecretProblem } from "../login/totp.js";
+
+/** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
+export const SECRET_VARIABLES = [
+  "KITE_API_KEY",
+  "KITE_API_SECRET",
+  "KITE_USER_ID",
+  "KITE_PASSWORD",
+  "KITE_TOTP_SECRET",
+] as const;
+
+const optionalText = z
+  .string()
+  .transform((s) => s.trim())
+  .optional()
+  .transform((s) => (s === "" ? undefined : s));
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === "http:" || url.protocol === "https:";
+    } catch {
+      return false;
+    }
+  }, "must be an http(s) URL");
+
+const milliseconds = z.coerce
+  .number({ message: "must be a number of milliseconds" })
+  .int("must be a whole number of milliseconds")
+  .min(1000, "must be at least 1000 (one second)")
+  .max(600_000, "must be at most 600000 (ten minutes)");
+
+export const RawConfigSchema = z.object({
+  KITE_API_KEY: optionalText,
+  KITE_API_SECRET: optionalText,
+  KITE_USER_ID: optionalText.transform((s) => s?.toUpperCase()),
+  KITE_PASSWORD: z
+    .string()
+    .optional()
+    .transform((s) => (s === "" ? undefined : s)),
+  KITE_TOTP_SECRET: optionalText.superRefine((value, ctx) => {
+    if (value === undefined) return;
+    const problem = totpSecretProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+  KITE_LOGIN_URL: httpUrl,
+  KITE_API_ROOT: httpUrl.transform((s) => s.replace(/\/+$/, "")),
+  KITE_REDIRECT_URL: optionalText.pipe(httpUrl.optional()),
+  TOKEN_FILE: z.string().trim().min(1, "must not be empty"),
+  BROWSER_PATH: optionalText,
+  BROWSER_NO_SANDBOX: optionalText.pipe(
+    z.enum(["true", "false"], { message: "must be true or false" }).optional(),
+  ),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+    message: "must be one of fatal, error, warn, info, debug, trace, silent",
+  }),
+  LOGIN_STEP_TIMEOUT_MS: milliseconds,
+  REDIRECT_TIMEOUT_MS: milliseconds,
+  KITE_API_TIMEOUT_MS: milliseconds,
+});
+export type RawConfig = z.infer<typeof RawConfigSchema>;
+
+export interface KiteCredentials {
+  apiKey: string;
+  apiSecret: string;
+  userId: string;
+  password: string;
+  totpSecret: string;
+}
+
+export interface Config {
+  kite: Partial<KiteCredentials> & {
+    loginUrl: string;
+    apiRoot: string;
+    redirectUrl: string | undefined;
+  };
+  tokenFile: string;
+  browser: { path: string | undefined; noSandbox: boolean | undefined };
+  logLevel: RawConfig["LOG_LEVEL"];
+  timeouts: { stepMs: number; redirectMs: number; apiMs: number };
+}
+
+export function toConfig(raw: RawConfig): Config {
+  return {
+    kite: {
+      ...(raw.KITE_API_KEY === undefined ? {} : { apiKey: raw.KITE_API_KEY }),
+      ...(raw.KITE_API_SECRET === undefined ? {} : { apiSecret: raw.KITE_API_SECRET }),
+      ...(raw.KITE_USER_ID === undefined ? {} : { userId: raw.KITE_USER_ID }),
+      ...(raw.KITE_PASSWORD === undefined ? {} : { password: raw.KITE_PASSWORD }),
+      ...(raw.KITE_TOTP_SECRET === undefined ? {} : { totpSecret: raw.KITE_TOTP_SECRET }),
+      loginUrl: raw.KITE_LOGIN_URL,
+      apiRoot: raw.KITE_API_ROOT,
+      redirectUrl: raw.KITE_REDIRECT_URL,
+    },
+    tokenFile: raw.TOKEN_FILE,
+    browser: {
+      path: raw.BROWSER_PATH,
+      noSandbox:
+        raw.BROWSER_NO_SANDBOX === undefined ? undefined : raw.BROWSER_NO_SANDBOX === "true",
+    },
+    logLevel: raw.LOG_LEVEL,
+    timeouts: {
+      stepMs: raw.LOGIN_STEP_TIMEOUT_MS,
+      redirectMs: raw.REDIRECT_TIMEOUT_MS,
+      apiMs: raw.KITE_API_TIMEOUT_MS,
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { Writable } from "node:stream";
+import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
+import type { SecretRedactor } from "./redact.js";
+
+export type { Logger } from "pino";
+
+/** Field names whose values are never logged, wherever they appear. */
+const REDACT_PATHS = [
+  "password",
+  "apiSecret",
+  "api_secret",
+  "totpSecret",
+  "accessToken",
+  "access_token",
+  "requestToken",
+  "request_token",
+  "enctoken",
+  "public_token",
+  "*.password",
+  "*.apiSecret",
+  "*.api_secret",
+  "*.totpSecret",
+  "*.accessToken",
+  "*.access_token",
+  "*.requestToken",
+  "*.request_token",
+  "*.enctoken",
+];
+
+export interface LoggerOptions {
+  level?: string;
+  /** Human-readable output (default: when stderr is a terminal). */
+  pretty?: boolean;
+  redactor: SecretRedactor;
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const target = options.destination ?? process.stderr;
+  const scrubbed = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      target.write(options.redactor.scrub(chunk.toString()));
+      callback();
+    },
+  });
+  const usePretty = options.pretty ?? Boolean(process.stderr.isTTY);
+  const stream = usePretty
+    ? pretty({ destination: scrubbed, colorize: Boolean(process.stderr.isTTY), sync: true })
+    : scrubbed;
+  return pino(
+    {
+      level: options.level ?? "info",
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      base: { name: "kite-token" },
+    },
+    stream,
+  );
+}

@@ -1,0 +1,111 @@
+import type { Browser } from "playwright-core";
+import { KiteTokenError, isKiteTokenError } from "../errors.js";
+import { BrowserLoginFlow } from "./browser-flow.js";
+import { findChromium } from "./chromium.js";
+import { RedirectCapture } from "./redirect-capture.js";
+import { DEFAULT_SELECTORS, type LoginSelectors } from "./selectors.js";
+import type { LoginContext, LoginInput, LoginResult, LoginStrategy } from "./types.js";
+
+/** Flags that keep a headless login lean and quiet on a closed network. */
+const LEAN_ARGS = [
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-default-apps",
+  "--disable-extensions",
+  "--disable-sync",
+  "--disable-quic",
+  "--no-first-run",
+  "--no-default-browser-check",
+  "--mute-audio",
+  "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication",
+];
+
+const CLOSE_TIMEOUT_MS = 5000;
+
+export interface BrowserLoginOptions {
+  browserPath: string | undefined;
+  /** Chromium's sandbox cannot run as root; default: off for root, on otherwise. */
+  noSandbox: boolean | undefined;
+  selectors?: LoginSelectors;
+  /** Added to Chromium's command line as `--kite-token-run=<tag>`, to find its processes. */
+  runTag?: string;
+}
+
+export class BrowserLogin implements LoginStrategy {
+  readonly name = "browser" as const;
+
+  constructor(private readonly options: BrowserLoginOptions) {}
+
+  async login(input: LoginInput, context: LoginContext): Promise<LoginResult> {
+    const { executablePath } = await findChromium(this.options.browserPath);
+    const { chromium } = await import("playwright-core");
+    const aborted = (): KiteTokenError =>
+      new KiteTokenError("ABORTED", "The login was stopped.", { cause: context.signal?.reason });
+    if (context.signal?.aborted) throw aborted();
+
+    let browser: Browser | undefined;
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closing ??= browser ? closeWithin(browser, CLOSE_TIMEOUT_MS) : Promise.resolve();
+      return closing;
+    };
+    const onAbort = (): void => void close();
+    context.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const noSandbox = this.options.noSandbox ?? process.getuid?.() === 0;
+      try {
+        browser = await chromium.launch({
+          executablePath,
+          headless: true,
+          chromiumSandbox: !noSandbox,
+          args: this.options.runTag
+            ? [...LEAN_ARGS, `--kite-token-run=${this.options.runTag}`]
+            : LEAN_ARGS,
+          timeout: context.timeouts.stepMs,
+          handleSIGINT: false,
+          handleSIGTERM: false,
+          handleSIGHUP: false,
+        });
+      } catch (error) {
+        throw new KiteTokenError("BROWSER_FAILED", `Chromium at ${executablePath} did not start.`, {
+          cause: error,
+        });
+      }
+      if (context.signal?.aborted) throw aborted();
+      const browserContext = await browser.newContext({ serviceWorkers: "block" });
+      const page = await browserContext.newPage();
+      const capture = new RedirectCapture(input.redirectUrl);
+      await capture.attach(page);
+      const flow = new BrowserLoginFlow(
+        page,
+        capture,
+        this.options.selectors ?? DEFAULT_SELECTORS,
+        input,
+        context,
+      );
+      return await flow.run();
+    } catch (error) {
+      if (context.signal?.aborted) throw aborted();
+      if (isKiteTokenError(error)) throw error;
+      throw new KiteTokenError("BROWSER_FAILED", "Chromium failed during the login.", {
+        cause: error,
+      });
+    } finally {
+      context.signal?.removeEventListener("abort", onAbort);
+      await close();
+    }
+  }
+}
+
+async function closeWithin(browser: Browser, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    browser.close().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}

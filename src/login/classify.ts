@@ -1,0 +1,39 @@
+import { KiteTokenError } from "../errors.js";
+
+export type LoginStep = "password" | "twofa";
+
+/** Turns what Kite said at a login step (its reply or the page's error text) into our error. */
+export function classifyLoginRejection(
+  step: LoginStep,
+  message: string | undefined,
+  status: number | undefined,
+  errorType?: string,
+): KiteTokenError {
+  const text = (message ?? "").trim();
+  const options = { kiteMessage: text || undefined, kiteErrorType: errorType, status };
+  if (status !== undefined && (status >= 500 || status === 429)) {
+    return new KiteTokenError(
+      "KITE_UNAVAILABLE",
+      `Kite's login service failed (HTTP ${status}).`,
+      options,
+    );
+  }
+  if (/block|locked|disabled|suspended/i.test(text)) {
+    return new KiteTokenError(
+      "ACCOUNT_BLOCKED",
+      "Zerodha reports the account as blocked.",
+      options,
+    );
+  }
+  if (step === "password") {
+    return new KiteTokenError("BAD_CREDENTIALS", "Kite rejected the user id or password.", options);
+  }
+  if (/app\s*code/i.test(text)) {
+    return new KiteTokenError(
+      "APP_CODE_REQUIRED",
+      "Kite asked for an app code, which only the Kite app can give.",
+      options,
+    );
+  }
+  return new KiteTokenError("TOTP_REJECTED", "Kite rejected the TOTP code.", options);
+}

@@ -1,0 +1,73 @@
+import { createGuardrails, generate } from "otplib";
+import { sleep } from "../time.js";
+
+export const TOTP_PERIOD_MS = 30_000;
+/** Below this many milliseconds left in the window, wait for the next code. */
+export const TOTP_MIN_REMAINING_MS = 5_000;
+
+// Zerodha's keys are 32 base32 characters (20 bytes); otplib's default floor is 16
+// bytes. Some older authenticator keys are 10 bytes, which Kite also issued.
+const guardrails = createGuardrails({ MIN_SECRET_BYTES: 10 });
+
+/** Normalises a pasted secret: spaces and dashes removed, upper case, no padding. */
+export function normaliseTotpSecret(secret: string): string {
+  return secret.replace(/[\s-]/g, "").replace(/=+$/, "").toUpperCase();
+}
+
+/** Why a secret cannot be a base32 TOTP key, or undefined when it can. */
+export function totpSecretProblem(secret: string): string | undefined {
+  const s = normaliseTotpSecret(secret);
+  if (s.length === 0) return "is empty";
+  if (!/^[A-Z2-7]+$/.test(s)) return "is not base32 (only letters A-Z and digits 2-7 are allowed)";
+  const bytes = Math.floor((s.length * 5) / 8);
+  if (bytes < 10) return `is too short (${s.length} characters; a TOTP key has at least 16)`;
+  return undefined;
+}
+
+export function totpCode(secret: string, atMs: number): Promise<string> {
+  return generate({
+    secret: normaliseTotpSecret(secret),
+    epoch: Math.floor(atMs / 1000),
+    guardrails,
+  });
+}
+
+export function msLeftInWindow(atMs: number): number {
+  return TOTP_PERIOD_MS - (atMs % TOTP_PERIOD_MS);
+}
+
+export interface TotpClock {
+  /** Milliseconds since the epoch, as Kite sees it (the machine's clock plus any measured skew). */
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: TotpClock = { now: () => Date.now(), sleep };
+
+/**
+ * A code that will still be valid when it reaches Kite: when fewer than
+ * `minRemainingMs` are left in the current window, waits for the next one.
+ * With `after`, waits until the window is later than that one (a fresh code after
+ * a rejection is never the same code again).
+ */
+export async function freshTotpCode(
+  secret: string,
+  clock: TotpClock = systemClock,
+  options: { minRemainingMs?: number; afterWindowOf?: number; signal?: AbortSignal } = {},
+): Promise<{ code: string; window: number }> {
+  const minRemaining = options.minRemainingMs ?? TOTP_MIN_REMAINING_MS;
+  let now = clock.now();
+  if (options.afterWindowOf !== undefined) {
+    const nextWindowStart =
+      (Math.floor(options.afterWindowOf / TOTP_PERIOD_MS) + 1) * TOTP_PERIOD_MS;
+    if (now < nextWindowStart) {
+      await clock.sleep(nextWindowStart - now + 50, options.signal);
+      now = clock.now();
+    }
+  }
+  if (msLeftInWindow(now) < minRemaining) {
+    await clock.sleep(msLeftInWindow(now) + 50, options.signal);
+    now = clock.now();
+  }
+  return { code: await totpCode(secret, now), window: now };
+}

@@ -1,0 +1,46 @@
+import type { TotpClock } from "./totp.js";
+
+export type LoginStrategyName = "browser";
+
+export interface LoginInput {
+  /** The full login URL: KITE_LOGIN_URL with `v=3` and `api_key`. */
+  loginUrl: string;
+  userId: string;
+  password: string;
+  totpSecret: string;
+  /** When set, only a navigation to this URL counts as the redirect. */
+  redirectUrl: string | undefined;
+}
+
+export interface LoginContext {
+  clock: TotpClock;
+  signal?: AbortSignal | undefined;
+  /** How long each page step may take, and how long to wait for the final redirect. */
+  timeouts: { stepMs: number; redirectMs: number };
+  /** At most this many TOTP submissions in one login (a rejected code is retried once). */
+  maxTotpSubmissions: number;
+  /** Called before every second-factor submission; may throw to refuse it. */
+  beforeSecondFactor?: () => Promise<void>;
+  /** Reports the login's own sub-steps, for progress output. */
+  onProgress?: (event: string) => void;
+}
+
+export interface LoginResult {
+  requestToken: string;
+  /** How many second-factor codes were submitted. */
+  totpSubmissions: number;
+}
+
+export interface LoginStrategy {
+  readonly name: LoginStrategyName;
+  login(input: LoginInput, context: LoginContext): Promise<LoginResult>;
+}
+
+/** The Kite Connect login URL for an app: the page a person (or the browser) opens. */
+export function buildLoginUrl(base: string, apiKey: string, redirectParams?: string): string {
+  const url = new URL(base);
+  url.searchParams.set("v", "3");
+  url.searchParams.set("api_key", apiKey);
+  if (redirectParams) url.searchParams.set("redirect_params", redirectParams);
+  return url.toString();
+}

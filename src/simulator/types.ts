@@ -1,0 +1,113 @@
+/** Public types of the Kite simulator. */
+
+export interface SimAccount {
+  userId: string;
+  password: string;
+  /** Base32 key behind the account's authenticator app. */
+  totpSecret: string;
+  userName: string;
+  userShortname: string;
+  email: string;
+}
+
+export interface SimApp {
+  apiKey: string;
+  apiSecret: string;
+  redirectUrl: string;
+}
+
+/**
+ * How the second-factor box looks:
+ * - "totp": `<input type="text" id="totp">`
+ * - "pin": `<input type="password" id="pin">`
+ * - "number": `<input type="number" placeholder="••••••" maxlength="6">` with no id
+ * - "userid": `<input type="number" id="userid">`, the same id as the (hidden) login field
+ */
+export type TwofaVariant = "totp" | "pin" | "number" | "userid";
+
+export interface SimFailure {
+  status: number;
+  errorType?: string;
+  message?: string;
+  /** Answer with a text/html body (like a gateway error page) instead of the JSON envelope. */
+  html?: boolean;
+}
+
+export interface Scenario {
+  twofaVariant: TwofaVariant;
+  /** The page submits the 2FA form by itself once 6 digits are typed. */
+  autoSubmit: boolean;
+  /** The app is not yet authorized by the user: the consent page is shown once. */
+  firstUse: boolean;
+  /** The account has no external TOTP: twofa_type "app_code", label "App Code". */
+  appCode: boolean;
+  /** The account is blocked: /api/login (and /api/twofa) refuse. */
+  blocked: boolean;
+  /** Every TOTP is answered "Invalid TOTP", even a correct one. */
+  rejectTotp: boolean;
+  /** The login inputs get other ids/names (#login-id, #login-pass). */
+  renamedFields: boolean;
+  /** /connect/finish never redirects (200 with a blank page). */
+  noRedirect: boolean;
+  /** The SPA renders its form this long after `load`. */
+  renderDelayMs: number;
+  requestTokenTtlMs: number;
+  /** Each POST /session/token pops the first entry and answers it instead. */
+  exchangeFailures: SimFailure[];
+  /** Each GET /user/profile pops the first entry and answers it instead. */
+  profileFailures: SimFailure[];
+  /** Each POST /api/login pops the first entry and answers it instead. */
+  loginFailures: SimFailure[];
+}
+
+export interface SimCounters {
+  loginPageLoads: number;
+  loginAttempts: number;
+  loginRejected: number;
+  twofaAttempts: number;
+  twofaRejected: number;
+  authorizeShown: number;
+  authorizeAccepted: number;
+  redirectsIssued: number;
+  exchangeCalls: number;
+  exchangeSucceeded: number;
+  profileCalls: number;
+  logoutCalls: number;
+}
+
+export interface SimulatorOptions {
+  /** Default "127.0.0.1". */
+  host?: string;
+  /** Default 0 (a random free port). */
+  loginPort?: number;
+  /** Default 0 (a random free port). */
+  apiPort?: number;
+  account?: Partial<SimAccount>;
+  /** redirectUrl defaults to http://127.0.0.1:<a port nothing listens on>/kite/callback. */
+  app?: Partial<SimApp>;
+  scenario?: Partial<Scenario>;
+  /** Millisecond clock for TOTP checks, token validity and login_time. Default Date.now. */
+  now?: () => number;
+  /** Serve the /__sim/* control endpoints on the login origin. Default true. */
+  controlEndpoints?: boolean;
+}
+
+export interface Simulator {
+  readonly loginOrigin: string;
+  readonly apiRoot: string;
+  /** `${loginOrigin}/connect/login` */
+  readonly loginUrl: string;
+  readonly account: SimAccount;
+  readonly app: SimApp;
+  /** A snapshot of the current scenario. */
+  readonly scenario: Scenario;
+  /** A snapshot of the counters. */
+  readonly counters: SimCounters;
+  setScenario(patch: Partial<Scenario>): void;
+  resetCounters(): void;
+  /** Every access token issued so far becomes invalid (403 TokenException). */
+  expireAccessTokens(): void;
+  isAccessTokenValid(token: string): boolean;
+  /** Closes both servers, destroying open (keep-alive) sockets. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,69 @@
+import { isKiteTokenError } from "./errors.js";
+import type { KiteApi } from "./kite/api.js";
+import { expiresAt, type TokenRecord } from "./stores/record.js";
+import type { TokenStore } from "./stores/types.js";
+
+export type TokenState = "missing" | "valid" | "expired" | "rejected" | "unreadable";
+
+export interface TokenStatus {
+  state: TokenState;
+  record?: TokenRecord;
+  /** Milliseconds until expiry (valid tokens). */
+  msLeft?: number;
+  /** Whether Kite itself was asked, and why not when it was not. */
+  kiteCheck: "accepted" | "rejected" | "skipped" | "unreachable";
+  note?: string;
+}
+
+/**
+ * The saved token's state: missing, expired by the clock, rejected by Kite, or valid.
+ * Kite is asked only when a client for the token's app is given.
+ */
+export async function tokenStatus(
+  store: TokenStore,
+  kiteFor: ((apiKey: string) => KiteApi) | undefined,
+  now: Date = new Date(),
+): Promise<TokenStatus> {
+  let record: TokenRecord | undefined;
+  try {
+    record = await store.read();
+  } catch (error) {
+    return {
+      state: "unreadable",
+      kiteCheck: "skipped",
+      note: error instanceof Error ? error.message : String(error),
+    };
+  }
+  if (!record) return { state: "missing", kiteCheck: "skipped" };
+  const msLeft = expiresAt(record).getTime() - now.getTime();
+  if (msLeft <= 0) return { state: "expired", record, kiteCheck: "skipped" };
+  if (!kiteFor) {
+    return {
+      state: "valid",
+      record,
+      msLeft,
+      kiteCheck: "skipped",
+      note: "not checked with Kite (no KITE_API_KEY for this token's app)",
+    };
+  }
+  try {
+    await kiteFor(record.api_key).verify(record.access_token);
+    return { state: "valid", record, msLeft, kiteCheck: "accepted" };
+  } catch (error) {
+    if (isKiteTokenError(error) && error.code === "TOKEN_REJECTED") {
+      return {
+        state: "rejected",
+        record,
+        kiteCheck: "rejected",
+        note: error.kiteMessage ?? error.message,
+      };
+    }
+    return {
+      state: "valid",
+      record,
+      msLeft,
+      kiteCheck: "unreachable",
+      note: `valid by its expiry, but Kite could not be reached to confirm (${isKiteTokenError(error) ? error.code : "error"})`,
+    };
+  }
+}

@@ -1,0 +1,226 @@
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, beforeEach, describe, it } from "node:test";
+import { expect } from "expect";
+import {
+  simulatorSettings,
+  startSimulator,
+  DEMO_ACCOUNT,
+  DEMO_APP,
+  type Simulator,
+} from "../../src/simulator/index.js";
+import { runCli, type CliResult } from "../helpers/cli.js";
+import { requestTokenOverHttp } from "../helpers/kite-http.js";
+import { tempDir } from "../helpers/setup.js";
+
+let sim: Simulator;
+before(async () => {
+  sim = await startSimulator();
+});
+after(async () => {
+  await sim.close();
+});
+beforeEach(() => {
+  sim.resetCounters();
+});
+
+function simEnv(tokenFile: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...simulatorSettings(sim), TOKEN_FILE: tokenFile, ...extra };
+}
+
+/** No secret of the simulator's account, nor any saved access token, in anything printed. */
+function expectNoSecrets(result: CliResult, tokenFile?: string): void {
+  const printed = result.stdout + result.stderr;
+  for (const secret of [
+    sim.app.apiSecret,
+    sim.account.password,
+    sim.account.totpSecret,
+    DEMO_APP.apiSecret,
+    DEMO_ACCOUNT.password,
+    DEMO_ACCOUNT.totpSecret,
+  ]) {
+    expect(printed).not.toContain(secret);
+  }
+  if (tokenFile && existsSync(tokenFile)) {
+    const saved = JSON.parse(readFileSync(tokenFile, "utf8")) as {
+      access_token: string;
+      public_token: string;
+    };
+    expect(printed).not.toContain(saved.access_token);
+  }
+}
+
+describe("kite-token CLI", () => {
+  it("demo: runs the whole flow on the built-in simulator, then status reports the token valid", async () => {
+    const dir = tempDir();
+    const demo = await runCli(["demo"], {}, dir);
+    expect(demo.stderr).toBe("");
+    expect(demo.code).toBe(0);
+    for (const step of [
+      "log in (browser)",
+      "exchange request token",
+      "verify with /user/profile",
+      "save",
+    ]) {
+      expect(demo.stdout).toMatch(
+        new RegExp(`ok +${step.replace(/[()/]/g, "\\$&")} +\\d+\\.\\d\\d s`),
+      );
+    }
+    expect(demo.stdout).toMatch(
+      /Token refreshed for DM\w+ .*valid until \d{4}-\d\d-\d\d 06:00 IST/,
+    );
+    const tokenFile = path.join(dir, "data", "token.json");
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    const status = await runCli(["status"], {}, dir);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(
+      /^valid: token for DM\w+ expires \d{4}-\d\d-\d\d 06:00 IST \(in \d+h \d\dm\)/,
+    );
+    expectNoSecrets(demo, tokenFile);
+    expectNoSecrets(status, tokenFile);
+  });
+
+  it("demo refuses to overwrite a real token", async () => {
+    const dir = tempDir();
+    const tokenFile = path.join(dir, "token.json");
+    await runCli(
+      ["exchange", (await requestTokenOverHttp(sim)).callbackUrl],
+      simEnv(tokenFile),
+      dir,
+    );
+    const saved = JSON.parse(readFileSync(tokenFile, "utf8")) as Record<string, string>;
+    writeFileSync(tokenFile, JSON.stringify({ ...saved, api_key: "a_real_apps_key" }));
+    const before = readFileSync(tokenFile, "utf8");
+    const demo = await runCli(["demo"], { TOKEN_FILE: tokenFile }, dir);
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toMatch(
+      /holds a real token \(app a_real_apps_key\); the demo will not overwrite it/,
+    );
+    expect(readFileSync(tokenFile, "utf8")).toBe(before);
+  });
+
+  it("refresh with a wrong password exits 1 quickly, after one login attempt, naming the credentials", async () => {
+    const dir = tempDir();
+    const tokenFile = path.join(dir, "token.json");
+    const result = await runCli(
+      ["refresh"],
+      simEnv(tokenFile, { KITE_PASSWORD: "wrong-password-1" }),
+      dir,
+    );
+    expect(result.code).toBe(1);
+    expect(result.ms).toBeLessThan(15_000);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(
+      /BAD_CREDENTIALS: Kite rejected the user id or password\..*KITE_PASSWORD/,
+    );
+    expect(sim.counters.loginAttempts).toBe(1);
+    expect(existsSync(tokenFile)).toBe(false);
+    expect(result.stdout + result.stderr).not.toContain("wrong-password-1");
+    expectNoSecrets(result);
+  });
+
+  it("refresh saves a token, then skips the login while it is valid, unless --force", async () => {
+    const dir = tempDir();
+    const tokenFile = path.join(dir, "token.json");
+    const first = await runCli(["refresh", "--json"], simEnv(tokenFile), dir);
+    expect(first.code).toBe(0);
+    const json = JSON.parse(first.stdout) as {
+      status: string;
+      user_id: string;
+      expires_at: string;
+    };
+    expect(json).toMatchObject({ status: "refreshed", user_id: sim.account.userId });
+    const second = await runCli(["refresh"], simEnv(tokenFile), dir);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/still valid until .*nothing to do/);
+    expect(sim.counters.loginAttempts).toBe(1);
+    const forced = await runCli(["refresh", "--force"], simEnv(tokenFile), dir);
+    expect(forced.code).toBe(0);
+    expect(sim.counters.loginAttempts).toBe(2);
+    for (const r of [first, second, forced]) expectNoSecrets(r, tokenFile);
+  });
+
+  it("status distinguishes missing, valid, rejected by Kite and expired", async () => {
+    const dir = tempDir();
+    const tokenFile = path.join(dir, "token.json");
+    const missing = await runCli(["status", "--json"], simEnv(tokenFile), dir);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ state: "missing" });
+    await runCli(["exchange", (await requestTokenOverHttp(sim)).token], simEnv(tokenFile), dir);
+    const valid = await runCli(["status", "--json"], simEnv(tokenFile), dir);
+    expect(JSON.parse(valid.stdout)).toMatchObject({
+      state: "valid",
+      kite_check: "accepted",
+      user_id: sim.account.userId,
+    });
+    sim.expireAccessTokens();
+    const rejected = await runCli(["status"], simEnv(tokenFile), dir);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stdout).toMatch(/^rejected by Kite/);
+    const saved = JSON.parse(readFileSync(tokenFile, "utf8")) as Record<string, string>;
+    writeFileSync(tokenFile, JSON.stringify({ ...saved, expires_at: "2020-01-01T06:00:00+05:30" }));
+    const expired = await runCli(["status"], simEnv(tokenFile), dir);
+    expect(expired.stdout).toMatch(/^expired: the token for \w+ expired at 2020-01-01 06:00 IST/);
+  });
+
+  it("exchange accepts the callback URL, a bare token or a query string; a spent token fails clearly", async () => {
+    const dir = tempDir();
+    const tokenFile = path.join(dir, "token.json");
+    const { callbackUrl, token } = await requestTokenOverHttp(sim);
+    const ok = await runCli(["exchange", callbackUrl], simEnv(tokenFile), dir);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/Token saved for/);
+    expectNoSecrets(ok, tokenFile);
+    const again = await runCli(["exchange", token], simEnv(tokenFile), dir);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /REQUEST_TOKEN_INVALID: .*Kite said: "Token is invalid or has expired\."/,
+    );
+    const query = (await requestTokenOverHttp(sim)).callbackUrl.split("?")[1] ?? "";
+    expect((await runCli(["exchange", query], simEnv(tokenFile), dir)).code).toBe(0);
+  });
+
+  it("exchange with a wrong API secret reports the checksum", async () => {
+    const dir = tempDir();
+    const { token } = await requestTokenOverHttp(sim);
+    const result = await runCli(
+      ["exchange", token],
+      simEnv(path.join(dir, "t.json"), { KITE_API_SECRET: "not-the-secret" }),
+      dir,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/CHECKSUM_REJECTED/);
+    expect(result.stderr).not.toContain("not-the-secret");
+  });
+
+  it("bad input and bad configuration exit 2 with a specific message", async () => {
+    const dir = tempDir();
+    const junk = await runCli(
+      ["exchange", "https://example.com/cb?status=success"],
+      simEnv(path.join(dir, "t.json")),
+      dir,
+    );
+    expect(junk.code).toBe(2);
+    expect(junk.stderr).toMatch(/INPUT_INVALID: The callback URL has no request_token parameter/);
+    const config = await runCli(
+      ["refresh"],
+      { KITE_TOTP_SECRET: "abc!", KITE_PASSWORD: "pw-secret-1" },
+      dir,
+    );
+    expect(config.code).toBe(2);
+    for (const name of ["KITE_API_KEY", "KITE_API_SECRET", "KITE_USER_ID", "KITE_TOTP_SECRET"])
+      expect(config.stderr).toContain(name);
+    expect(config.stderr).not.toContain("pw-secret-1");
+    const unknown = await runCli(["frobnicate"], {}, dir);
+    expect(unknown.code).toBe(2);
+  });
+
+  it("login-url prints the Kite Connect login URL for the configured app", async () => {
+    const dir = tempDir();
+    const result = await runCli(["login-url"], { KITE_API_KEY: "myapikey" }, dir);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(
+      "https://kite.zerodha.com/connect/login?v=3&api_key=myapikey",
+    );
+  });
+});

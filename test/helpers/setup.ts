@@ -1,0 +1,96 @@
+import { mkdtempSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { KiteApi } from "../../src/kite/api.js";
+import { BrowserLogin } from "../../src/login/browser.js";
+import { systemClock, type TotpClock } from "../../src/login/totp.js";
+import { SecretRedactor } from "../../src/redact.js";
+import type { RefreshDeps } from "../../src/refresh.js";
+import { FileTokenStore } from "../../src/stores/file.js";
+import type { Simulator } from "../../src/simulator/index.js";
+
+export function tempDir(prefix = "kt-test-"): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+/** A real HTTP server standing at the app's redirect URL, counting who reaches it. */
+export async function redirectHost(): Promise<{
+  url: string;
+  hits: string[];
+  close(): Promise<void>;
+}> {
+  const hits: string[] = [];
+  const server: Server = createServer((req, res) => {
+    hits.push(req.url ?? "");
+    res.end("reached");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/kite/callback`,
+    hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A TOTP clock that skips its waits instantly by moving its own time forward. */
+export function fastClock(): TotpClock & { skippedMs: number } {
+  const clock = {
+    skippedMs: 0,
+    now: () => Date.now() + clock.skippedMs,
+    sleep: async (ms: number) => {
+      clock.skippedMs += ms;
+    },
+  };
+  return clock;
+}
+
+export interface DepsOverrides {
+  password?: string;
+  totpSecret?: string;
+  redirectUrl?: string | undefined;
+  stepMs?: number;
+  redirectMs?: number;
+  clock?: TotpClock;
+  runTag?: string;
+  signal?: AbortSignal;
+}
+
+/** The refresh pipeline's dependencies, wired to a simulator with real Chromium. */
+export function depsFor(sim: Simulator, tokenFile: string, o: DepsOverrides = {}): RefreshDeps {
+  const redactor = new SecretRedactor().add(
+    sim.app.apiSecret,
+    sim.account.password,
+    sim.account.totpSecret,
+  );
+  return {
+    credentials: {
+      apiKey: sim.app.apiKey,
+      apiSecret: sim.app.apiSecret,
+      userId: sim.account.userId,
+      password: o.password ?? sim.account.password,
+      totpSecret: o.totpSecret ?? sim.account.totpSecret,
+    },
+    loginUrl: sim.loginUrl,
+    redirectUrl: "redirectUrl" in o ? o.redirectUrl : sim.app.redirectUrl,
+    kite: new KiteApi({ apiKey: sim.app.apiKey, apiRoot: sim.apiRoot, timeoutMs: 5000 }),
+    login: new BrowserLogin({
+      browserPath: process.env["BROWSER_PATH"],
+      noSandbox: undefined,
+      ...(o.runTag ? { runTag: o.runTag } : {}),
+    }),
+    store: new FileTokenStore(tokenFile),
+    clock: o.clock ?? systemClock,
+    timeouts: { stepMs: o.stepMs ?? 10_000, redirectMs: o.redirectMs ?? 10_000 },
+    logger: pino({ level: "silent" }),
+    redactor,
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
+}

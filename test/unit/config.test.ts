@@ -1,0 +1,140 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { expect } from "expect";
+import { LOGIN_CREDENTIALS, loadConfig } from "../../src/config/load.js";
+import { KiteTokenError } from "../../src/errors.js";
+
+const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+const full = {
+  KITE_API_KEY: "key123",
+  KITE_API_SECRET: "apisecret-very-private",
+  KITE_USER_ID: "ab1234",
+  KITE_PASSWORD: "hunter2-password",
+  KITE_TOTP_SECRET: SECRET,
+};
+
+function emptyDir(): string {
+  return mkdtempSync(path.join(tmpdir(), "kt-config-"));
+}
+
+function configError(run: () => unknown): KiteTokenError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof KiteTokenError) return error;
+    throw error;
+  }
+  throw new Error("expected a configuration error");
+}
+
+describe("loadConfig", () => {
+  it("applies the defaults from config/ and normalises values", () => {
+    const config = loadConfig({ env: full, cwd: emptyDir(), require: LOGIN_CREDENTIALS });
+    expect(config.kite.loginUrl).toBe("https://kite.zerodha.com/connect/login");
+    expect(config.kite.apiRoot).toBe("https://api.kite.trade");
+    expect(config.tokenFile).toBe("data/token.json");
+    expect(config.kite.userId).toBe("AB1234");
+    expect(config.kite.redirectUrl).toBeUndefined();
+    expect(config.timeouts.stepMs).toBe(20000);
+  });
+
+  it("lists every problem at once, by name, without secret values", () => {
+    const error = configError(() =>
+      loadConfig({
+        env: {
+          KITE_TOTP_SECRET: "not base32 !!",
+          KITE_PASSWORD: "hunter2-password",
+          KITE_API_ROOT: "ftp://x",
+          LOG_LEVEL: "loud",
+        },
+        cwd: emptyDir(),
+        require: LOGIN_CREDENTIALS,
+      }),
+    );
+    expect(error.code).toBe("CONFIG_INVALID");
+    for (const name of [
+      "KITE_API_KEY",
+      "KITE_API_SECRET",
+      "KITE_USER_ID",
+      "KITE_TOTP_SECRET",
+      "KITE_API_ROOT",
+      "LOG_LEVEL",
+    ]) {
+      expect(error.message).toContain(name);
+    }
+    expect(error.message).toMatch(/KITE_TOTP_SECRET is not base32/);
+    expect(error.message).not.toContain("hunter2");
+    expect(error.message).not.toContain("not base32 !!");
+    expect(error.message).not.toMatch(/KITE_PASSWORD/);
+  });
+
+  it("rejects a TOTP secret too short to be a key", () => {
+    const error = configError(() =>
+      loadConfig({ env: { ...full, KITE_TOTP_SECRET: "JBSWY3DP" }, cwd: emptyDir() }),
+    );
+    expect(error.message).toMatch(/KITE_TOTP_SECRET is too short/);
+  });
+
+  it("accepts a secret pasted in groups with spaces", () => {
+    const config = loadConfig({
+      env: { ...full, KITE_TOTP_SECRET: "jbsw y3dp ehpk 3pxp jbsw y3dp ehpk 3pxp" },
+      cwd: emptyDir(),
+    });
+    expect(config.kite.totpSecret).toBeDefined();
+  });
+
+  it("reads .env, lets the environment win, and reads NAME_FILE secrets", () => {
+    const dir = emptyDir();
+    writeFileSync(
+      path.join(dir, ".env"),
+      `KITE_API_KEY=fromdotenv\nKITE_USER_ID=zz9999\nTOKEN_FILE=/tmp/x.json\n`,
+    );
+    writeFileSync(path.join(dir, "password.txt"), "file-password\n");
+    const config = loadConfig({
+      env: { KITE_USER_ID: "AB1234", KITE_PASSWORD_FILE: "password.txt" },
+      cwd: dir,
+    });
+    expect(config.kite.apiKey).toBe("fromdotenv");
+    expect(config.kite.userId).toBe("AB1234");
+    expect(config.kite.password).toBe("file-password");
+    expect(config.tokenFile).toBe("/tmp/x.json");
+  });
+
+  it("names a NAME_FILE that cannot be read, and refuses both NAME and NAME_FILE", () => {
+    const dir = emptyDir();
+    const error = configError(() =>
+      loadConfig({
+        env: { ...full, KITE_API_SECRET_FILE: "missing.txt", KITE_PASSWORD_FILE: "also.txt" },
+        cwd: dir,
+      }),
+    );
+    expect(error.message).toMatch(/KITE_API_SECRET and KITE_API_SECRET_FILE are both set/);
+    expect(error.message).toMatch(/KITE_PASSWORD and KITE_PASSWORD_FILE are both set/);
+  });
+
+  it("requires only what the command needs", () => {
+    expect(() => loadConfig({ env: {}, cwd: emptyDir() })).not.toThrow();
+    const error = configError(() => loadConfig({ env: {}, cwd: emptyDir(), require: ["apiKey"] }));
+    expect(error.message).toBe(
+      "The configuration has 1 problem:\n  - KITE_API_KEY is required (set it in .env, the environment, or KITE_API_KEY_FILE)",
+    );
+  });
+
+  it("overrides win over every source and drop their NAME_FILE", () => {
+    const config = loadConfig({
+      env: { KITE_PASSWORD_FILE: "/nonexistent" },
+      cwd: emptyDir(),
+      overrides: { KITE_PASSWORD: "demo-password" },
+    });
+    expect(config.kite.password).toBe("demo-password");
+  });
+
+  it("validates KITE_REDIRECT_URL when given", () => {
+    const error = configError(() =>
+      loadConfig({ env: { KITE_REDIRECT_URL: "not a url" }, cwd: emptyDir() }),
+    );
+    expect(error.message).toMatch(/KITE_REDIRECT_URL must be an http\(s\) URL/);
+  });
+});
