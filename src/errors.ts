@@ -70,6 +70,10 @@ export const ERROR_CODES = {
     retryable: false,
     hint: "Check the value you passed.",
   },
+  LOCK_TIMEOUT: {
+    retryable: true,
+    hint: "Another refresh held the single-login lock for too long. Check `kite-token status` and try again.",
+  },
   ABORTED: { retryable: false, hint: "The run was stopped before it finished." },
 } as const;
 
