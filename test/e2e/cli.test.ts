@@ -74,7 +74,7 @@ describe("kite-token CLI", () => {
     const status = await runCli(["status"], {}, dir);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(
-      /^valid: token for DM\w+ expires \d{4}-\d\d-\d\d 06:00 IST \(in \d+h \d\dm\)/,
+      /^valid: token for DM\w+ expires \d{4}-\d\d-\d\d 06:00 IST \(in (\d+h \d\dm|\d+m \d\ds|\d+s)\)/,
     );
     expectNoSecrets(demo, tokenFile);
     expectNoSecrets(status, tokenFile);
