@@ -86,6 +86,18 @@ describe("Dockerfile", () => {
     expect(DOCKERFILE_RULES.map((r) => r.name).filter((name) => !covered.has(name))).toEqual([]);
   });
 
+  it("accepts a base image pinned by digest", () => {
+    const digest = `sha256:${"ab12".repeat(16)}`;
+    const byDigest = mutate(dockerfile, runtimeFrom, `FROM node@${digest} AS runtime`);
+    expect(dockerfileProblems(byDigest)).toEqual([]);
+    const both = mutate(
+      dockerfile,
+      runtimeFrom,
+      `FROM node:20.20.2-bookworm-slim@${digest} AS runtime`,
+    );
+    expect(dockerfileProblems(both)).toEqual([]);
+  });
+
   it("allows the store variables TOKEN_FILE and TOKEN_STORES in ENV", () => {
     const text = mutate(dockerfile, "TZ=Asia/Kolkata", "TZ=Asia/Kolkata TOKEN_STORES=file:/data/t");
     expect(dockerfileProblems(text)).toEqual([]);
