@@ -1,27 +1,48 @@
-# kite-token: refreshes a Kite Connect access token with headless Chromium.
-# Debian's Chromium on the Node 20 Debian image: the same browser the tests run against.
+# kite-token: refreshes a Kite Connect access token every morning with headless Chromium.
+#
+# Base: Debian's own `chromium` package on the official Node 20 Debian (bookworm) image, the
+# same browser and Node the tests run against. Pinned by tag; to pin by digest as well, see
+# "Pinning the base image" in the README. Keep both FROM lines on the same tag.
+#
+# No secret is baked in: credentials come at run time from the environment or from
+# NAME_FILE=/run/secrets/... (Docker and Compose secrets).
 
-FROM node:20-bookworm-slim AS build
+# --- build: dev dependencies, TypeScript compile ------------------------------------------
+FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would build before the sources are here; we build below.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY config ./config
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+RUN npm run build
 
-FROM node:20-bookworm-slim
+# --- runtime: production dependencies only, Chromium, tini, IST ----------------------------
+FROM node:20.20.2-bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends chromium fonts-liberation tzdata tini ca-certificates \
  && rm -rf /var/lib/apt/lists/*
+# BROWSER_NO_SANDBOX: Docker's default seccomp profile denies the user namespaces Chromium's
+# sandbox needs; the container is the isolation boundary (see the README).
 ENV NODE_ENV=production \
+    TZ=Asia/Kolkata \
     BROWSER_PATH=/usr/bin/chromium \
-    TOKEN_FILE=/data/token.json
+    BROWSER_NO_SANDBOX=true \
+    TOKEN_FILE=/data/token.json \
+    STATE_FILE=/data/state.json \
+    ARTIFACTS_DIR=/data/artifacts
 WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-COPY package.json ./
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
 COPY config ./config
-RUN mkdir -p /data && chown node:node /data
+COPY --from=build /app/dist ./dist
+RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
 USER node
 VOLUME ["/data"]
+HEALTHCHECK --interval=5m --timeout=30s --start-period=1m --retries=3 \
+  CMD ["node", "/app/dist/cli/main.js", "health"]
+# tini is PID 1: it forwards SIGTERM to node and reaps Chromium's orphaned children.
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/cli/main.js"]
-CMD ["refresh"]
+CMD ["worker"]
