@@ -15,7 +15,7 @@ const STEP_LABELS: Record<StepName, string> = {
   save: "save (writing the token file)",
 };
 
-const hhmm = (at: Date): string => formatIstShort(at).slice(11);
+const hhmm = (at: Date): string => formatIstShort(at).slice(11, 16);
 
 function message(
   kind: AlertKind,
@@ -65,7 +65,7 @@ export function failureMessage(report: FailureReport, now = new Date()): AlertMe
   rows.push(
     ["What to do", error.hint],
     ["Attempts today", String(report.attempts)],
-    ["Next attempt", nextAttemptText(report, now)],
+    ["Next attempt", nextAttemptText(report, at)],
     ["When", formatIstShort(at)],
   );
   const blocks: Block[] = [
