@@ -31,11 +31,12 @@ export class Alerter {
     this.channels = options.channels;
   }
 
-  async send(message: AlertMessage): Promise<ChannelResult[]> {
+  /** `attempts` overrides the tries per channel (the test alert tries once, to answer fast). */
+  async send(message: AlertMessage, options: { attempts?: number } = {}): Promise<ChannelResult[]> {
     const results: ChannelResult[] = [];
     for (const channel of this.channels) {
       try {
-        const result = await this.#deliver(channel, this.#withNotes(message));
+        const result = await this.#deliver(channel, this.#withNotes(message), options.attempts);
         if (result.ok) this.#unreported = [];
         else this.#unreported.push(result);
         results.push(result);
@@ -84,9 +85,13 @@ export class Alerter {
     };
   }
 
-  async #deliver(channel: AlertChannel, message: AlertMessage): Promise<ChannelResult> {
+  async #deliver(
+    channel: AlertChannel,
+    message: AlertMessage,
+    tries: number | undefined,
+  ): Promise<ChannelResult> {
     const { logger, redactor } = this.#options;
-    const attempts = Math.max(1, this.#options.attempts ?? 3);
+    const attempts = Math.max(1, tries ?? this.#options.attempts ?? 3);
     const delays = this.#options.retryDelaysMs ?? [2000, 5000];
     const sleep = this.#options.sleep ?? realSleep;
     let detail = "";
