@@ -1,12 +1,19 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
 import { verifyChannels } from "../../src/alerts/check.js";
-import { EmailChannel } from "../../src/alerts/email.js";
 import { TelegramChannel } from "../../src/alerts/telegram.js";
 import { WebhookChannel } from "../../src/alerts/webhook.js";
 import { httpSink, smtpSink, type CapturedRequest } from "../helpers/alert-servers.js";
 import { tempDir } from "../helpers/setup.js";
-import { alertApp, failure, screenshot, secretValues, serviceWith, success } from "./helpers.js";
+import {
+  alertApp,
+  emailTo,
+  failure,
+  screenshot,
+  secretValues,
+  serviceWith,
+  success,
+} from "./helpers.js";
 
 const BOT_TOKEN = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ";
 
@@ -117,11 +124,7 @@ describe("webhook alerts (Slack, Discord, any JSON endpoint)", () => {
     const smtp = await smtpSink();
     try {
       const webhook = new WebhookChannel({ url: `${hook.url}/hook` });
-      const email = new EmailChannel({
-        smtpUrl: smtp.url,
-        to: ["trader@example.com"],
-        from: "alerts@example.com",
-      });
+      const email = emailTo(smtp);
       const { service, pauses } = serviceWith([webhook, email]);
       const results = await service.onRunOutcome({
         ok: false,
@@ -149,11 +152,7 @@ describe("webhook alerts (Slack, Discord, any JSON endpoint)", () => {
     const smtp = await smtpSink();
     const hook = await httpSink(() => ({ status: 404, body: "no such hook" }));
     try {
-      const email = new EmailChannel({
-        smtpUrl: smtp.url,
-        to: ["trader@example.com"],
-        from: "alerts@example.com",
-      });
+      const email = emailTo(smtp);
       const webhook = new WebhookChannel({ url: `${hook.url}/gone` });
       const { service } = serviceWith([email, webhook], { onSuccess: true });
       await service.onRunOutcome({ ok: false, failure: failure("KITE_UNAVAILABLE") });
@@ -173,11 +172,7 @@ describe("webhook alerts (Slack, Discord, any JSON endpoint)", () => {
   it("a screenshot file that is gone does not cost the e-mail", async () => {
     const smtp = await smtpSink();
     try {
-      const email = new EmailChannel({
-        smtpUrl: smtp.url,
-        to: ["trader@example.com"],
-        from: "alerts@example.com",
-      });
+      const email = emailTo(smtp);
       const { service } = serviceWith([email]);
       const [result] = await service.onRunOutcome({
         ok: false,

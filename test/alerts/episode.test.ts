@@ -3,11 +3,10 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
 import pino from "pino";
-import { EmailChannel } from "../../src/alerts/email.js";
 import { Episodes, FileAlertStateStore, kiteDay } from "../../src/alerts/episode.js";
 import { smtpSink } from "../helpers/alert-servers.js";
 import { tempDir } from "../helpers/setup.js";
-import { alertApp, failure, MemoryStateStore, serviceWith, success } from "./helpers.js";
+import { alertApp, emailTo, failure, MemoryStateStore, serviceWith, success } from "./helpers.js";
 
 const at = (iso: string): Date => new Date(iso);
 
@@ -20,11 +19,7 @@ describe("one alert per failure episode", () => {
 
   const fresh = (onSuccess = false) => {
     smtp.mails.length = 0;
-    const email = new EmailChannel({
-      smtpUrl: smtp.url,
-      to: ["trader@example.com"],
-      from: "alerts@example.com",
-    });
+    const email = emailTo(smtp);
     return serviceWith([email], { onSuccess, store: new MemoryStateStore() }).service;
   };
 

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import pino from "pino";
 import { Alerter } from "../../src/alerts/alerter.js";
+import { EmailChannel } from "../../src/alerts/email.js";
 import { Episodes, type AlertState, type AlertStateStore } from "../../src/alerts/episode.js";
 import { AlertService } from "../../src/alerts/service.js";
 import type { AlertChannel } from "../../src/alerts/types.js";
@@ -127,4 +128,13 @@ export function serviceWith(
     onSuccess: options.onSuccess ?? false,
   });
   return { service, pauses, redactor };
+}
+
+/** An e-mail channel delivering to a loopback SMTP server. */
+export function emailTo(smtp: { url: string }): EmailChannel {
+  return new EmailChannel({
+    smtpUrl: smtp.url,
+    to: ["trader@example.com"],
+    from: "alerts@example.com",
+  });
 }

@@ -2,7 +2,6 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "expect";
 import pino from "pino";
-import { EmailChannel } from "../../src/alerts/email.js";
 import {
   nextDeadline,
   startDeadlineWatchdog,
@@ -11,7 +10,7 @@ import {
 import { deadlineWatchdog } from "../../src/app.js";
 import type { TokenStatus } from "../../src/status.js";
 import { smtpSink } from "../helpers/alert-servers.js";
-import { alertApp, failure, serviceWith, success } from "./helpers.js";
+import { alertApp, emailTo, failure, serviceWith, success } from "./helpers.js";
 
 const NINE = { hour: 9, minute: 0 };
 
@@ -157,11 +156,7 @@ describe("the deadline watchdog", () => {
   it("the deadline alert goes out once per Kite day", async () => {
     const smtp = await smtpSink();
     try {
-      const email = new EmailChannel({
-        smtpUrl: smtp.url,
-        to: ["t@example.com"],
-        from: "a@example.com",
-      });
+      const email = emailTo(smtp);
       const { service } = serviceWith([email]);
       const input = {
         userId: "AB1234",
