@@ -1,8 +1,12 @@
+import type { AlertService } from "./alerts/service.js";
+import type { Watchdog, WatchdogTimer } from "./alerts/watchdog.js";
+import { alertSecrets } from "./config/alerts.js";
 import { credentialsOf } from "./config/load.js";
 import type { Config } from "./config/schema.js";
 import { KiteApi } from "./kite/api.js";
 import { createLogger, type Logger } from "./log.js";
 import { BrowserLogin } from "./login/browser.js";
+import { buildLoginUrl } from "./login/types.js";
 import { systemClock } from "./login/totp.js";
 import { SecretRedactor } from "./redact.js";
 import type { RefreshDeps, StepEvent } from "./refresh.js";
@@ -16,6 +20,8 @@ export interface App {
   redactor: SecretRedactor;
   store: TokenStore;
   kite(apiKey: string): KiteApi;
+  /** The alert channels, episodes and messages, built on first use (loads nodemailer then). */
+  alerts(): Promise<AlertService>;
 }
 
 export interface AppOptions {
@@ -27,8 +33,10 @@ export interface AppOptions {
 export function createApp(config: Config, options: AppOptions = {}): App {
   const redactor = options.redactor ?? new SecretRedactor();
   redactor.add(config.kite.apiSecret, config.kite.password, config.kite.totpSecret);
+  redactor.add(...alertSecrets(config.alerts));
   const logger =
     options.logger ?? createLogger({ level: options.logLevel ?? config.logLevel, redactor });
+  let alerts: Promise<AlertService> | undefined;
   return {
     config,
     logger,
@@ -36,7 +44,28 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     store: new FileTokenStore(config.tokenFile),
     kite: (key) =>
       new KiteApi({ apiKey: key, apiRoot: config.kite.apiRoot, timeoutMs: config.timeouts.apiMs }),
+    alerts: () => (alerts ??= buildAlerts(config, logger, redactor)),
   };
+}
+
+async function buildAlerts(
+  config: Config,
+  logger: Logger,
+  redactor: SecretRedactor,
+): Promise<AlertService> {
+  const [{ createChannels }, { Alerter }, { Episodes, FileAlertStateStore }, { AlertService }] =
+    await Promise.all([
+      import("./alerts/registry.js"),
+      import("./alerts/alerter.js"),
+      import("./alerts/episode.js"),
+      import("./alerts/service.js"),
+    ]);
+  return new AlertService({
+    alerter: new Alerter({ channels: await createChannels(config.alerts), logger, redactor }),
+    episodes: new Episodes(new FileAlertStateStore(config.alerts.stateFile), logger),
+    logger,
+    onSuccess: config.alerts.onSuccess,
+  });
 }
 
 /** Everything the refresh pipeline needs, for a configuration with full credentials. */
@@ -63,4 +92,38 @@ export function refreshDeps(
     ...(extra.onStep ? { onStep: extra.onStep } : {}),
     ...(extra.signal ? { signal: extra.signal } : {}),
   };
+}
+
+/**
+ * The deadline watchdog (ALERT_DEADLINE) for this configuration: at the deadline, no
+ * valid saved token means an alert. Undefined when ALERT_DEADLINE is off or no channel is set.
+ */
+export async function deadlineWatchdog(
+  app: App,
+  options: { timer?: WatchdogTimer; isActiveDay?: (deadline: Date) => boolean } = {},
+): Promise<Watchdog | undefined> {
+  const { deadline, channels } = app.config.alerts;
+  if (!deadline || channels.length === 0) return undefined;
+  const [{ startDeadlineWatchdog }, { configuredTokenStatus }, alerts] = await Promise.all([
+    import("./alerts/watchdog.js"),
+    import("./status.js"),
+    app.alerts(),
+  ]);
+  const { apiKey, userId, loginUrl } = app.config.kite;
+  return startDeadlineWatchdog({
+    deadline,
+    logger: app.logger,
+    readStatus: () => configuredTokenStatus(app.store, (key) => app.kite(key), apiKey),
+    onMissed: (status, at) =>
+      alerts.deadlineMissed({
+        userId: userId ?? status.record?.user_id ?? "your account",
+        deadline: at,
+        status,
+        loginUrl: apiKey
+          ? buildLoginUrl(loginUrl, apiKey)
+          : `${loginUrl}?v=3&api_key=<KITE_API_KEY>`,
+      }),
+    ...(options.timer ? { timer: options.timer } : {}),
+    ...(options.isActiveDay ? { isActiveDay: options.isActiveDay } : {}),
+  });
 }

@@ -12,7 +12,7 @@ export const ERROR_CODES = {
   },
   BAD_CREDENTIALS: {
     retryable: false,
-    hint: "Check KITE_USER_ID and KITE_PASSWORD. It is not retried: a wrong password repeated can lock the account.",
+    hint: "Update KITE_PASSWORD (and check KITE_USER_ID) to what you type on kite.zerodha.com. It is not retried: a wrong password repeated can lock the account.",
   },
   TOTP_REJECTED: {
     retryable: true,
@@ -75,6 +75,10 @@ export const ERROR_CODES = {
     hint: "Another refresh held the single-login lock for too long. Check `kite-token status` and try again.",
   },
   ABORTED: { retryable: false, hint: "The run was stopped before it finished." },
+  ALERT_FAILED: {
+    retryable: true,
+    hint: "An alert could not be delivered. Run `kite-token test-alert --verify` to check the channel's settings (SMTP_URL, TELEGRAM_BOT_TOKEN, ALERT_WEBHOOK_URL).",
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -67,3 +67,19 @@ export async function tokenStatus(
     };
   }
 }
+
+/**
+ * `tokenStatus` for a configured app: Kite is asked only about a token of that app (another
+ * app's key would be refused), so another app's token is judged by its expiry alone.
+ */
+export async function configuredTokenStatus(
+  store: TokenStore,
+  kiteFor: (apiKey: string) => KiteApi,
+  configuredKey: string | undefined,
+  now: Date = new Date(),
+): Promise<TokenStatus> {
+  const status = await tokenStatus(store, kiteFor, now);
+  return status.record && status.record.api_key !== configuredKey
+    ? tokenStatus(store, undefined, now)
+    : status;
+}

@@ -57,6 +57,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
       await run(() => loginUrlCommand(global()))();
     });
   program
+    .command("test-alert")
+    .description("send a test alert through every configured channel and print each one's result")
+    .option(
+      "--verify",
+      "check each channel (SMTP connection and login, Telegram bot and chat) without sending",
+    )
+    .option("--json", "print the results as JSON")
+    .action(async (opts: { verify?: boolean; json?: boolean }) => {
+      const { testAlertCommand } = await import("./commands/test-alert.js");
+      await run(() => testAlertCommand(global(), opts))();
+    });
+  program
     .command("demo")
     .description("run the whole refresh against the built-in Kite simulator (no account needed)")
     .option("--token-file <path>", "where to save the demo token (default: TOKEN_FILE)")

@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { KiteTokenError } from "../errors.js";
 import { packageRoot } from "../package-root.js";
+import { alertProblems } from "./alerts.js";
 import {
   RawConfigSchema,
   SECRET_VARIABLES,
@@ -111,6 +112,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       );
     }
   }
+  problems.push(...alertProblems(merged));
   const config = parsed.success ? toConfig(parsed.data) : undefined;
   for (const field of options.require ?? []) {
     const name = CREDENTIAL_VARIABLES[field];

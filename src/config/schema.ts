@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { totpSecretProblem } from "../login/totp.js";
+import { AlertRawShape, toAlertSettings, type AlertSettings } from "./alerts.js";
 
 /** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
 export const SECRET_VARIABLES = [
@@ -8,6 +9,9 @@ export const SECRET_VARIABLES = [
   "KITE_USER_ID",
   "KITE_PASSWORD",
   "KITE_TOTP_SECRET",
+  "SMTP_URL",
+  "TELEGRAM_BOT_TOKEN",
+  "ALERT_WEBHOOK_URL",
 ] as const;
 
 const optionalText = z
@@ -61,6 +65,7 @@ export const RawConfigSchema = z.object({
   LOGIN_STEP_TIMEOUT_MS: milliseconds,
   REDIRECT_TIMEOUT_MS: milliseconds,
   KITE_API_TIMEOUT_MS: milliseconds,
+  ...AlertRawShape,
 });
 export type RawConfig = z.infer<typeof RawConfigSchema>;
 
@@ -82,6 +87,7 @@ export interface Config {
   browser: { path: string | undefined; noSandbox: boolean | undefined };
   logLevel: RawConfig["LOG_LEVEL"];
   timeouts: { stepMs: number; redirectMs: number; apiMs: number };
+  alerts: AlertSettings;
 }
 
 export function toConfig(raw: RawConfig): Config {
@@ -108,5 +114,6 @@ export function toConfig(raw: RawConfig): Config {
       redirectMs: raw.REDIRECT_TIMEOUT_MS,
       apiMs: raw.KITE_API_TIMEOUT_MS,
     },
+    alerts: toAlertSettings(raw, raw.TOKEN_FILE),
   };
 }

@@ -1,4 +1,4 @@
-import { tokenStatus } from "../../status.js";
+import { configuredTokenStatus } from "../../status.js";
 import { formatDuration, formatIstShort } from "../../time.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { EXIT_FAILED, EXIT_OK } from "../output.js";
@@ -8,11 +8,10 @@ export async function statusCommand(
   options: { json?: boolean },
 ): Promise<number> {
   const { app, out } = commandContext(global);
-  const configuredKey = app.config.kite.apiKey;
-  const status = await tokenStatus(app.store, (apiKey) => app.kite(apiKey), new Date()).then(
-    async (s) =>
-      // Kite is asked only about a token of the configured app: another app's key would be refused.
-      s.record && s.record.api_key !== configuredKey ? tokenStatus(app.store, undefined) : s,
+  const status = await configuredTokenStatus(
+    app.store,
+    (apiKey) => app.kite(apiKey),
+    app.config.kite.apiKey,
   );
   if (options.json) {
     out.json({

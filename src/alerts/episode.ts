@@ -1,0 +1,124 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import type { Logger } from "../log.js";
+import { writeFileAtomic } from "../stores/file.js";
+import { formatIst, nextKiteExpiry } from "../time.js";
+
+/**
+ * Failure episodes: from a failed refresh to the next success. One alert per episode and
+ * error code, whatever the retries; a "recovered" note when it closes. An episode also
+ * ends with the Kite day (06:00 IST), so every morning's failure is told.
+ */
+const EpisodeSchema = z.object({
+  day: z.string(),
+  since: z.string(),
+  userId: z.string(),
+  codes: z.array(z.string()),
+  failures: z.number().int().nonnegative(),
+});
+export type Episode = z.infer<typeof EpisodeSchema>;
+
+export const AlertStateSchema = z.object({
+  episode: EpisodeSchema.nullable().default(null),
+  /** The Kite day whose deadline alert was sent. */
+  deadlineAlerted: z.string().nullable().default(null),
+});
+export type AlertState = z.infer<typeof AlertStateSchema>;
+
+const EMPTY: AlertState = { episode: null, deadlineAlerted: null };
+
+/** Where the episode state lives: a small JSON object, loaded and saved whole. */
+export interface AlertStateStore {
+  readonly name: string;
+  load(): Promise<unknown>;
+  save(state: AlertState): Promise<void>;
+}
+
+/** The default store: an atomic 0600 JSON file, by default `alerts.json` beside the token. */
+export class FileAlertStateStore implements AlertStateStore {
+  readonly name: string;
+  constructor(readonly path: string) {
+    this.name = `file:${path}`;
+  }
+
+  async load(): Promise<unknown> {
+    try {
+      return JSON.parse(await readFile(this.path, "utf8")) as unknown;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  }
+
+  save(state: AlertState): Promise<void> {
+    return writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`);
+  }
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The Kite day an instant belongs to: the IST date of the last 06:00 IST at or before it. */
+export function kiteDay(at: Date): string {
+  return formatIst(new Date(nextKiteExpiry(at).getTime() - DAY_MS)).slice(0, 10);
+}
+
+export class Episodes {
+  constructor(
+    private readonly store: AlertStateStore,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Never throws: an unreadable state is logged and taken as empty. */
+  async load(): Promise<AlertState> {
+    try {
+      const parsed = AlertStateSchema.safeParse((await this.store.load()) ?? {});
+      if (parsed.success) return parsed.data;
+      this.logger.warn({ store: this.store.name }, "alert state invalid; starting afresh");
+    } catch (error) {
+      this.logger.warn({ store: this.store.name, err: error }, "alert state unreadable");
+    }
+    return { ...EMPTY };
+  }
+
+  async #save(state: AlertState): Promise<void> {
+    try {
+      await this.store.save(state);
+    } catch (error) {
+      this.logger.warn({ store: this.store.name, err: error }, "alert state not saved");
+    }
+  }
+
+  /** Records a failure; true when it deserves an alert (a new episode or a new code). */
+  async failure(code: string, userId: string, at: Date): Promise<boolean> {
+    const state = await this.load();
+    const day = kiteDay(at);
+    const open = state.episode && state.episode.day === day ? state.episode : undefined;
+    const alert = !open || !open.codes.includes(code);
+    state.episode = {
+      day,
+      since: open?.since ?? at.toISOString(),
+      userId,
+      codes: open ? [...new Set([...open.codes, code])] : [code],
+      failures: (open?.failures ?? 0) + 1,
+    };
+    await this.#save(state);
+    return alert;
+  }
+
+  /** Records a success; the episode it closes, if one was open. */
+  async success(): Promise<Episode | undefined> {
+    const state = await this.load();
+    const closed = state.episode ?? undefined;
+    if (closed) await this.#save({ ...state, episode: null });
+    return closed;
+  }
+
+  /** True the first time it is asked for a given Kite day. */
+  async claimDeadline(at: Date): Promise<boolean> {
+    const state = await this.load();
+    const day = kiteDay(at);
+    if (state.deadlineAlerted === day) return false;
+    await this.#save({ ...state, deadlineAlerted: day });
+    return true;
+  }
+}

@@ -1,0 +1,180 @@
+import { hostname } from "node:os";
+import path from "node:path";
+import type { StepName } from "../refresh.js";
+import type { TokenStatus } from "../status.js";
+import { formatDuration, formatIstShort } from "../time.js";
+import { renderHtml, renderText, type Block } from "./render.js";
+import type { FailureReport } from "./report.js";
+import type { AlertKind, AlertMessage } from "./types.js";
+
+const STEP_LABELS: Record<StepName, string> = {
+  check: "check (reading the saved token)",
+  login: "login (Kite's login page, password and TOTP, in the browser)",
+  exchange: "exchange (turning the request token into an access token)",
+  verify: "verify (asking Kite's /user/profile about the new token)",
+  save: "save (writing the token file)",
+};
+
+const hhmm = (at: Date): string => formatIstShort(at).slice(11, 16);
+
+function message(
+  kind: AlertKind,
+  subject: string,
+  blocks: Block[],
+  attachments: AlertMessage["attachments"] = [],
+): AlertMessage {
+  return { kind, subject, text: renderText(blocks), html: renderHtml(blocks), attachments };
+}
+
+/** The manual fallback, step by step. */
+export function manualFallback(loginUrl: string): Block {
+  return {
+    kind: "list",
+    title: "To get today's token by hand (two minutes):",
+    items: [
+      `Open this URL in a browser and log in: ${loginUrl}`,
+      "Kite then redirects to your app's redirect URL. Copy the whole address from the address bar (even if the page says it cannot connect).",
+      "Run `npx kite-token exchange '<callback URL>'` in the kite-token folder, with the address you copied.",
+      "Or, once the cause above is fixed, run `npm run refresh`.",
+    ],
+  };
+}
+
+function nextAttemptText(report: FailureReport, now: Date): string {
+  if (report.nextAttemptAt) {
+    const ms = report.nextAttemptAt.getTime() - now.getTime();
+    return `${hhmm(report.nextAttemptAt)} IST (in ${formatDuration(ms)})`;
+  }
+  return report.error.retryable
+    ? "none today: the retries are used up"
+    : `none today: ${report.error.code} is not retried, so as not to lock the account or repeat a failure that cannot pass`;
+}
+
+export function failureMessage(report: FailureReport, now = new Date()): AlertMessage {
+  const { error } = report;
+  const at = report.at ?? now;
+  const next = report.nextAttemptAt
+    ? `next attempt ${hhmm(report.nextAttemptAt)} IST`
+    : "no more attempts today";
+  const rows: Array<[string, string]> = [
+    ["Account", report.userId],
+    ["Failed step", report.step ? STEP_LABELS[report.step] : "unknown"],
+    ["Error", `${error.code}: ${error.message}`],
+  ];
+  if (error.kiteMessage) rows.push(["Kite said", `"${error.kiteMessage}"`]);
+  rows.push(
+    ["What to do", error.hint],
+    ["Attempts today", String(report.attempts)],
+    ["Next attempt", nextAttemptText(report, at)],
+    ["When", formatIstShort(at)],
+  );
+  const blocks: Block[] = [
+    {
+      kind: "para",
+      text: `kite-token could not refresh the Kite access token for ${report.userId}.`,
+    },
+    { kind: "fields", rows },
+    manualFallback(report.loginUrl),
+  ];
+  const attachments = report.screenshotPath
+    ? [
+        {
+          filename: path.basename(report.screenshotPath),
+          path: report.screenshotPath,
+          contentType: "image/png",
+        },
+      ]
+    : [];
+  if (attachments.length > 0) {
+    blocks.push({
+      kind: "para",
+      text: "Attached: a screenshot of the login page when it failed.",
+    });
+  }
+  blocks.push({
+    kind: "para",
+    text: "You get one alert for this failure, however many retries follow, and a short note when a refresh succeeds again.",
+  });
+  return message(
+    "failure",
+    `kite-token: ${report.userId} token refresh FAILED (${error.code}), ${next}`,
+    blocks,
+    attachments,
+  );
+}
+
+export interface RecoveryInfo {
+  userId: string;
+  expiresAt: Date;
+  at: Date;
+  failures: number;
+  firstFailureAt: Date;
+  codes: string[];
+}
+
+export function recoveredMessage(info: RecoveryInfo): AlertMessage {
+  const plural = info.failures === 1 ? "" : "s";
+  return message(
+    "recovered",
+    `kite-token: ${info.userId} token refreshed, recovered after ${info.failures} failed attempt${plural}`,
+    [
+      {
+        kind: "para",
+        text: `Recovered: the Kite access token for ${info.userId} is valid again as of ${hhmm(info.at)} IST, until ${formatIstShort(info.expiresAt)}. It followed ${info.failures} failed attempt${plural} since ${hhmm(info.firstFailureAt)} IST (${info.codes.join(", ")}). Nothing more to do.`,
+      },
+    ],
+  );
+}
+
+/** The one-line success notice (ALERT_ON_SUCCESS). */
+export function successMessage(userId: string, expiresAt: Date, at: Date): AlertMessage {
+  const line = `kite-token: token for ${userId} refreshed at ${hhmm(at)} IST, valid until ${formatIstShort(expiresAt)}.`;
+  return message("success", line, [{ kind: "para", text: line }]);
+}
+
+export interface DeadlineInfo {
+  userId: string;
+  deadline: Date;
+  status: TokenStatus;
+  loginUrl: string;
+  lastFailure?: { code: string; hint: string } | undefined;
+}
+
+const STATE_TEXT: Record<TokenStatus["state"], string> = {
+  missing: "no token is saved",
+  expired: "the saved token has expired",
+  rejected: "Kite rejects the saved token",
+  unreadable: "the token file cannot be read",
+  valid: "the saved token is valid",
+};
+
+export function deadlineMessage(info: DeadlineInfo): AlertMessage {
+  const rows: Array<[string, string]> = [
+    ["Account", info.userId],
+    ["Token", STATE_TEXT[info.status.state]],
+  ];
+  if (info.lastFailure) {
+    rows.push(["Last failure", info.lastFailure.code], ["What to do", info.lastFailure.hint]);
+  }
+  return message(
+    "deadline",
+    `kite-token: ${info.userId} has NO valid Kite token at ${hhmm(info.deadline)} IST`,
+    [
+      {
+        kind: "para",
+        text: `At ${hhmm(info.deadline)} IST there is still no valid Kite access token for ${info.userId}, whatever the automatic retries are doing. The market opens at 09:15 IST.`,
+      },
+      { kind: "fields", rows },
+      manualFallback(info.loginUrl),
+    ],
+  );
+}
+
+export function testMessage(channels: string[], now = new Date()): AlertMessage {
+  return message("test", "kite-token: test alert", [
+    {
+      kind: "para",
+      text: `This is a test alert from kite-token on ${hostname()} at ${formatIstShort(now)}. If you read it, alerts reach you here. Channels configured: ${channels.join(", ")}.`,
+    },
+  ]);
+}

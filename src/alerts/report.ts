@@ -1,0 +1,42 @@
+import type { KiteTokenError } from "../errors.js";
+import type { RefreshOutcome, StepEvent, StepName } from "../refresh.js";
+
+/** What a failed run tells the alerts: filled by the worker (or any entry point). */
+export interface FailureReport {
+  /** The Zerodha user id (never a secret). */
+  userId: string;
+  /** The step that failed, when known (see `failedStepTracker`). */
+  step: StepName | undefined;
+  error: KiteTokenError;
+  /** Attempts made so far today, this one included. */
+  attempts: number;
+  /** When the next attempt is; undefined when there will be none today. */
+  nextAttemptAt?: Date | undefined;
+  /** The Kite login URL for a manual login (`buildLoginUrl`). */
+  loginUrl: string;
+  /** A screenshot of the page when the login failed, attached when it exists. */
+  screenshotPath?: string | undefined;
+  /** When it failed (default: now). */
+  at?: Date | undefined;
+}
+
+/** What one run of the refresh produced, as the worker hands it to `AlertService.onRunOutcome`. */
+export type RunOutcome =
+  | { ok: true; outcome: RefreshOutcome; at?: Date | undefined }
+  | { ok: false; failure: FailureReport };
+
+/** Remembers which step failed, from the refresh's step events. */
+export function failedStepTracker(next?: (event: StepEvent) => void): {
+  onStep: (event: StepEvent) => void;
+  failedStep: () => StepName | undefined;
+} {
+  let failed: StepName | undefined;
+  return {
+    onStep: (event) => {
+      if (event.phase === "start") failed = undefined;
+      if (event.phase === "fail") failed = event.step;
+      next?.(event);
+    },
+    failedStep: () => failed,
+  };
+}

@@ -1,0 +1,108 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { simpleParser, type ParsedMail } from "mailparser";
+import { SMTPServer } from "smtp-server";
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  raw: string;
+  parsed: ParsedMail;
+}
+
+/** A real SMTP server on loopback (nodemailer's smtp-server) that keeps every message. */
+export async function smtpSink(auth = { user: "alerts@example.com", pass: "smtp-pass-Secret9" }) {
+  const mails: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    secure: false,
+    disabledCommands: ["STARTTLS"],
+    allowInsecureAuth: true,
+    authMethods: ["PLAIN", "LOGIN"],
+    onAuth(a, _session, callback) {
+      if (a.username === auth.user && a.password === auth.pass)
+        callback(null, { user: a.username });
+      else callback(new Error("535 Authentication failed"));
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", () => {
+        const raw = Buffer.concat(chunks).toString("utf8");
+        simpleParser(raw).then(
+          (parsed) => {
+            mails.push({
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+              to: session.envelope.rcptTo.map((r) => r.address),
+              raw,
+              parsed,
+            });
+            callback();
+          },
+          (error: Error) => callback(error),
+        );
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.server.address() as AddressInfo;
+  const userInfo = `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.pass)}`;
+  return {
+    mails,
+    port,
+    url: `smtp://${userInfo}@127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A port on loopback with nothing listening: an SMTP server that is down. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface CapturedRequest {
+  method: string;
+  path: string;
+  contentType: string;
+  body: Buffer;
+}
+
+/** A tiny real HTTP server standing in for Telegram's API or a webhook; `reply` decides answers. */
+export async function httpSink(
+  reply: (req: CapturedRequest) => { status: number; body: unknown } = () => ({
+    status: 200,
+    body: { ok: true },
+  }),
+) {
+  const requests: CapturedRequest[] = [];
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const captured = {
+        method: req.method ?? "",
+        path: req.url ?? "",
+        contentType: req.headers["content-type"] ?? "",
+        body: Buffer.concat(chunks),
+      };
+      requests.push(captured);
+      const answer = reply(captured);
+      res.writeHead(answer.status, { "content-type": "application/json" });
+      res.end(typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    requests,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
