@@ -23,6 +23,8 @@ const LEAN_ARGS = [
 ];
 
 const CLOSE_TIMEOUT_MS = 5000;
+/** Starting Chromium on a loaded machine can take seconds; it is not a page step. */
+const LAUNCH_TIMEOUT_MS = 30_000;
 
 export interface BrowserLoginOptions {
   browserPath: string | undefined;
@@ -48,7 +50,9 @@ export class BrowserLogin implements LoginStrategy {
     let browser: Browser | undefined;
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
-      closing ??= browser ? closeWithin(browser, CLOSE_TIMEOUT_MS) : Promise.resolve();
+      // Nothing to close yet (an abort during launch): the launch's own check closes it.
+      if (!browser) return Promise.resolve();
+      closing ??= closeWithin(browser, CLOSE_TIMEOUT_MS);
       return closing;
     };
     const onAbort = (): void => void close();
@@ -63,7 +67,7 @@ export class BrowserLogin implements LoginStrategy {
           args: this.options.runTag
             ? [...LEAN_ARGS, `--kite-token-run=${this.options.runTag}`]
             : LEAN_ARGS,
-          timeout: context.timeouts.stepMs,
+          timeout: Math.max(context.timeouts.stepMs, LAUNCH_TIMEOUT_MS),
           handleSIGINT: false,
           handleSIGTERM: false,
           handleSIGHUP: false,
