@@ -26,7 +26,12 @@ export interface AppOptions {
 
 export function createApp(config: Config, options: AppOptions = {}): App {
   const redactor = options.redactor ?? new SecretRedactor();
-  redactor.add(config.kite.apiSecret, config.kite.password, config.kite.totpSecret);
+  redactor.add(
+    config.kite.apiSecret,
+    config.kite.password,
+    config.kite.totpSecret,
+    config.server.adminToken,
+  );
   const logger =
     options.logger ?? createLogger({ level: options.logLevel ?? config.logLevel, redactor });
   return {

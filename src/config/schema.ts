@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { totpSecretProblem } from "../login/totp.js";
+import { ServerRawSchema, type ServerConfig } from "./server-schema.js";
 
 /** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
 export const SECRET_VARIABLES = [
@@ -8,6 +9,7 @@ export const SECRET_VARIABLES = [
   "KITE_USER_ID",
   "KITE_PASSWORD",
   "KITE_TOTP_SECRET",
+  "ADMIN_TOKEN",
 ] as const;
 
 const optionalText = z
@@ -61,6 +63,7 @@ export const RawConfigSchema = z.object({
   LOGIN_STEP_TIMEOUT_MS: milliseconds,
   REDIRECT_TIMEOUT_MS: milliseconds,
   KITE_API_TIMEOUT_MS: milliseconds,
+  ...ServerRawSchema,
 });
 export type RawConfig = z.infer<typeof RawConfigSchema>;
 
@@ -82,6 +85,7 @@ export interface Config {
   browser: { path: string | undefined; noSandbox: boolean | undefined };
   logLevel: RawConfig["LOG_LEVEL"];
   timeouts: { stepMs: number; redirectMs: number; apiMs: number };
+  server: ServerConfig;
 }
 
 export function toConfig(raw: RawConfig): Config {
@@ -107,6 +111,13 @@ export function toConfig(raw: RawConfig): Config {
       stepMs: raw.LOGIN_STEP_TIMEOUT_MS,
       redirectMs: raw.REDIRECT_TIMEOUT_MS,
       apiMs: raw.KITE_API_TIMEOUT_MS,
+    },
+    server: {
+      host: raw.HOST,
+      port: raw.PORT,
+      adminToken: raw.ADMIN_TOKEN,
+      enabled: raw.SERVER_ENABLED === "true",
+      rateLimitPerMinute: raw.SERVER_RATE_LIMIT_PER_MINUTE,
     },
   };
 }
