@@ -149,7 +149,8 @@ describe("kite-token CLI", () => {
     await runCli(["exchange", (await requestTokenOverHttp(sim)).token], simEnv(tokenFile), dir);
     const valid = await runCli(["status", "--json"], simEnv(tokenFile), dir);
     expect(JSON.parse(valid.stdout)).toMatchObject({
-      state: "valid",
+      // "expiring" when the test runs in the hour before 06:00 IST (the token dies then).
+      state: expect.stringMatching(/^(valid|expiring)$/),
       kite_check: "accepted",
       user_id: sim.account.userId,
     });
