@@ -5,7 +5,9 @@ import { createLogger, type Logger } from "./log.js";
 import { BrowserLogin } from "./login/browser.js";
 import { systemClock } from "./login/totp.js";
 import { SecretRedactor } from "./redact.js";
-import type { RefreshDeps, StepEvent } from "./refresh.js";
+import { KiteTokenError } from "./errors.js";
+import { exchangeAndSave, type RefreshDeps, type StepEvent } from "./refresh.js";
+import type { TokenRecord } from "./stores/record.js";
 import { FileTokenStore } from "./stores/file.js";
 import type { TokenStore } from "./stores/types.js";
 
@@ -68,4 +70,31 @@ export function refreshDeps(
     ...(extra.onStep ? { onStep: extra.onStep } : {}),
     ...(extra.signal ? { signal: extra.signal } : {}),
   };
+}
+
+/**
+ * The manual fallback: exchanges a request token with the configured app, verifies it and
+ * saves it through the store (`kite-token exchange`, the console's callback and API).
+ */
+export async function exchangeForApp(
+  app: App,
+  requestToken: string,
+  onStep?: (event: StepEvent) => void,
+): Promise<TokenRecord> {
+  const { apiKey, apiSecret } = app.config.kite;
+  if (!apiKey || !apiSecret) {
+    throw new KiteTokenError(
+      "CONFIG_INVALID",
+      "KITE_API_KEY and KITE_API_SECRET must be set to exchange a request token.",
+    );
+  }
+  app.redactor.add(requestToken);
+  return exchangeAndSave(requestToken, {
+    kite: app.kite(apiKey),
+    apiSecret,
+    store: app.store,
+    logger: app.logger,
+    redactor: app.redactor,
+    ...(onStep ? { onStep } : {}),
+  });
 }

@@ -1,25 +1,10 @@
-import type { App } from "../app.js";
+import { exchangeForApp, type App } from "../app.js";
 import { isKiteTokenError, KiteTokenError, type ErrorCode } from "../errors.js";
-import { exchangeAndSave } from "../refresh.js";
 import type { TokenRecord } from "../stores/record.js";
 
-/** Exchanges a request token with the configured app and saves the verified token through the store. */
+/** Exchanges a request token for the console and logs who it was for (never the token). */
 export async function exchangeWithApp(app: App, requestToken: string): Promise<TokenRecord> {
-  const { apiKey, apiSecret } = app.config.kite;
-  if (!apiKey || !apiSecret) {
-    throw new KiteTokenError(
-      "CONFIG_INVALID",
-      "KITE_API_KEY and KITE_API_SECRET must be set for the console to exchange a request token.",
-    );
-  }
-  app.redactor.add(requestToken);
-  const record = await exchangeAndSave(requestToken, {
-    kite: app.kite(apiKey),
-    apiSecret,
-    store: app.store,
-    logger: app.logger,
-    redactor: app.redactor,
-  });
+  const record = await exchangeForApp(app, requestToken);
   app.logger.info({ user_id: record.user_id, expires_at: record.expires_at }, "manual login saved");
   return record;
 }
