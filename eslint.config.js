@@ -11,4 +11,19 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  {
+    // The console page's script runs in the browser, without a build step.
+    files: ["public/**/*.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: {
+        document: "readonly",
+        window: "readonly",
+        sessionStorage: "readonly",
+        fetch: "readonly",
+        EventSource: "readonly",
+        setInterval: "readonly",
+      },
+    },
+  },
 );

@@ -9,7 +9,9 @@ import { BrowserLogin } from "./login/browser.js";
 import { buildLoginUrl } from "./login/types.js";
 import { systemClock } from "./login/totp.js";
 import { SecretRedactor } from "./redact.js";
-import type { RefreshDeps, StepEvent } from "./refresh.js";
+import { KiteTokenError } from "./errors.js";
+import { exchangeAndSave, type RefreshDeps, type StepEvent } from "./refresh.js";
+import type { TokenRecord } from "./stores/record.js";
 import { FileTokenStore } from "./stores/file.js";
 import type { TokenStore } from "./stores/types.js";
 
@@ -32,7 +34,12 @@ export interface AppOptions {
 
 export function createApp(config: Config, options: AppOptions = {}): App {
   const redactor = options.redactor ?? new SecretRedactor();
-  redactor.add(config.kite.apiSecret, config.kite.password, config.kite.totpSecret);
+  redactor.add(
+    config.kite.apiSecret,
+    config.kite.password,
+    config.kite.totpSecret,
+    config.server.adminToken,
+  );
   redactor.add(...alertSecrets(config.alerts));
   const logger =
     options.logger ?? createLogger({ level: options.logLevel ?? config.logLevel, redactor });
@@ -125,5 +132,32 @@ export async function deadlineWatchdog(
       }),
     ...(options.timer ? { timer: options.timer } : {}),
     ...(options.isActiveDay ? { isActiveDay: options.isActiveDay } : {}),
+  });
+}
+
+/**
+ * The manual fallback: exchanges a request token with the configured app, verifies it and
+ * saves it through the store (`kite-token exchange`, the console's callback and API).
+ */
+export async function exchangeForApp(
+  app: App,
+  requestToken: string,
+  onStep?: (event: StepEvent) => void,
+): Promise<TokenRecord> {
+  const { apiKey, apiSecret } = app.config.kite;
+  if (!apiKey || !apiSecret) {
+    throw new KiteTokenError(
+      "CONFIG_INVALID",
+      "KITE_API_KEY and KITE_API_SECRET must be set to exchange a request token.",
+    );
+  }
+  app.redactor.add(requestToken);
+  return exchangeAndSave(requestToken, {
+    kite: app.kite(apiKey),
+    apiSecret,
+    store: app.store,
+    logger: app.logger,
+    redactor: app.redactor,
+    ...(onStep ? { onStep } : {}),
   });
 }

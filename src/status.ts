@@ -3,12 +3,25 @@ import type { KiteApi } from "./kite/api.js";
 import { expiresAt, type TokenRecord } from "./stores/record.js";
 import type { TokenStore } from "./stores/types.js";
 
-export type TokenState = "missing" | "valid" | "expired" | "rejected" | "unreadable";
+export type TokenState = "missing" | "valid" | "expiring" | "expired" | "rejected" | "unreadable";
+
+/** A valid token with less than this left is reported as "expiring". */
+export const EXPIRING_WITHIN_MS = 60 * 60 * 1000;
+
+/** "valid" becomes "expiring" when less than an hour is left. */
+function validOrExpiring(msLeft: number): "valid" | "expiring" {
+  return msLeft < EXPIRING_WITHIN_MS ? "expiring" : "valid";
+}
+
+/** Whether the token can be used now (valid, or valid but expiring within the hour). */
+export function isUsable(state: TokenState): boolean {
+  return state === "valid" || state === "expiring";
+}
 
 export interface TokenStatus {
   state: TokenState;
   record?: TokenRecord;
-  /** Milliseconds until expiry (valid tokens). */
+  /** Milliseconds until expiry (valid and expiring tokens). */
   msLeft?: number;
   /** Whether Kite itself was asked, and why not when it was not. */
   kiteCheck: "accepted" | "rejected" | "skipped" | "unreachable";
@@ -16,7 +29,8 @@ export interface TokenStatus {
 }
 
 /**
- * The saved token's state: missing, expired by the clock, rejected by Kite, or valid.
+ * The saved token's state: missing, expired by the clock, rejected by Kite, valid, or
+ * expiring (valid with less than an hour left).
  * Kite is asked only when a client for the token's app is given.
  */
 export async function tokenStatus(
@@ -39,7 +53,7 @@ export async function tokenStatus(
   if (msLeft <= 0) return { state: "expired", record, kiteCheck: "skipped" };
   if (!kiteFor) {
     return {
-      state: "valid",
+      state: validOrExpiring(msLeft),
       record,
       msLeft,
       kiteCheck: "skipped",
@@ -48,7 +62,7 @@ export async function tokenStatus(
   }
   try {
     await kiteFor(record.api_key).verify(record.access_token);
-    return { state: "valid", record, msLeft, kiteCheck: "accepted" };
+    return { state: validOrExpiring(msLeft), record, msLeft, kiteCheck: "accepted" };
   } catch (error) {
     if (isKiteTokenError(error) && error.code === "TOKEN_REJECTED") {
       return {
@@ -59,7 +73,7 @@ export async function tokenStatus(
       };
     }
     return {
-      state: "valid",
+      state: validOrExpiring(msLeft),
       record,
       msLeft,
       kiteCheck: "unreachable",

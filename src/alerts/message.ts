@@ -146,6 +146,7 @@ const STATE_TEXT: Record<TokenStatus["state"], string> = {
   rejected: "Kite rejects the saved token",
   unreadable: "the token file cannot be read",
   valid: "the saved token is valid",
+  expiring: "the saved token is valid but expires within the hour",
 };
 
 export function deadlineMessage(info: DeadlineInfo): AlertMessage {

@@ -1,5 +1,5 @@
 import type { Logger } from "../log.js";
-import type { TokenStatus } from "../status.js";
+import { isUsable, type TokenStatus } from "../status.js";
 import { fromIstParts, istParts } from "../time.js";
 
 /** The clock and timer the watchdog uses; tests pass a fake one. */
@@ -59,7 +59,7 @@ export function startDeadlineWatchdog(options: WatchdogOptions): Watchdog {
     try {
       const status = await options.readStatus();
       options.logger.info({ state: status.state, deadline: at.toISOString() }, "deadline check");
-      if (status.state !== "valid") await options.onMissed(status, at);
+      if (!isUsable(status.state)) await options.onMissed(status, at);
     } catch (error) {
       options.logger.error({ err: error }, "deadline check failed");
     }

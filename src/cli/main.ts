@@ -69,6 +69,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
       await run(() => testAlertCommand(global(), opts))();
     });
   program
+    .command("serve")
+    .description("serve the token console (status, refresh, manual login) on HOST:PORT")
+    .option("--host <host>", "address to bind (default: HOST, 127.0.0.1)")
+    .option("--port <port>", "port (default: PORT, 8079)", (v) => parsePortLazy(v))
+    .action(async (opts: { host?: string; port?: number }) => {
+      const { serveCommand } = await import("./commands/serve.js");
+      await run(() => serveCommand(global(), opts))();
+    });
+  program
     .command("demo")
     .description("run the whole refresh against the built-in Kite simulator (no account needed)")
     .option("--token-file <path>", "where to save the demo token (default: TOKEN_FILE)")

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { totpSecretProblem } from "../login/totp.js";
 import { AlertRawShape, toAlertSettings, type AlertSettings } from "./alerts.js";
+import { ServerRawSchema, type ServerConfig } from "./server-schema.js";
 
 /** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
 export const SECRET_VARIABLES = [
@@ -12,6 +13,7 @@ export const SECRET_VARIABLES = [
   "SMTP_URL",
   "TELEGRAM_BOT_TOKEN",
   "ALERT_WEBHOOK_URL",
+  "ADMIN_TOKEN",
 ] as const;
 
 const optionalText = z
@@ -66,6 +68,7 @@ export const RawConfigSchema = z.object({
   REDIRECT_TIMEOUT_MS: milliseconds,
   KITE_API_TIMEOUT_MS: milliseconds,
   ...AlertRawShape,
+  ...ServerRawSchema,
 });
 export type RawConfig = z.infer<typeof RawConfigSchema>;
 
@@ -88,6 +91,7 @@ export interface Config {
   logLevel: RawConfig["LOG_LEVEL"];
   timeouts: { stepMs: number; redirectMs: number; apiMs: number };
   alerts: AlertSettings;
+  server: ServerConfig;
 }
 
 export function toConfig(raw: RawConfig): Config {
@@ -115,5 +119,12 @@ export function toConfig(raw: RawConfig): Config {
       apiMs: raw.KITE_API_TIMEOUT_MS,
     },
     alerts: toAlertSettings(raw, raw.TOKEN_FILE),
+    server: {
+      host: raw.HOST,
+      port: raw.PORT,
+      adminToken: raw.ADMIN_TOKEN,
+      enabled: raw.SERVER_ENABLED === "true",
+      rateLimitPerMinute: raw.SERVER_RATE_LIMIT_PER_MINUTE,
+    },
   };
 }

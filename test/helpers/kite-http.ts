@@ -4,6 +4,8 @@ import type { Simulator } from "../../src/simulator/index.js";
 /** Obtains a request token from the simulator over plain HTTP (what a person's browser would do). */
 export async function requestTokenOverHttp(
   sim: Simulator,
+  /** The login URL to start from (e.g. one carrying redirect_params); default the app's plain one. */
+  startUrl = `${sim.loginUrl}?v=3&api_key=${sim.app.apiKey}`,
 ): Promise<{ token: string; callbackUrl: string }> {
   const cookies = new Map<string, string>();
   const keep = (res: Response): void => {
@@ -37,7 +39,7 @@ export async function requestTokenOverHttp(
   );
   keep(twofa);
   if (!twofa.ok) throw new Error(`twofa failed: ${twofa.status}`);
-  const start = await fetch(`${sim.loginUrl}?v=3&api_key=${sim.app.apiKey}`, {
+  const start = await fetch(startUrl, {
     redirect: "manual",
     headers: { cookie: cookie() },
   });

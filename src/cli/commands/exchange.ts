@@ -1,8 +1,8 @@
-import { exchangeAndSave } from "../../refresh.js";
+import { exchangeForApp } from "../../app.js";
 import { parseRequestToken } from "../../login/redirect.js";
 import { formatIstShort } from "../../time.js";
 import { commandContext, type GlobalOptions } from "../context.js";
-import { EXIT_FAILED, EXIT_OK, exitCodeFor, stepPrinter } from "../output.js";
+import { EXIT_OK, exitCodeFor, stepPrinter } from "../output.js";
 
 export async function exchangeCommand(
   global: GlobalOptions,
@@ -12,17 +12,12 @@ export async function exchangeCommand(
   const requestToken = parseRequestToken(input);
   const ctx = commandContext(global, { require: ["apiKey", "apiSecret"] });
   const { app, out } = ctx;
-  const { apiKey, apiSecret } = app.config.kite;
-  if (!apiKey || !apiSecret) return EXIT_FAILED;
   try {
-    const record = await exchangeAndSave(requestToken, {
-      kite: app.kite(apiKey),
-      apiSecret,
-      store: app.store,
-      logger: app.logger,
-      redactor: app.redactor,
-      ...(options.json ? {} : { onStep: stepPrinter(out) }),
-    });
+    const record = await exchangeForApp(
+      app,
+      requestToken,
+      options.json ? undefined : stepPrinter(out),
+    );
     if (options.json)
       out.json({
         status: "exchanged",

@@ -1,4 +1,4 @@
-import { configuredTokenStatus } from "../../status.js";
+import { configuredTokenStatus, isUsable } from "../../status.js";
 import { formatDuration, formatIstShort } from "../../time.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { EXIT_FAILED, EXIT_OK } from "../output.js";
@@ -31,9 +31,10 @@ export async function statusCommand(
       unreadable: `unreadable: ${status.note ?? ""}`,
       expired: `expired: the token for ${r?.user_id ?? "?"} expired at ${expiry}. Run \`kite-token refresh\`.`,
       rejected: `rejected by Kite: the token for ${r?.user_id ?? "?"} is no longer accepted (${status.note ?? ""}). Run \`kite-token refresh --force\`.`,
+      expiring: `expiring: token for ${r?.user_id ?? "?"} expires ${expiry} (in ${formatDuration(status.msLeft ?? 0)}), within the hour. Run \`kite-token refresh\` after 06:00 IST.`,
       valid: `valid: token for ${r?.user_id ?? "?"} expires ${expiry} (in ${formatDuration(status.msLeft ?? 0)})${status.kiteCheck === "accepted" ? ", accepted by Kite" : status.note ? `; ${status.note}` : ""}.`,
     };
     out.line(lines[status.state]);
   }
-  return status.state === "valid" ? EXIT_OK : EXIT_FAILED;
+  return isUsable(status.state) ? EXIT_OK : EXIT_FAILED;
 }

@@ -1,0 +1,24 @@
+import { startConsole } from "../../server/serve.js";
+import { commandContext, type GlobalOptions } from "../context.js";
+import { EXIT_OK } from "../output.js";
+
+/** `kite-token serve`: the token console until Ctrl-C. */
+export async function serveCommand(
+  global: GlobalOptions,
+  options: { host?: string; port?: number },
+): Promise<number> {
+  const { app, out } = commandContext(global);
+  const running = await startConsole(app, {
+    ...(options.host ? { host: options.host } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+  });
+  out.line(`Token console on ${running.url} (Ctrl-C to stop).`);
+  if (app.config.server.adminToken === undefined)
+    out.line("No ADMIN_TOKEN: the console is open to anyone on this machine.");
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await running.close();
+  return EXIT_OK;
+}

@@ -1,0 +1,46 @@
+import { exchangeForApp, type App } from "../app.js";
+import { isKiteTokenError, KiteTokenError, type ErrorCode } from "../errors.js";
+import type { TokenRecord } from "../stores/record.js";
+
+/** Exchanges a request token for the console and logs who it was for (never the token). */
+export async function exchangeWithApp(app: App, requestToken: string): Promise<TokenRecord> {
+  const record = await exchangeForApp(app, requestToken);
+  app.logger.info({ user_id: record.user_id, expires_at: record.expires_at }, "manual login saved");
+  return record;
+}
+
+const HTTP_STATUS: Partial<Record<ErrorCode, 400 | 409 | 503>> = {
+  INPUT_INVALID: 400,
+  USAGE: 400,
+  CONFIG_INVALID: 503,
+  LOCK_TIMEOUT: 409,
+};
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  hint?: string;
+  kite_message?: string;
+}
+
+/** An error as the API answers it: its code, a scrubbed sentence and the next step. */
+export function errorReply(
+  error: unknown,
+  app: App,
+): { status: 400 | 409 | 502 | 503; body: { error: ErrorBody } } {
+  const e = isKiteTokenError(error)
+    ? error
+    : new KiteTokenError("BROWSER_FAILED", "The request failed unexpectedly.", { cause: error });
+  if (!isKiteTokenError(error)) app.logger.error({ err: error }, "console request failed");
+  return {
+    status: HTTP_STATUS[e.code] ?? 502,
+    body: {
+      error: {
+        code: e.code,
+        message: app.redactor.scrub(e.message),
+        hint: e.hint,
+        ...(e.kiteMessage ? { kite_message: app.redactor.scrub(e.kiteMessage) } : {}),
+      },
+    },
+  };
+}

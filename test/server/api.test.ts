@@ -1,0 +1,309 @@
+import { existsSync, readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { expect } from "expect";
+import { runCli } from "../helpers/cli.js";
+import { requestTokenOverHttp } from "../helpers/kite-http.js";
+import { tempDir } from "../helpers/setup.js";
+import type { App } from "../../src/app.js";
+import { exchangeAndSave, type StepEvent } from "../../src/refresh.js";
+import type { RunningConsole } from "../../src/server/serve.js";
+import type { RefreshRunner } from "../../src/server/types.js";
+import { startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { ADMIN, AUTH, consoleFor, readEvents, simApp } from "./console-helpers.js";
+
+/**
+ * A refresh runner that waits at a gate (so a test can start a second refresh while one
+ * runs), then gets a real request token from the simulator and exchanges it for real.
+ */
+function gatedRunner(sim: Simulator, app: App) {
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let calls = 0;
+  const runner: RefreshRunner = async (onStep: (e: StepEvent) => void) => {
+    calls += 1;
+    onStep({ step: "login", phase: "start" });
+    await gate;
+    const { token } = await requestTokenOverHttp(sim);
+    onStep({ step: "login", phase: "done", ms: 1 });
+    const steps = [{ step: "login" as const, ms: 1 }];
+    const record = await exchangeAndSave(
+      token,
+      {
+        kite: app.kite(sim.app.apiKey),
+        apiSecret: sim.app.apiSecret,
+        store: app.store,
+        logger: app.logger,
+        redactor: app.redactor,
+        onStep,
+      },
+      steps,
+    );
+    return { status: "refreshed", record, steps, totpSubmissions: 1 };
+  };
+  return { runner, open: () => open(), calls: () => calls };
+}
+
+const json = async (res: Response): Promise<Record<string, unknown>> =>
+  (await res.json()) as Record<string, unknown>;
+
+describe("token console API", () => {
+  let sim: Simulator;
+  let app: App;
+  let server: RunningConsole;
+  let gated: ReturnType<typeof gatedRunner>;
+  const bodies: string[] = [];
+  const get = async (path: string, init: RequestInit = {}): Promise<Response> => {
+    const res = await fetch(`${server.url}${path}`, init);
+    bodies.push(await res.clone().text());
+    return res;
+  };
+
+  before(async () => {
+    sim = await startSimulator();
+    app = simApp(sim);
+    gated = gatedRunner(sim, app);
+    server = await consoleFor(app, { refreshRunner: gated.runner });
+  });
+  after(async () => {
+    await server.close();
+    await sim.close();
+  });
+
+  it("answers /healthz and reports a missing token", async () => {
+    expect(await json(await get("/healthz"))).toEqual({ status: "ok" });
+    const status = await json(await get("/api/token/status"));
+    expect(status).toMatchObject({ state: "missing", user_id: null, auth_required: true });
+  });
+
+  it("refuses every state-changing or exchanging endpoint without the admin token", async () => {
+    const calls: Array<[string, RequestInit]> = [
+      ["/api/token/refresh", { method: "POST" }],
+      ["/api/token/refresh-info", {}],
+      [
+        "/api/token/generate-access-token",
+        { method: "POST", body: JSON.stringify({ request_token: "abcdefgh1234" }) },
+      ],
+    ];
+    for (const [path, init] of calls) {
+      for (const headers of [{}, { authorization: "Bearer wrong-token-of-some-length" }]) {
+        const res = await get(path, { ...init, headers });
+        expect([path, res.status]).toEqual([path, 401]);
+        expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      }
+    }
+    expect(gated.calls()).toBe(0);
+    expect(sim.counters.exchangeCalls).toBe(0);
+  });
+
+  it("gives the callback URL to register in the Kite app", async () => {
+    const body = await json(await get("/api/token/callback-url"));
+    expect(body["callback_url"]).toBe(`${server.url}/auth/callback`);
+    expect(body["matches"]).toBe(false);
+  });
+
+  it("starts one refresh, joins a second request to it, and streams its steps", async () => {
+    const first = await get("/api/token/refresh", { method: "POST", headers: AUTH });
+    expect(first.status).toBe(202);
+    const { run_id: id } = await json(first);
+    const second = await json(await get("/api/token/refresh", { method: "POST", headers: AUTH }));
+    expect(second).toMatchObject({ run_id: id, joined: true });
+    const running = await json(await get(`/api/runs/${String(id)}`));
+    expect(running).toMatchObject({ id, outcome: "running", source: "console" });
+
+    const events = readEvents(`${server.url}/api/runs/${String(id)}/events`);
+    gated.open();
+    const seen = await events;
+    expect(gated.calls()).toBe(1);
+    expect(seen.map((e) => e.event).at(-1)).toBe("end");
+    expect(
+      seen
+        .filter((e) => e.event === "step")
+        .map((e) => {
+          const d = e.data as { step: string; phase: string };
+          return `${d.step}:${d.phase}`;
+        }),
+    ).toEqual([
+      "login:start",
+      "login:done",
+      "exchange:start",
+      "exchange:done",
+      "verify:start",
+      "verify:done",
+      "save:start",
+      "save:done",
+    ]);
+    const done = await json(await get(`/api/runs/${String(id)}`));
+    expect(done).toMatchObject({ outcome: "refreshed" });
+    expect(done["ended_at"]).toEqual(expect.any(String));
+
+    const status = await json(await get("/api/token/status"));
+    expect(status["state"]).toMatch(/^(valid|expiring)$/);
+    expect(status).toMatchObject({ user_id: sim.account.userId, kite_check: "accepted" });
+    expect(status["last_run"]).toMatchObject({ id, outcome: "refreshed" });
+    const runs = await json(await get("/api/runs"));
+    expect((runs["runs"] as Array<{ id: string }>).map((r) => r.id)).toEqual([id]);
+    // A finished run's stream replays its events and ends.
+    expect((await readEvents(`${server.url}/api/runs/${String(id)}/events`)).length).toBe(
+      seen.length,
+    );
+    expect((await get("/api/runs/no-such-run")).status).toBe(404);
+  });
+
+  it("exports Prometheus metrics for the token and the runs", async () => {
+    const res = await get("/metrics");
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0.0.4/);
+    const text = await res.text();
+    expect(text).toMatch(/^kite_token_expiry_timestamp_seconds \d+/m);
+    expect(text).toMatch(/^kite_token_last_success_timestamp_seconds \d+/m);
+    expect(text).toMatch(/^kite_token_recent_runs\{outcome="refreshed"\} 1$/m);
+    expect(text).toMatch(/^kite_token_recent_run_duration_seconds_count 1$/m);
+    expect(text).toMatch(/^kite_token_state\{state="missing"\} 0$/m);
+  });
+
+  it("exchanges a request token or a callback URL for scripts, and explains a bad one", async () => {
+    const byToken = await get("/api/token/generate-access-token", {
+      method: "POST",
+      headers: AUTH,
+      body: JSON.stringify({ request_token: (await requestTokenOverHttp(sim)).token }),
+    });
+    expect(byToken.status).toBe(200);
+    expect(await json(byToken)).toMatchObject({ status: "saved", user_id: sim.account.userId });
+
+    const { callbackUrl, token } = await requestTokenOverHttp(sim);
+    const byUrl = await get("/api/token/generate-access-token", {
+      method: "POST",
+      headers: AUTH,
+      body: JSON.stringify({ callback_url: callbackUrl }),
+    });
+    expect(await json(byUrl)).toMatchObject({ status: "saved" });
+
+    const spent = await get("/api/token/generate-access-token", {
+      method: "POST",
+      headers: AUTH,
+      body: JSON.stringify({ request_token: token }),
+    });
+    expect(spent.status).toBe(502);
+    expect(await json(spent)).toMatchObject({ error: { code: "REQUEST_TOKEN_INVALID" } });
+
+    for (const body of ["{}", "not json", JSON.stringify({ callback_url: "http://x/?a=b" })]) {
+      const bad = await get("/api/token/generate-access-token", {
+        method: "POST",
+        headers: AUTH,
+        body,
+      });
+      expect(bad.status).toBe(400);
+      expect(await json(bad)).toMatchObject({ error: { code: "INPUT_INVALID" } });
+    }
+  });
+
+  it("accepts a manual login only with the one-time state it issued", async () => {
+    const info = await json(await get("/api/token/refresh-info", { headers: AUTH }));
+    const loginUrl = new URL(String(info["login_url"]));
+    expect(loginUrl.searchParams.get("redirect_params")).toMatch(/^state=[\w-]{20,}$/);
+    const { callbackUrl } = await requestTokenOverHttp(sim, loginUrl.toString());
+    const callback = new URL(callbackUrl);
+    expect(callback.searchParams.get("state")).toEqual(expect.any(String));
+    const ours = `${server.url}/auth/callback${callback.search}`;
+
+    const exchangesBefore = sim.counters.exchangeCalls;
+    const forged = new URL(ours);
+    forged.searchParams.set("state", "forged-state-value-000000000");
+    const refused = await get(forged.pathname + forged.search);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toMatch(/Login refused/);
+    expect(sim.counters.exchangeCalls).toBe(exchangesBefore);
+
+    const accepted = await get(`/auth/callback${callback.search}`);
+    expect(accepted.status).toBe(200);
+    expect(await accepted.text()).toMatch(/Token saved for DM\w+, valid until/);
+    expect(sim.counters.exchangeCalls).toBe(exchangesBefore + 1);
+
+    const replay = await get(`/auth/callback${callback.search}`);
+    expect(replay.status).toBe(403);
+    expect(sim.counters.exchangeCalls).toBe(exchangesBefore + 1);
+  });
+
+  it("accepts a callback without a state only within minutes of a console login", async () => {
+    let now = Date.now();
+    const clocked = await consoleFor(app, { now: () => new Date(now), loginWindowMs: 300_000 });
+    try {
+      const plain = new URL((await requestTokenOverHttp(sim)).callbackUrl);
+      const cold = await fetch(`${clocked.url}/auth/callback${plain.search}`);
+      expect(cold.status).toBe(403);
+      expect(await cold.text()).toMatch(/No login was started from this console/);
+
+      await fetch(`${clocked.url}/api/token/refresh-info`, { headers: AUTH });
+      now += 6 * 60_000;
+      const late = await fetch(`${clocked.url}/auth/callback${plain.search}`);
+      expect(late.status).toBe(403);
+
+      await fetch(`${clocked.url}/api/token/refresh-info`, { headers: AUTH });
+      now += 60_000;
+      const recent = await fetch(`${clocked.url}/auth/callback${plain.search}`);
+      expect(recent.status).toBe(200);
+    } finally {
+      await clocked.close();
+    }
+  });
+
+  it("sends strict security headers and never a token or secret", async () => {
+    for (const path of ["/", "/api/token/status", "/auth/callback"]) {
+      const res = await get(path);
+      const csp = res.headers.get("content-security-policy") ?? "";
+      expect(csp).toMatch(/script-src 'self'/);
+      expect(csp).toMatch(/frame-ancestors 'none'/);
+      expect(csp).not.toMatch(/unsafe-inline/);
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    }
+    const saved = JSON.parse(readFileSync(app.config.tokenFile, "utf8")) as Record<string, string>;
+    const secrets = [
+      saved["access_token"],
+      saved["public_token"],
+      sim.app.apiSecret,
+      sim.account.password,
+      sim.account.totpSecret,
+      ADMIN,
+    ];
+    for (const body of bodies) {
+      for (const secret of secrets) expect(body.includes(String(secret))).toBe(false);
+    }
+  });
+});
+
+describe("token console limits", () => {
+  it("rate-limits the token endpoints per client, not health or status", async () => {
+    const sim = await startSimulator();
+    const app = simApp(sim);
+    const server = await consoleFor(app, { rateLimitPerMinute: 3 });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        const res = await fetch(`${server.url}/api/token/refresh-info`, { headers: AUTH });
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const limited = await fetch(`${server.url}/api/token/generate-access-token`, {
+        method: "POST",
+        headers: AUTH,
+        body: "{}",
+      });
+      expect(limited.status).toBe(429);
+      expect(await limited.json()).toMatchObject({ error: { code: "RATE_LIMITED" } });
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${server.url}/api/token/status`)).status).toBe(200);
+    } finally {
+      await server.close();
+      await sim.close();
+    }
+  });
+
+  it("refuses to listen beyond loopback without ADMIN_TOKEN (exit 2)", async () => {
+    const dir = tempDir();
+    const result = await runCli(["serve", "--host", "0.0.0.0", "--port", "0"], {}, dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/CONFIG_INVALID: HOST=0\.0\.0\.0 .*ADMIN_TOKEN is not set/);
+    expect(existsSync(`${dir}/data`)).toBe(false);
+  });
+});
