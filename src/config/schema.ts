@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { totpSecretProblem } from "../login/totp.js";
+import { deliveryShape, type DeliveryConfig } from "./delivery.js";
 
 /** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
 export const SECRET_VARIABLES = [
@@ -8,6 +9,7 @@ export const SECRET_VARIABLES = [
   "KITE_USER_ID",
   "KITE_PASSWORD",
   "KITE_TOTP_SECRET",
+  "GITHUB_TOKEN",
 ] as const;
 
 const optionalText = z
@@ -61,6 +63,7 @@ export const RawConfigSchema = z.object({
   LOGIN_STEP_TIMEOUT_MS: milliseconds,
   REDIRECT_TIMEOUT_MS: milliseconds,
   KITE_API_TIMEOUT_MS: milliseconds,
+  ...deliveryShape,
 });
 export type RawConfig = z.infer<typeof RawConfigSchema>;
 
@@ -79,6 +82,7 @@ export interface Config {
     redirectUrl: string | undefined;
   };
   tokenFile: string;
+  delivery: DeliveryConfig;
   browser: { path: string | undefined; noSandbox: boolean | undefined };
   logLevel: RawConfig["LOG_LEVEL"];
   timeouts: { stepMs: number; redirectMs: number; apiMs: number };
@@ -97,6 +101,10 @@ export function toConfig(raw: RawConfig): Config {
       redirectUrl: raw.KITE_REDIRECT_URL,
     },
     tokenFile: raw.TOKEN_FILE,
+    delivery: {
+      stores: raw.TOKEN_STORES ?? [{ kind: "file", path: raw.TOKEN_FILE }],
+      github: { token: raw.GITHUB_TOKEN, apiUrl: raw.GITHUB_API_URL },
+    },
     browser: {
       path: raw.BROWSER_PATH,
       noSandbox:

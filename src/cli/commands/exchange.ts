@@ -2,7 +2,7 @@ import { exchangeAndSave } from "../../refresh.js";
 import { parseRequestToken } from "../../login/redirect.js";
 import { formatIstShort } from "../../time.js";
 import { commandContext, type GlobalOptions } from "../context.js";
-import { EXIT_FAILED, EXIT_OK, exitCodeFor, stepPrinter } from "../output.js";
+import { EXIT_FAILED, EXIT_OK, exitCodeFor, printStoreWarnings, stepPrinter } from "../output.js";
 
 export async function exchangeCommand(
   global: GlobalOptions,
@@ -13,7 +13,10 @@ export async function exchangeCommand(
   const ctx = commandContext(global, { require: ["apiKey", "apiSecret"] });
   const { app, out } = ctx;
   const { apiKey, apiSecret } = app.config.kite;
-  if (!apiKey || !apiSecret) return EXIT_FAILED;
+  if (!apiKey || !apiSecret) {
+    await app.close();
+    return EXIT_FAILED;
+  }
   try {
     const record = await exchangeAndSave(requestToken, {
       kite: app.kite(apiKey),
@@ -34,9 +37,12 @@ export async function exchangeCommand(
       out.line(
         `Token saved for ${record.user_id}, valid until ${formatIstShort(new Date(record.expires_at))}, in ${app.store.name}.`,
       );
+    printStoreWarnings(out, app.store.lastReport);
     return EXIT_OK;
   } catch (error) {
     out.failure(error, ctx.verbose);
     return exitCodeFor(error);
+  } finally {
+    await app.close();
   }
 }
