@@ -112,11 +112,11 @@ export async function liveKiteConnect(options: WatchOptions = {}): Promise<LiveK
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let latest: TokenRecord | undefined;
-  let kite: Connect | undefined;
+  const live: { kite?: Connect } = {};
   // Watch first, then read: a token saved in between is not missed.
   const stop = await watchToken((next) => {
     latest = next;
-    kite?.setAccessToken(next.access_token);
+    live.kite?.setAccessToken(next.access_token);
   }, options);
   try {
     latest ??= await readToken(options);
@@ -125,12 +125,12 @@ export async function liveKiteConnect(options: WatchOptions = {}): Promise<LiveK
     throw error;
   }
   const record = latest;
-  kite = new KiteConnect({
+  const kite = new KiteConnect({
     api_key: record.api_key,
     root: config.kite.apiRoot,
     timeout: config.timeouts.apiMs,
   });
-  kite.setAccessToken(record.access_token);
-  const client = kite;
-  return { kite: client, current: () => latest ?? record, stop };
+  kite.setAccessToken(latest.access_token);
+  live.kite = kite;
+  return { kite, current: () => latest ?? record, stop };
 }

@@ -19,7 +19,7 @@ function dotenvValue(value: string): string {
  */
 export function updateDotenv(text: string, values: Readonly<Record<string, string>>): string {
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  const lines = text.split(/\r?\n/);
+  const lines = text === "" ? [] : text.split(/\r?\n/);
   const seen = new Set<string>();
   const updated = lines.map((line) => {
     const match = ASSIGNMENT.exec(line);

@@ -1,0 +1,18 @@
+/**
+ * A bot in another process: watches the token through the library entry point and
+ * prints one JSON line per token it is given (with when it got it).
+ */
+import { watchToken } from "../../src/index.js";
+
+const stop = await watchToken(
+  (record) => {
+    process.stdout.write(
+      `${JSON.stringify({ at: Date.now(), access_token: record.access_token, user_id: record.user_id })}\n`,
+    );
+  },
+  { onError: (error) => process.stderr.write(`${error.code}: ${error.message}\n`) },
+);
+process.stdout.write("ready\n");
+process.on("SIGTERM", () => {
+  void stop().then(() => process.exit(0));
+});
