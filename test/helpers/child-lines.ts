@@ -13,8 +13,9 @@ export function startLineChild(
   script: string,
   env: Record<string, string>,
   cwd: string,
+  args: string[] = [],
 ): LineChild {
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [script, ...args], {
     cwd,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],
