@@ -6,7 +6,7 @@ import pino from "pino";
 import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { WriteReport } from "../../src/stores/composite.js";
-import { tokenRecordFrom } from "../../src/stores/record.js";
+import { freshRecord } from "../helpers/records.js";
 import { startFakeGithub, type FakeGithub } from "../helpers/github-api.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { tempDir } from "../helpers/setup.js";
@@ -23,18 +23,7 @@ after(async () => {
   await redis.stop();
 });
 
-const now = new Date();
-const record = tokenRecordFrom(
-  {
-    accessToken: "composite-token-0123456",
-    publicToken: "pub",
-    userId: "AB1234",
-    userName: "T",
-    apiKey: "key",
-    loginTime: now,
-  },
-  now,
-);
+const record = freshRecord("composite-token-0123456");
 
 function appFor(stores: string, cwd: string, reports: WriteReport[]) {
   const config = loadConfig({

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { tokenRecordFrom } from "../../src/stores/record.js";
 import { GithubSecretsSink } from "../../src/stores/github.js";
+import { freshRecord } from "../helpers/records.js";
 import { startFakeGithub, type FakeGithub } from "../helpers/github-api.js";
 
 const TOKEN = "ghp_testtoken0123456789";
@@ -11,18 +11,7 @@ before(async () => {
 });
 after(() => github.close());
 
-const now = new Date();
-const record = tokenRecordFrom(
-  {
-    accessToken: "gh-delivered-token-0123",
-    publicToken: "pub",
-    userId: "AB1234",
-    userName: "T",
-    apiKey: "key",
-    loginTime: now,
-  },
-  now,
-);
+const record = freshRecord("gh-delivered-token-0123");
 
 describe("GitHub Actions secrets store", () => {
   it("seals KITE_ACCESS_TOKEN and KITE_USER_ID to the repository's public key", async () => {

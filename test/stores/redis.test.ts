@@ -3,10 +3,10 @@ import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
 import { Redis } from "ioredis";
 import pino from "pino";
-import { tokenRecordFrom, type TokenRecord } from "../../src/stores/record.js";
 import { RedisConnections } from "../../src/stores/redis-connections.js";
 import { RedisTokenStore, ROTATED_CHANNEL } from "../../src/stores/redis.js";
 import { startLineChild } from "../helpers/child-lines.js";
+import { freshRecord } from "../helpers/records.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { tempDir } from "../helpers/setup.js";
 
@@ -23,13 +23,7 @@ after(async () => {
   await redis.stop();
 });
 
-function recordFor(accessToken: string, userId = "AB1234"): TokenRecord {
-  const now = new Date();
-  return tokenRecordFrom(
-    { accessToken, publicToken: "pub", userId, userName: "T", apiKey: "key", loginTime: now },
-    now,
-  );
-}
+const recordFor = freshRecord;
 
 describe("Redis token store", () => {
   it("saves the token at kite:token:<user> expiring with it, and announces the change without the token", async () => {
