@@ -4,6 +4,9 @@
  */
 import { watchToken } from "../../src/index.js";
 
+// `node --test build/test/` loads every file here: only run when started as the bot.
+if (process.argv[2] !== "--bot") process.exit(0);
+
 const stop = await watchToken(
   (record) => {
     process.stdout.write(

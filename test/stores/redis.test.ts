@@ -79,6 +79,7 @@ describe("Redis token store", () => {
       script,
       { TOKEN_STORES: redis.url, KITE_USER_ID: "AB1234" },
       tempDir(),
+      ["--bot"],
     );
     try {
       await bot.waitFor((l) => l === "ready");
