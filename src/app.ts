@@ -12,24 +12,53 @@ import { SecretRedactor } from "./redact.js";
 import { KiteTokenError } from "./errors.js";
 import { exchangeAndSave, type RefreshDeps, type StepEvent } from "./refresh.js";
 import type { TokenRecord } from "./stores/record.js";
-import { FileTokenStore } from "./stores/file.js";
-import type { TokenStore } from "./stores/types.js";
+import { CompositeTokenStore, type WriteReport } from "./stores/composite.js";
+import { RedisConnections } from "./stores/redis-connections.js";
+import { createReadableStore, createSink, type StoreDeps } from "./stores/registry.js";
+import { redisPassword } from "./stores/spec.js";
 
 /** The adapters, built once from configuration and passed in: the composition root. */
 export interface App {
   config: Config;
   logger: Logger;
   redactor: SecretRedactor;
-  store: TokenStore;
+  /** Every configured store as one: reads from the primary, writes to all. */
+  store: CompositeTokenStore;
+  /** Redis clients shared by the stores and the login lock. */
+  redis: RedisConnections;
   kite(apiKey: string): KiteApi;
   /** The alert channels, episodes and messages, built on first use (loads nodemailer then). */
   alerts(): Promise<AlertService>;
+  /** Closes the connections the stores hold (Redis). */
+  close(): Promise<void>;
 }
 
 export interface AppOptions {
   logger?: Logger;
   redactor?: SecretRedactor;
   logLevel?: string;
+  /** Told after each token write, with how every secondary store fared. */
+  onStoreWrite?: (report: WriteReport) => void;
+}
+
+/** Builds the configured stores: the first is primary, the others receive copies. */
+export function buildStores(
+  config: Config,
+  deps: { redis: RedisConnections; logger: Logger; onWrite?: (report: WriteReport) => void },
+): CompositeTokenStore {
+  const storeDeps: StoreDeps = {
+    redis: deps.redis,
+    userId: config.kite.userId,
+    github: { ...config.delivery.github, timeoutMs: config.timeouts.apiMs },
+    logger: deps.logger,
+  };
+  const [primary, ...secondaries] = config.delivery.stores;
+  if (!primary) throw new Error("no token store configured");
+  return new CompositeTokenStore(
+    createReadableStore(primary, storeDeps),
+    secondaries.map((spec) => createSink(spec, storeDeps)),
+    { logger: deps.logger, ...(deps.onWrite ? { onWrite: deps.onWrite } : {}) },
+  );
 }
 
 export function createApp(config: Config, options: AppOptions = {}): App {
@@ -41,14 +70,28 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     config.server.adminToken,
   );
   redactor.add(...alertSecrets(config.alerts));
+  redactor.add(config.delivery.github.token);
+  for (const spec of config.delivery.stores)
+    if (spec.kind === "redis") redactor.add(redisPassword(spec.url));
   const logger =
     options.logger ?? createLogger({ level: options.logLevel ?? config.logLevel, redactor });
   let alerts: Promise<AlertService> | undefined;
+  const redis = new RedisConnections();
+  const store = buildStores(config, {
+    redis,
+    logger,
+    ...(options.onStoreWrite ? { onWrite: options.onStoreWrite } : {}),
+  });
   return {
     config,
     logger,
     redactor,
-    store: new FileTokenStore(config.tokenFile),
+    store,
+    redis,
+    close: async () => {
+      await store.close();
+      await redis.close();
+    },
     kite: (key) =>
       new KiteApi({ apiKey: key, apiRoot: config.kite.apiRoot, timeoutMs: config.timeouts.apiMs }),
     alerts: () => (alerts ??= buildAlerts(config, logger, redactor)),

@@ -74,6 +74,18 @@ export const ERROR_CODES = {
     retryable: true,
     hint: "Another refresh held the single-login lock for too long. Check `kite-token status` and try again.",
   },
+  LOCK_LOST: {
+    retryable: true,
+    hint: "The single-login lock expired while held (the machine stalled or lost Redis); another refresh may have run. Check `kite-token status`.",
+  },
+  TOKEN_MISSING: {
+    retryable: false,
+    hint: "No token has been saved yet. Run `kite-token refresh` (or wait for the worker's morning run).",
+  },
+  TOKEN_EXPIRED: {
+    retryable: false,
+    hint: "The saved token has expired (Kite tokens die at 06:00 IST). Run `kite-token refresh`, or check that the worker ran this morning.",
+  },
   ABORTED: { retryable: false, hint: "The run was stopped before it finished." },
   ALERT_FAILED: {
     retryable: true,

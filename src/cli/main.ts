@@ -36,6 +36,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
       await run(() => statusCommand(global(), opts))();
     });
   program
+    .command("token")
+    .description(
+      'print the saved token for scripts and other languages (refused when expired): eval "$(kite-token token --env)"',
+    )
+    .option("--json", "print the whole token record as JSON")
+    .option("--env", "print KITE_ACCESS_TOKEN, KITE_USER_ID and KITE_API_KEY as shell assignments")
+    .action(async (opts: { json?: boolean; env?: boolean }) => {
+      const { tokenCommand } = await import("./commands/token.js");
+      await run(() => tokenCommand(global(), opts))();
+    });
+  program
     .command("exchange")
     .description(
       "manual fallback: exchange a request token (or the whole callback URL) for an access token",

@@ -1,6 +1,7 @@
 import { isKiteTokenError, KiteTokenError, type ErrorCode } from "../errors.js";
 import type { SecretRedactor } from "../redact.js";
 import type { StepEvent } from "../refresh.js";
+import { failedSecondaries, type WriteReport } from "../stores/composite.js";
 
 /** Exit codes: 0 success, 1 the refresh (or check) failed, 2 bad configuration or usage. */
 export const EXIT_OK = 0;
@@ -82,4 +83,13 @@ export function stepPrinter(out: Output): (event: StepEvent) => void {
       out.line(`        · ${event.detail}`);
     }
   };
+}
+
+/** One warning line per secondary store the token could not be delivered to. */
+export function printStoreWarnings(out: Output, report: WriteReport | undefined): void {
+  for (const failed of failedSecondaries(report)) {
+    out.error(
+      `kite-token: warning: the token was saved but not delivered to ${failed.store} (${failed.attempts} attempts): ${failed.error?.message ?? "unknown error"}`,
+    );
+  }
 }

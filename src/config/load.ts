@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { KiteTokenError } from "../errors.js";
+import { deliveryProblems } from "./delivery.js";
 import { packageRoot } from "../package-root.js";
 import { alertProblems } from "./alerts.js";
 import {
@@ -114,6 +115,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   }
   problems.push(...alertProblems(merged));
   const config = parsed.success ? toConfig(parsed.data) : undefined;
+  if (config) problems.push(...deliveryProblems(config.delivery));
   for (const field of options.require ?? []) {
     const name = CREDENTIAL_VARIABLES[field];
     const alreadyReported = problems.some((p) => p.startsWith(`${name} `));

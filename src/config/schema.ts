@@ -2,6 +2,7 @@ import { z } from "zod";
 import { totpSecretProblem } from "../login/totp.js";
 import { AlertRawShape, toAlertSettings, type AlertSettings } from "./alerts.js";
 import { ServerRawSchema, type ServerConfig } from "./server-schema.js";
+import { deliveryShape, type DeliveryConfig } from "./delivery.js";
 
 /** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
 export const SECRET_VARIABLES = [
@@ -14,6 +15,7 @@ export const SECRET_VARIABLES = [
   "TELEGRAM_BOT_TOKEN",
   "ALERT_WEBHOOK_URL",
   "ADMIN_TOKEN",
+  "GITHUB_TOKEN",
 ] as const;
 
 const optionalText = z
@@ -69,6 +71,7 @@ export const RawConfigSchema = z.object({
   KITE_API_TIMEOUT_MS: milliseconds,
   ...AlertRawShape,
   ...ServerRawSchema,
+  ...deliveryShape,
 });
 export type RawConfig = z.infer<typeof RawConfigSchema>;
 
@@ -87,6 +90,7 @@ export interface Config {
     redirectUrl: string | undefined;
   };
   tokenFile: string;
+  delivery: DeliveryConfig;
   browser: { path: string | undefined; noSandbox: boolean | undefined };
   logLevel: RawConfig["LOG_LEVEL"];
   timeouts: { stepMs: number; redirectMs: number; apiMs: number };
@@ -107,6 +111,10 @@ export function toConfig(raw: RawConfig): Config {
       redirectUrl: raw.KITE_REDIRECT_URL,
     },
     tokenFile: raw.TOKEN_FILE,
+    delivery: {
+      stores: raw.TOKEN_STORES ?? [{ kind: "file", path: raw.TOKEN_FILE }],
+      github: { token: raw.GITHUB_TOKEN, apiUrl: raw.GITHUB_API_URL },
+    },
     browser: {
       path: raw.BROWSER_PATH,
       noSandbox:

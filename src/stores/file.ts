@@ -3,7 +3,8 @@ import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { KiteTokenError } from "../errors.js";
 import { TokenRecordSchema, type TokenRecord } from "./record.js";
-import type { TokenStore } from "./types.js";
+import { watchTokenFile } from "./file-watch.js";
+import type { StopWatching, TokenStore, WatchHandlers } from "./types.js";
 
 /**
  * Writes `content` to `file` atomically: a temporary file in the same folder, written
@@ -77,6 +78,11 @@ export class FileTokenStore implements TokenStore {
       );
     }
     return parsed.data;
+  }
+
+  /** Reports each token written to the file from now on, by this or any other process. */
+  watch(handlers: WatchHandlers): Promise<StopWatching> {
+    return watchTokenFile(this.path, () => this.read(), handlers);
   }
 
   async write(record: TokenRecord): Promise<void> {

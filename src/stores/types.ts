@@ -1,10 +1,27 @@
+import type { KiteTokenError } from "../errors.js";
 import type { TokenRecord } from "./record.js";
 
-/** Where a fresh token goes, and where it is read back from. */
-export interface TokenStore {
-  /** A short description for messages, e.g. `file:data/token.json`. */
+/** Somewhere a fresh token is delivered (a file, a `.env`, Redis, a CI secret). */
+export interface TokenSink {
+  /** A short description for messages, e.g. `file:data/token.json`. Never holds a secret. */
   readonly name: string;
+  write(record: TokenRecord): Promise<void>;
+  /** Frees connections the sink holds. */
+  close?(): Promise<void>;
+}
+
+/** Called with each new token; `stop()` ends the watch. */
+export type StopWatching = () => Promise<void>;
+
+export interface WatchHandlers {
+  onChange(record: TokenRecord): void;
+  onError?(error: KiteTokenError): void;
+}
+
+/** Where a fresh token goes, and where it is read back from. */
+export interface TokenStore extends TokenSink {
   /** The saved token, or undefined when none is saved. Throws STORE_FAILED when unreadable. */
   read(): Promise<TokenRecord | undefined>;
-  write(record: TokenRecord): Promise<void>;
+  /** Reports each token written from now on (by any process), until stopped. */
+  watch?(handlers: WatchHandlers): Promise<StopWatching>;
 }

@@ -37,7 +37,12 @@ export async function demoCommand(
       );
     }
     const config = loadConfig({
-      overrides: { ...simulatorSettings(sim), TOKEN_FILE: tokenFile },
+      // Only the demo's file: the trader's other stores (Redis, CI secrets) are never touched.
+      overrides: {
+        ...simulatorSettings(sim),
+        TOKEN_FILE: tokenFile,
+        TOKEN_STORES: `file:${tokenFile}`,
+      },
     });
     const app = createApp(config, { redactor, logLevel: global.verbose ? "debug" : "error" });
     const code = await runRefresh(

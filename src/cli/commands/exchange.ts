@@ -2,7 +2,7 @@ import { exchangeForApp } from "../../app.js";
 import { parseRequestToken } from "../../login/redirect.js";
 import { formatIstShort } from "../../time.js";
 import { commandContext, type GlobalOptions } from "../context.js";
-import { EXIT_OK, exitCodeFor, stepPrinter } from "../output.js";
+import { EXIT_OK, exitCodeFor, printStoreWarnings, stepPrinter } from "../output.js";
 
 export async function exchangeCommand(
   global: GlobalOptions,
@@ -29,9 +29,12 @@ export async function exchangeCommand(
       out.line(
         `Token saved for ${record.user_id}, valid until ${formatIstShort(new Date(record.expires_at))}, in ${app.store.name}.`,
       );
+    printStoreWarnings(out, app.store.lastReport);
     return EXIT_OK;
   } catch (error) {
     out.failure(error, ctx.verbose);
     return exitCodeFor(error);
+  } finally {
+    await app.close();
   }
 }

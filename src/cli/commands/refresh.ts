@@ -4,7 +4,7 @@ import { isKiteTokenError } from "../../errors.js";
 import { refresh, type RefreshOutcome } from "../../refresh.js";
 import { formatDuration, formatIstShort } from "../../time.js";
 import { commandContext, type CommandContext, type GlobalOptions } from "../context.js";
-import { EXIT_FAILED, EXIT_OK, stepPrinter } from "../output.js";
+import { EXIT_FAILED, EXIT_OK, printStoreWarnings, stepPrinter } from "../output.js";
 
 export interface RefreshOptions {
   force?: boolean;
@@ -41,6 +41,7 @@ export async function runRefresh(ctx: CommandContext, options: RefreshOptions): 
     const outcome = await refresh(deps, { force: Boolean(options.force) });
     if (options.json) out.json(outcomeJson(outcome, app.store.name));
     else out.line(summary(outcome, app.store.name));
+    if (outcome.status === "refreshed") printStoreWarnings(out, app.store.lastReport);
     return EXIT_OK;
   } catch (error) {
     if (options.json && isKiteTokenError(error)) {
@@ -48,6 +49,8 @@ export async function runRefresh(ctx: CommandContext, options: RefreshOptions): 
     }
     out.failure(error, ctx.verbose);
     return EXIT_FAILED;
+  } finally {
+    await app.close();
   }
 }
 

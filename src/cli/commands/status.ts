@@ -1,13 +1,22 @@
 import { configuredTokenStatus, isUsable } from "../../status.js";
 import { formatDuration, formatIstShort } from "../../time.js";
 import { commandContext, type GlobalOptions } from "../context.js";
-import { EXIT_FAILED, EXIT_OK } from "../output.js";
+import { EXIT_FAILED, EXIT_OK, type Output } from "../output.js";
+import type { App } from "../../app.js";
 
 export async function statusCommand(
   global: GlobalOptions,
   options: { json?: boolean },
 ): Promise<number> {
   const { app, out } = commandContext(global);
+  try {
+    return await printStatus(app, out, options);
+  } finally {
+    await app.close();
+  }
+}
+
+async function printStatus(app: App, out: Output, options: { json?: boolean }): Promise<number> {
   const status = await configuredTokenStatus(
     app.store,
     (apiKey) => app.kite(apiKey),

@@ -1,0 +1,136 @@
+import type { Connect } from "kiteconnect";
+import { loadConfig, type Env } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import { isKiteTokenError, KiteTokenError } from "../errors.js";
+import type { TokenRecord } from "../stores/record.js";
+import { RedisConnections } from "../stores/redis-connections.js";
+import { createReadableStore } from "../stores/registry.js";
+import type { TokenStore } from "../stores/types.js";
+import { usableToken } from "./token.js";
+
+export interface ReadOptions {
+  /** The environment to read TOKEN_STORES / TOKEN_FILE from (default `process.env`, then `.env`). */
+  env?: Env;
+  /** The folder holding `.env` (default: the working directory). */
+  cwd?: string;
+}
+
+export interface WatchOptions extends ReadOptions {
+  /** Told when a new token could not be read; watching goes on. */
+  onError?: (error: KiteTokenError) => void;
+}
+
+/** The primary store of the configuration, for reading, with the connections it opens. */
+function openPrimary(options: ReadOptions): {
+  config: Config;
+  store: TokenStore;
+  redis: RedisConnections;
+} {
+  const config = loadConfig({
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
+  const [primary] = config.delivery.stores;
+  if (!primary) throw new KiteTokenError("CONFIG_INVALID", "TOKEN_STORES lists no store.");
+  const redis = new RedisConnections();
+  const store = createReadableStore(primary, {
+    redis,
+    userId: config.kite.userId,
+    github: { ...config.delivery.github, timeoutMs: config.timeouts.apiMs },
+  });
+  return { config, store, redis };
+}
+
+/**
+ * The current Kite token from the configured store (TOKEN_STORES, or TOKEN_FILE).
+ * Throws KiteTokenError TOKEN_MISSING or TOKEN_EXPIRED rather than hand out a dead token.
+ */
+export async function readToken(options: ReadOptions = {}): Promise<TokenRecord> {
+  const { store, redis } = openPrimary(options);
+  try {
+    return usableToken(await store.read(), store.name);
+  } finally {
+    await redis.close();
+  }
+}
+
+/**
+ * Calls `callback` with each new token saved from now on (a file store is watched for
+ * changes; a Redis store's `kite:token:rotated` channel is subscribed to). Resolves,
+ * once watching, with a function that stops it.
+ */
+export async function watchToken(
+  callback: (record: TokenRecord) => void,
+  options: WatchOptions = {},
+): Promise<() => Promise<void>> {
+  const { store, redis } = openPrimary(options);
+  if (!store.watch) {
+    await redis.close();
+    throw new KiteTokenError("CONFIG_INVALID", `${store.name} cannot be watched.`);
+  }
+  try {
+    const stop = await store.watch({
+      onChange: (record) => {
+        let usable: TokenRecord;
+        try {
+          usable = usableToken(record, store.name);
+        } catch (error) {
+          if (isKiteTokenError(error)) options.onError?.(error);
+          return;
+        }
+        callback(usable);
+      },
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    return async () => {
+      await stop();
+      await redis.close();
+    };
+  } catch (error) {
+    await redis.close();
+    throw error;
+  }
+}
+
+export interface LiveKite {
+  /** The official client, its access token replaced whenever a new one is saved. */
+  kite: Connect;
+  /** The token it currently uses. */
+  current(): TokenRecord;
+  /** Stops following new tokens. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A `KiteConnect` client with the saved token, kept up to date: each new token saved
+ * (by the worker or a manual refresh) is set on it within moments.
+ */
+export async function liveKiteConnect(options: WatchOptions = {}): Promise<LiveKite> {
+  const { KiteConnect } = await import("kiteconnect");
+  const config = loadConfig({
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
+  let latest: TokenRecord | undefined;
+  const live: { kite?: Connect } = {};
+  // Watch first, then read: a token saved in between is not missed.
+  const stop = await watchToken((next) => {
+    latest = next;
+    live.kite?.setAccessToken(next.access_token);
+  }, options);
+  try {
+    latest ??= await readToken(options);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const record = latest;
+  const kite = new KiteConnect({
+    api_key: record.api_key,
+    root: config.kite.apiRoot,
+    timeout: config.timeouts.apiMs,
+  });
+  kite.setAccessToken(latest.access_token);
+  live.kite = kite;
+  return { kite, current: () => latest ?? record, stop };
+}

@@ -1,0 +1,23 @@
+import { KiteTokenError } from "../errors.js";
+import { expiresAt, type TokenRecord } from "../stores/record.js";
+
+/**
+ * The token a bot may use: present and unexpired. A missing or expired token is refused
+ * with TOKEN_MISSING or TOKEN_EXPIRED, never handed out.
+ */
+export function usableToken(
+  record: TokenRecord | undefined,
+  storeName: string,
+  now: Date = new Date(),
+): TokenRecord {
+  if (!record) {
+    throw new KiteTokenError("TOKEN_MISSING", `No Kite token is saved in ${storeName}.`);
+  }
+  if (expiresAt(record).getTime() <= now.getTime()) {
+    throw new KiteTokenError(
+      "TOKEN_EXPIRED",
+      `The Kite token for ${record.user_id} in ${storeName} expired at ${record.expires_at}.`,
+    );
+  }
+  return record;
+}

@@ -1,0 +1,63 @@
+import type { Redis } from "ioredis";
+
+/**
+ * The Redis clients of one process, one per URL (plus one per subscription, as Redis
+ * requires), built on demand and closed together. ioredis is loaded only when a Redis
+ * store or lock is used (it costs a few hundred milliseconds to load).
+ */
+export class RedisConnections {
+  readonly #shared = new Map<string, Promise<Redis>>();
+  readonly #all = new Set<Redis>();
+
+  constructor(private readonly options: { connectTimeoutMs?: number } = {}) {}
+
+  async #open(url: string): Promise<Redis> {
+    const { Redis } = await import("ioredis");
+    const client = new Redis(url, {
+      lazyConnect: true,
+      connectTimeout: this.options.connectTimeoutMs ?? 5000,
+      maxRetriesPerRequest: 2,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+    });
+    // Errors surface on the commands; the client's own event would otherwise crash the process.
+    client.on("error", () => undefined);
+    this.#all.add(client);
+    return client;
+  }
+
+  /** The shared client for commands on `url`. */
+  get(url: string): Promise<Redis> {
+    let client = this.#shared.get(url);
+    if (!client) {
+      client = this.#open(url);
+      this.#shared.set(url, client);
+    }
+    return client;
+  }
+
+  /** A client of its own, for a subscription; closed with the others or by the caller. */
+  dedicated(url: string): Promise<Redis> {
+    return this.#open(url);
+  }
+
+  async release(client: Redis): Promise<void> {
+    this.#all.delete(client);
+    await quit(client);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.#shared.values());
+    const clients = [...this.#all];
+    this.#all.clear();
+    this.#shared.clear();
+    await Promise.all(clients.map(quit));
+  }
+}
+
+async function quit(client: Redis): Promise<void> {
+  if (client.status === "end" || client.status === "wait") {
+    client.disconnect();
+    return;
+  }
+  await client.quit().catch(() => client.disconnect());
+}
