@@ -74,6 +74,10 @@ export const ERROR_CODES = {
     retryable: true,
     hint: "Another refresh held the single-login lock for too long. Check `kite-token status` and try again.",
   },
+  TWOFA_BUDGET_SPENT: {
+    retryable: false,
+    hint: "Two second-factor codes were already rejected (or left unanswered) today, IST; nothing more is submitted until tomorrow, so the account is never locked. Fix the cause (the machine's clock, KITE_TOTP_SECRET), then log in by hand or wait for tomorrow's run.",
+  },
   ABORTED: { retryable: false, hint: "The run was stopped before it finished." },
 } as const;
 

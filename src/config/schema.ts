@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { totpSecretProblem } from "../login/totp.js";
+import { WorkerRawShape, toWorkerConfig, type WorkerConfig } from "./worker.js";
 
 /** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
 export const SECRET_VARIABLES = [
@@ -61,6 +62,7 @@ export const RawConfigSchema = z.object({
   LOGIN_STEP_TIMEOUT_MS: milliseconds,
   REDIRECT_TIMEOUT_MS: milliseconds,
   KITE_API_TIMEOUT_MS: milliseconds,
+  ...WorkerRawShape,
 });
 export type RawConfig = z.infer<typeof RawConfigSchema>;
 
@@ -82,6 +84,7 @@ export interface Config {
   browser: { path: string | undefined; noSandbox: boolean | undefined };
   logLevel: RawConfig["LOG_LEVEL"];
   timeouts: { stepMs: number; redirectMs: number; apiMs: number };
+  worker: WorkerConfig;
 }
 
 export function toConfig(raw: RawConfig): Config {
@@ -108,5 +111,6 @@ export function toConfig(raw: RawConfig): Config {
       redirectMs: raw.REDIRECT_TIMEOUT_MS,
       apiMs: raw.KITE_API_TIMEOUT_MS,
     },
+    worker: toWorkerConfig(raw, raw.TOKEN_FILE),
   };
 }

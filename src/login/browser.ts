@@ -1,4 +1,4 @@
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { KiteTokenError, isKiteTokenError } from "../errors.js";
 import { BrowserLoginFlow } from "./browser-flow.js";
 import { findChromium } from "./chromium.js";
@@ -31,6 +31,8 @@ export interface BrowserLoginOptions {
   selectors?: LoginSelectors;
   /** Added to Chromium's command line as `--kite-token-run=<tag>`, to find its processes. */
   runTag?: string;
+  /** Called when the login fails, before the browser closes: e.g. saves a screenshot. */
+  onFailure?: (page: Page, code: string) => Promise<unknown>;
 }
 
 export class BrowserLogin implements LoginStrategy {
@@ -46,6 +48,7 @@ export class BrowserLogin implements LoginStrategy {
     if (context.signal?.aborted) throw aborted();
 
     let browser: Browser | undefined;
+    let page: Page | undefined;
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
       closing ??= browser ? closeWithin(browser, CLOSE_TIMEOUT_MS) : Promise.resolve();
@@ -75,7 +78,7 @@ export class BrowserLogin implements LoginStrategy {
       }
       if (context.signal?.aborted) throw aborted();
       const browserContext = await browser.newContext({ serviceWorkers: "block" });
-      const page = await browserContext.newPage();
+      page = await browserContext.newPage();
       const capture = new RedirectCapture(input.redirectUrl);
       await capture.attach(page);
       const flow = new BrowserLoginFlow(
@@ -88,10 +91,15 @@ export class BrowserLogin implements LoginStrategy {
       return await flow.run();
     } catch (error) {
       if (context.signal?.aborted) throw aborted();
-      if (isKiteTokenError(error)) throw error;
-      throw new KiteTokenError("BROWSER_FAILED", "Chromium failed during the login.", {
-        cause: error,
-      });
+      const failure = isKiteTokenError(error)
+        ? error
+        : new KiteTokenError("BROWSER_FAILED", "Chromium failed during the login.", {
+            cause: error,
+          });
+      if (page && this.options.onFailure) {
+        await this.options.onFailure(page, failure.code).catch(() => undefined);
+      }
+      throw failure;
     } finally {
       context.signal?.removeEventListener("abort", onAbort);
       await close();
