@@ -38,6 +38,11 @@ export class Worker {
     return this.#running !== undefined;
   }
 
+  /** Whether runs are scheduled (until stop()). */
+  get scheduled(): boolean {
+    return this.#task !== undefined;
+  }
+
   start(): void {
     const { config, logger } = this.deps;
     logger.info(
