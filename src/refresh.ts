@@ -194,8 +194,13 @@ async function usableSavedToken(deps: RefreshDeps): Promise<TokenRecord | undefi
 }
 
 /** A token another caller saved while this one waited for the lock: reused, not redone. */
-async function savedSince(deps: RefreshDeps, since: Date): Promise<TokenRecord | undefined> {
+async function savedSince(
+  deps: RefreshDeps,
+  since: Date,
+  seenBefore: TokenRecord | undefined,
+): Promise<TokenRecord | undefined> {
   const saved = await readSaved(deps);
+  if (saved && saved.access_token === seenBefore?.access_token) return undefined;
   // saved_at has one-second resolution.
   const floor = Math.floor(since.getTime() / 1000) * 1000;
   if (!saved || saved.api_key !== deps.credentials.apiKey || isExpired(saved, new Date()))
@@ -278,6 +283,7 @@ async function refreshSteps(
     );
     if (kept) return { status: "skipped", record: kept, steps, totpSubmissions: 0 };
   }
+  const seenBefore = await readSaved(deps);
   const lease = await step(
     "lock",
     steps,
@@ -286,7 +292,7 @@ async function refreshSteps(
     () => deps.lock.name,
   );
   try {
-    const reused = await savedSince(deps, startedAt);
+    const reused = await savedSince(deps, startedAt, seenBefore);
     if (reused) {
       deps.logger.info({ user_id: reused.user_id }, "token saved by another login; reused");
       return { status: "reused", record: reused, steps, totpSubmissions: 0 };

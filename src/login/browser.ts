@@ -88,7 +88,12 @@ export class BrowserLogin implements LoginStrategy {
         input,
         context,
       );
-      return await flow.run();
+      // A wait inside the flow may not notice the browser closing: stop at the abort itself.
+      const stopped = new Promise<never>((_, reject) => {
+        context.signal?.addEventListener("abort", () => reject(aborted()), { once: true });
+      });
+      stopped.catch(() => undefined);
+      return await Promise.race([flow.run(), stopped]);
     } catch (error) {
       if (context.signal?.aborted) throw aborted();
       const failure = isKiteTokenError(error)

@@ -50,6 +50,7 @@ describe("browser login against the simulator", () => {
     expect(sim.isAccessTokenValid(outcome.record.access_token)).toBe(true);
     expect(outcome.steps.map((s) => s.step)).toEqual([
       "check",
+      "lock",
       "login",
       "exchange",
       "verify",
