@@ -16,6 +16,12 @@ import { CompositeTokenStore, type WriteReport } from "./stores/composite.js";
 import { RedisConnections } from "./stores/redis-connections.js";
 import { createReadableStore, createSink, type StoreDeps } from "./stores/registry.js";
 import { redisPassword } from "./stores/spec.js";
+import { createLoginLock } from "./lock/factory.js";
+import { FileLoginLock } from "./lock/file.js";
+import type { LoginLock } from "./lock/types.js";
+import { FailureEvidence } from "./login/evidence.js";
+import { TwofaBudget } from "./worker/budget.js";
+import { StateFile } from "./worker/state.js";
 
 /** The adapters, built once from configuration and passed in: the composition root. */
 export interface App {
@@ -31,6 +37,10 @@ export interface App {
   alerts(): Promise<AlertService>;
   /** Closes the connections the stores hold (Redis). */
   close(): Promise<void>;
+  /** The single-login lock, the state file (run history) and the day's 2FA budget. */
+  lock: LoginLock;
+  state: StateFile;
+  budget: TwofaBudget;
 }
 
 export interface AppOptions {
@@ -95,6 +105,27 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     kite: (key) =>
       new KiteApi({ apiKey: key, apiRoot: config.kite.apiRoot, timeoutMs: config.timeouts.apiMs }),
     alerts: () => (alerts ??= buildAlerts(config, logger, redactor)),
+    ...workerParts(config, redis, logger),
+  };
+}
+
+function workerParts(
+  config: Config,
+  redis: RedisConnections,
+  logger: Logger,
+): Pick<App, "lock" | "state" | "budget"> {
+  const state = new StateFile(config.worker.stateFile);
+  return {
+    // In Redis when the token goes to Redis (worker replicas on several machines), else a file.
+    lock: createLoginLock({
+      stores: config.delivery.stores,
+      userId: config.kite.userId ?? "default",
+      fileLock: () => new FileLoginLock(config.worker.lockFile),
+      redis,
+      logger,
+    }),
+    state,
+    budget: new TwofaBudget(state),
   };
 }
 
@@ -121,7 +152,9 @@ async function buildAlerts(
 /** Everything the refresh pipeline needs, for a configuration with full credentials. */
 export function refreshDeps(
   app: App,
-  extra: { onStep?: (event: StepEvent) => void; signal?: AbortSignal; runTag?: string } = {},
+  extra: Pick<RefreshDeps, "onStep" | "signal" | "trigger" | "onOutcome"> & {
+    runTag?: string;
+  } = {},
 ): RefreshDeps {
   const credentials = credentialsOf(app.config);
   return {
@@ -133,14 +166,25 @@ export function refreshDeps(
       browserPath: app.config.browser.path,
       noSandbox: app.config.browser.noSandbox,
       ...(extra.runTag ? { runTag: extra.runTag } : {}),
+      onFailure: (page, code) =>
+        new FailureEvidence({
+          dir: app.config.worker.artifactsDir,
+          scrub: (text) => app.redactor.scrub(text),
+        }).capture(page, code),
     }),
     store: app.store,
     clock: systemClock,
     timeouts: { stepMs: app.config.timeouts.stepMs, redirectMs: app.config.timeouts.redirectMs },
     logger: app.logger,
     redactor: app.redactor,
+    lock: app.lock,
+    lockWaitMs: app.config.worker.lockWaitMs,
+    budget: app.budget,
+    history: app.state,
     ...(extra.onStep ? { onStep: extra.onStep } : {}),
     ...(extra.signal ? { signal: extra.signal } : {}),
+    ...(extra.trigger ? { trigger: extra.trigger } : {}),
+    ...(extra.onOutcome ? { onOutcome: extra.onOutcome } : {}),
   };
 }
 

@@ -86,6 +86,10 @@ export const ERROR_CODES = {
     retryable: false,
     hint: "The saved token has expired (Kite tokens die at 06:00 IST). Run `kite-token refresh`, or check that the worker ran this morning.",
   },
+  TWOFA_BUDGET_SPENT: {
+    retryable: false,
+    hint: "Two second-factor codes were already rejected (or left unanswered) today, IST; nothing more is submitted until tomorrow, so the account is never locked. Fix the cause (the machine's clock, KITE_TOTP_SECRET), then log in by hand or wait for tomorrow's run.",
+  },
   ABORTED: { retryable: false, hint: "The run was stopped before it finished." },
   ALERT_FAILED: {
     retryable: true,

@@ -1,14 +1,20 @@
 import type { KiteCredentials } from "./config/schema.js";
 import { KiteTokenError, isKiteTokenError } from "./errors.js";
 import type { KiteApi } from "./kite/api.js";
+import type { LoginLock } from "./lock/types.js";
 import type { Logger } from "./log.js";
+import { KiteClock } from "./login/skew.js";
 import type { TotpClock } from "./login/totp.js";
-import { buildLoginUrl, type LoginStrategy } from "./login/types.js";
+import { buildLoginUrl, type LoginResult, type LoginStrategy } from "./login/types.js";
 import type { SecretRedactor } from "./redact.js";
 import { isExpired, tokenRecordFrom, type TokenRecord } from "./stores/record.js";
 import type { TokenStore } from "./stores/types.js";
+import { formatIst, sleep } from "./time.js";
+import { budgetedSubmissions, type TwofaBudget } from "./worker/budget.js";
+import { backoffDelay } from "./worker/retry.js";
+import type { RunRecord, StateFile } from "./worker/state.js";
 
-export type StepName = "check" | "login" | "exchange" | "verify" | "save";
+export type StepName = "check" | "lock" | "login" | "exchange" | "verify" | "save";
 
 export type StepEvent =
   | { step: StepName; phase: "start" }
@@ -21,6 +27,17 @@ export interface StepTiming {
   ms: number;
 }
 
+/** How a failed exchange is retried with the same request token (Kite 5xx, network). */
+export interface ExchangeRetry {
+  attempts: number;
+  delayMs: (attempt: number) => number;
+}
+
+export const DEFAULT_EXCHANGE_RETRY: ExchangeRetry = {
+  attempts: 3,
+  delayMs: (n) => backoffDelay(n, { baseMs: 1000, maxMs: 4000, jitter: 0.5 }),
+};
+
 export interface RefreshDeps {
   credentials: KiteCredentials;
   loginUrl: string;
@@ -32,16 +49,33 @@ export interface RefreshDeps {
   timeouts: { stepMs: number; redirectMs: number };
   logger: Logger;
   redactor: SecretRedactor;
+  /** One login at a time, across processes. */
+  lock: LoginLock;
+  lockWaitMs: number;
+  /** The day's second-factor budget, kept across processes and restarts. */
+  budget: TwofaBudget;
+  /** Where each run is recorded (start, end, outcome, step durations). */
+  history: StateFile;
+  exchangeRetry?: ExchangeRetry;
+  /** What started the run, for the history: `manual`, `schedule`, `startup`… */
+  trigger?: string;
   onStep?: (event: StepEvent) => void;
+  /** The announce step: called once per run with its outcome (alerts hook in here). */
+  onOutcome?: (report: RunReport) => void | Promise<void>;
   signal?: AbortSignal;
 }
 
 export interface RefreshOutcome {
-  status: "refreshed" | "skipped";
+  /** `reused`: another caller's login finished while this one waited for the lock. */
+  status: "refreshed" | "skipped" | "reused";
   record: TokenRecord;
   steps: StepTiming[];
   totpSubmissions: number;
 }
+
+export type RunReport =
+  | { ok: true; run: RunRecord; outcome: RefreshOutcome }
+  | { ok: false; run: RunRecord; error: KiteTokenError };
 
 export interface ExchangeDeps {
   kite: KiteApi;
@@ -49,8 +83,10 @@ export interface ExchangeDeps {
   store: TokenStore;
   logger: Logger;
   redactor: SecretRedactor;
+  exchangeRetry?: ExchangeRetry;
   now?: () => Date;
   onStep?: (event: StepEvent) => void;
+  signal?: AbortSignal;
 }
 
 /** Runs one named step, timing it and reporting it. */
@@ -73,6 +109,7 @@ async function step<T>(
     return value;
   } catch (error) {
     const ms = performance.now() - started;
+    steps.push({ step: name, ms });
     const wrapped = isKiteTokenError(error)
       ? error
       : new KiteTokenError("BROWSER_FAILED", `The ${name} step failed unexpectedly.`, {
@@ -81,6 +118,21 @@ async function step<T>(
     deps.logger.warn({ step: name, ms: Math.round(ms), code: wrapped.code }, "step failed");
     deps.onStep?.({ step: name, phase: "fail", ms, error: wrapped });
     throw wrapped;
+  }
+}
+
+/** The exchange, retried with the same request token while Kite is unavailable. */
+async function exchangeWithRetry(requestToken: string, deps: ExchangeDeps) {
+  const retry = deps.exchangeRetry ?? DEFAULT_EXCHANGE_RETRY;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.kite.exchange(requestToken, deps.apiSecret);
+    } catch (error) {
+      if (!isKiteTokenError(error) || error.code !== "KITE_UNAVAILABLE") throw error;
+      if (attempt >= retry.attempts || deps.signal?.aborted) throw error;
+      deps.logger.warn({ attempt, status: error.status }, "exchange failed; retrying same token");
+      await sleep(retry.delayMs(attempt), deps.signal).catch(() => undefined);
+    }
   }
 }
 
@@ -93,9 +145,7 @@ export async function exchangeAndSave(
   deps: ExchangeDeps,
   steps: StepTiming[] = [],
 ): Promise<TokenRecord> {
-  const session = await step("exchange", steps, deps, () =>
-    deps.kite.exchange(requestToken, deps.apiSecret),
-  );
+  const session = await step("exchange", steps, deps, () => exchangeWithRetry(requestToken, deps));
   deps.redactor.add(session.accessToken, session.publicToken);
   await step("verify", steps, deps, async () => {
     const profile = await deps.kite.verify(session.accessToken);
@@ -118,12 +168,16 @@ export async function exchangeAndSave(
   return record;
 }
 
-/** Whether the saved token can be kept: unexpired, for this app, and accepted by Kite. */
-async function usableSavedToken(deps: RefreshDeps): Promise<TokenRecord | undefined> {
-  const saved = await deps.store.read().catch((error: unknown) => {
+async function readSaved(deps: RefreshDeps): Promise<TokenRecord | undefined> {
+  return deps.store.read().catch((error: unknown) => {
     deps.logger.warn({ err: error }, "saved token unreadable; logging in again");
     return undefined;
   });
+}
+
+/** Whether the saved token can be kept: unexpired, for this app, and accepted by Kite. */
+async function usableSavedToken(deps: RefreshDeps): Promise<TokenRecord | undefined> {
+  const saved = await readSaved(deps);
   if (!saved || saved.api_key !== deps.credentials.apiKey || isExpired(saved, new Date()))
     return undefined;
   deps.redactor.add(saved.access_token);
@@ -139,15 +193,86 @@ async function usableSavedToken(deps: RefreshDeps): Promise<TokenRecord | undefi
   }
 }
 
+/** A token another caller saved while this one waited for the lock: reused, not redone. */
+async function savedSince(
+  deps: RefreshDeps,
+  since: Date,
+  seenBefore: TokenRecord | undefined,
+): Promise<TokenRecord | undefined> {
+  const saved = await readSaved(deps);
+  if (saved && saved.access_token === seenBefore?.access_token) return undefined;
+  // saved_at has one-second resolution.
+  const floor = Math.floor(since.getTime() / 1000) * 1000;
+  if (!saved || saved.api_key !== deps.credentials.apiKey || isExpired(saved, new Date()))
+    return undefined;
+  if (Date.parse(saved.saved_at) < floor) return undefined;
+  deps.redactor.add(saved.access_token);
+  return saved;
+}
+
+/** The browser login, its second-factor submissions counted against the day's budget. */
+async function login(deps: RefreshDeps): Promise<LoginResult> {
+  const { credentials } = deps;
+  const clock = new KiteClock(deps.clock, deps.logger);
+  const submissions = budgetedSubmissions(deps.budget);
+  try {
+    const result = await deps.login.login(
+      {
+        loginUrl: buildLoginUrl(deps.loginUrl, credentials.apiKey),
+        userId: credentials.userId,
+        password: credentials.password,
+        totpSecret: credentials.totpSecret,
+        redirectUrl: deps.redirectUrl,
+      },
+      {
+        clock,
+        signal: deps.signal,
+        timeouts: deps.timeouts,
+        maxTotpSubmissions: 2,
+        beforeSecondFactor: submissions.beforeSecondFactor,
+        onServerDate: (date) => clock.observe(date),
+        onProgress: (detail) => deps.onStep?.({ step: "login", phase: "progress", detail }),
+      },
+    );
+    await submissions.settle();
+    return result;
+  } catch (error) {
+    await submissions.settle(isKiteTokenError(error) ? error : undefined);
+    throw error;
+  }
+}
+
 /**
- * The daily refresh: check → login → exchange → verify → save. Every entry point
- * (the CLI, the demo, the worker) calls this one function.
+ * The daily refresh: check → lock → login → exchange → verify → save → announce. Every
+ * entry point (the CLI, the demo, the worker) calls this one function.
  */
 export async function refresh(
   deps: RefreshDeps,
   options: { force?: boolean } = {},
 ): Promise<RefreshOutcome> {
   const steps: StepTiming[] = [];
+  const startedAt = new Date();
+  let outcome: RefreshOutcome | undefined;
+  let failure: KiteTokenError | undefined;
+  try {
+    outcome = await refreshSteps(deps, options, steps, startedAt);
+    return outcome;
+  } catch (error) {
+    failure = isKiteTokenError(error)
+      ? error
+      : new KiteTokenError("BROWSER_FAILED", "The refresh failed unexpectedly.", { cause: error });
+    throw failure;
+  } finally {
+    await announce(deps, startedAt, steps, outcome, failure);
+  }
+}
+
+async function refreshSteps(
+  deps: RefreshDeps,
+  options: { force?: boolean },
+  steps: StepTiming[],
+  startedAt: Date,
+): Promise<RefreshOutcome> {
   if (!options.force) {
     const kept = await step(
       "check",
@@ -158,30 +283,59 @@ export async function refresh(
     );
     if (kept) return { status: "skipped", record: kept, steps, totpSubmissions: 0 };
   }
-  const { credentials } = deps;
-  const result = await step("login", steps, deps, () =>
-    deps.login.login(
-      {
-        loginUrl: buildLoginUrl(deps.loginUrl, credentials.apiKey),
-        userId: credentials.userId,
-        password: credentials.password,
-        totpSecret: credentials.totpSecret,
-        redirectUrl: deps.redirectUrl,
-      },
-      {
-        clock: deps.clock,
-        signal: deps.signal,
-        timeouts: deps.timeouts,
-        maxTotpSubmissions: 2,
-        onProgress: (detail) => deps.onStep?.({ step: "login", phase: "progress", detail }),
-      },
-    ),
-  );
-  const record = await exchangeAndSave(
-    result.requestToken,
-    { ...deps, apiSecret: credentials.apiSecret },
+  const seenBefore = await readSaved(deps);
+  const lease = await step(
+    "lock",
     steps,
+    deps,
+    () => deps.lock.acquire({ waitMs: deps.lockWaitMs, signal: deps.signal }),
+    () => deps.lock.name,
   );
-  deps.logger.info({ user_id: record.user_id, expires_at: record.expires_at }, "token refreshed");
-  return { status: "refreshed", record, steps, totpSubmissions: result.totpSubmissions };
+  try {
+    const reused = await savedSince(deps, startedAt, seenBefore);
+    if (reused) {
+      deps.logger.info({ user_id: reused.user_id }, "token saved by another login; reused");
+      return { status: "reused", record: reused, steps, totpSubmissions: 0 };
+    }
+    const result = await step("login", steps, deps, () => login(deps));
+    const record = await exchangeAndSave(
+      result.requestToken,
+      { ...deps, apiSecret: deps.credentials.apiSecret },
+      steps,
+    );
+    deps.logger.info({ user_id: record.user_id, expires_at: record.expires_at }, "token refreshed");
+    return { status: "refreshed", record, steps, totpSubmissions: result.totpSubmissions };
+  } finally {
+    await lease.release();
+  }
+}
+
+/** Records the run in the history, then hands its report to `onOutcome`. */
+async function announce(
+  deps: RefreshDeps,
+  startedAt: Date,
+  steps: StepTiming[],
+  outcome: RefreshOutcome | undefined,
+  error: KiteTokenError | undefined,
+): Promise<void> {
+  const run: RunRecord = {
+    started_at: formatIst(startedAt),
+    ended_at: formatIst(new Date()),
+    trigger: deps.trigger ?? "manual",
+    outcome: outcome?.status ?? "failed",
+    ...(error ? { error_code: error.code } : {}),
+    totp_submissions: outcome?.totpSubmissions ?? 0,
+    steps: steps.map((s) => ({ step: s.step, ms: Math.round(s.ms) })),
+  };
+  await deps.history.recordRun(run).catch((e: unknown) => {
+    deps.logger.warn({ err: e }, "run history not saved");
+  });
+  const report: RunReport = outcome
+    ? { ok: true, run, outcome }
+    : { ok: false, run, error: error! };
+  try {
+    await deps.onOutcome?.(report);
+  } catch (e) {
+    deps.logger.warn({ err: e }, "outcome hook failed");
+  }
 }

@@ -47,6 +47,24 @@ export function buildProgram(setExit: (code: number) => void): Command {
       await run(() => tokenCommand(global(), opts))();
     });
   program
+    .command("worker")
+    .description(
+      "run until stopped: refresh at start when needed, then on SCHEDULE (default 08:30 IST)",
+    )
+    .action(async () => {
+      const { workerCommand } = await import("./commands/worker.js");
+      await run(() => workerCommand(global()))();
+    });
+  program
+    .command("health")
+    .description(
+      "exit 0 when the saved token is valid or its refresh is not yet due, 1 otherwise (for HEALTHCHECK)",
+    )
+    .action(async () => {
+      const { healthCommand } = await import("./commands/health.js");
+      await run(() => healthCommand(global()))();
+    });
+  program
     .command("exchange")
     .description(
       "manual fallback: exchange a request token (or the whole callback URL) for an access token",

@@ -59,6 +59,7 @@ export class Output {
 
 const LABELS: Record<string, string> = {
   check: "check saved token",
+  lock: "single-login lock",
   login: "log in (browser)",
   exchange: "exchange request token",
   verify: "verify with /user/profile",

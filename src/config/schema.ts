@@ -3,6 +3,7 @@ import { totpSecretProblem } from "../login/totp.js";
 import { AlertRawShape, toAlertSettings, type AlertSettings } from "./alerts.js";
 import { ServerRawSchema, type ServerConfig } from "./server-schema.js";
 import { deliveryShape, type DeliveryConfig } from "./delivery.js";
+import { WorkerRawShape, toWorkerConfig, type WorkerConfig } from "./worker.js";
 
 /** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
 export const SECRET_VARIABLES = [
@@ -72,6 +73,7 @@ export const RawConfigSchema = z.object({
   ...AlertRawShape,
   ...ServerRawSchema,
   ...deliveryShape,
+  ...WorkerRawShape,
 });
 export type RawConfig = z.infer<typeof RawConfigSchema>;
 
@@ -96,6 +98,7 @@ export interface Config {
   timeouts: { stepMs: number; redirectMs: number; apiMs: number };
   alerts: AlertSettings;
   server: ServerConfig;
+  worker: WorkerConfig;
 }
 
 export function toConfig(raw: RawConfig): Config {
@@ -134,5 +137,6 @@ export function toConfig(raw: RawConfig): Config {
       enabled: raw.SERVER_ENABLED === "true",
       rateLimitPerMinute: raw.SERVER_RATE_LIMIT_PER_MINUTE,
     },
+    worker: toWorkerConfig(raw, raw.TOKEN_FILE),
   };
 }

@@ -132,6 +132,7 @@ export class BrowserLoginFlow {
         },
       );
     }
+    this.context.onServerDate?.(response?.headers()["date"]);
     const status = response?.status() ?? 200;
     if (status >= 500) {
       throw new KiteTokenError("KITE_UNAVAILABLE", `Kite's login page answered HTTP ${status}.`, {

@@ -1,4 +1,4 @@
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { KiteTokenError, isKiteTokenError } from "../errors.js";
 import { BrowserLoginFlow } from "./browser-flow.js";
 import { findChromium } from "./chromium.js";
@@ -33,6 +33,8 @@ export interface BrowserLoginOptions {
   selectors?: LoginSelectors;
   /** Added to Chromium's command line as `--kite-token-run=<tag>`, to find its processes. */
   runTag?: string;
+  /** Called when the login fails, before the browser closes: e.g. saves a screenshot. */
+  onFailure?: (page: Page, code: string) => Promise<unknown>;
 }
 
 export class BrowserLogin implements LoginStrategy {
@@ -48,6 +50,7 @@ export class BrowserLogin implements LoginStrategy {
     if (context.signal?.aborted) throw aborted();
 
     let browser: Browser | undefined;
+    let page: Page | undefined;
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
       // Nothing to close yet (an abort during launch): the launch's own check closes it.
@@ -79,7 +82,7 @@ export class BrowserLogin implements LoginStrategy {
       }
       if (context.signal?.aborted) throw aborted();
       const browserContext = await browser.newContext({ serviceWorkers: "block" });
-      const page = await browserContext.newPage();
+      page = await browserContext.newPage();
       const capture = new RedirectCapture(input.redirectUrl);
       await capture.attach(page);
       const flow = new BrowserLoginFlow(
@@ -89,13 +92,23 @@ export class BrowserLogin implements LoginStrategy {
         input,
         context,
       );
-      return await flow.run();
+      // A wait inside the flow may not notice the browser closing: stop at the abort itself.
+      const stopped = new Promise<never>((_, reject) => {
+        context.signal?.addEventListener("abort", () => reject(aborted()), { once: true });
+      });
+      stopped.catch(() => undefined);
+      return await Promise.race([flow.run(), stopped]);
     } catch (error) {
       if (context.signal?.aborted) throw aborted();
-      if (isKiteTokenError(error)) throw error;
-      throw new KiteTokenError("BROWSER_FAILED", "Chromium failed during the login.", {
-        cause: error,
-      });
+      const failure = isKiteTokenError(error)
+        ? error
+        : new KiteTokenError("BROWSER_FAILED", "Chromium failed during the login.", {
+            cause: error,
+          });
+      if (page && this.options.onFailure) {
+        await this.options.onFailure(page, failure.code).catch(() => undefined);
+      }
+      throw failure;
     } finally {
       context.signal?.removeEventListener("abort", onAbort);
       await close();

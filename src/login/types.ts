@@ -21,6 +21,8 @@ export interface LoginContext {
   maxTotpSubmissions: number;
   /** Called before every second-factor submission; may throw to refuse it. */
   beforeSecondFactor?: () => Promise<void>;
+  /** Given the `Date` header of Kite's login page, to measure the machine's clock skew. */
+  onServerDate?: (dateHeader: string | undefined) => void;
   /** Reports the login's own sub-steps, for progress output. */
   onProgress?: (event: string) => void;
 }

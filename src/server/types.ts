@@ -9,7 +9,7 @@ export interface RunSummary {
   source: "console" | "worker";
   started_at: string;
   ended_at?: string;
-  outcome: "running" | "refreshed" | "skipped" | "failed";
+  outcome: "running" | "refreshed" | "skipped" | "reused" | "failed";
   error_code?: ErrorCode;
   steps: Array<{ step: StepName; ms: number }>;
 }

@@ -10,8 +10,10 @@ import type { Scenario, SimApp, Simulator, SimulatorOptions } from "./types.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
-function serve(handler: Handler): Server {
+/** Every reply's `Date` header follows the simulator's clock, as Kite's follows its own. */
+function serve(handler: Handler, now: () => number): Server {
   return createServer((req, res) => {
+    res.setHeader("Date", new Date(now()).toUTCString());
     const url = new URL(req.url ?? "/", "http://simulator.invalid");
     handler(req, res, url).catch((error: unknown) => {
       if (res.headersSent) {
@@ -81,8 +83,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return handleControl(state, req, res, url);
     }
     return loginHandler(req, res, url);
-  });
-  const apiServer = serve(createApiOriginHandler(state));
+  }, state.now);
+  const apiServer = serve(createApiOriginHandler(state), state.now);
   let loginPort: number;
   let apiPort: number;
   try {

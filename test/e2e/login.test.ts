@@ -50,6 +50,7 @@ describe("browser login against the simulator", () => {
     expect(sim.isAccessTokenValid(outcome.record.access_token)).toBe(true);
     expect(outcome.steps.map((s) => s.step)).toEqual([
       "check",
+      "lock",
       "login",
       "exchange",
       "verify",
@@ -168,7 +169,8 @@ describe("browser login against the simulator", () => {
   });
 
   it("classifies a Kite 5xx on exchange as transient and saves nothing", async () => {
-    sim.setScenario({ exchangeFailures: [{ status: 503 }] });
+    // The exchange is retried with the same request token three times before giving up.
+    sim.setScenario({ exchangeFailures: [{ status: 503 }, { status: 503 }, { status: 503 }] });
     const file = path.join(tempDir(), "token.json");
     const error = await failure(refresh(depsFor(sim, file)));
     expect(error.code).toBe("KITE_UNAVAILABLE");
@@ -177,7 +179,8 @@ describe("browser login against the simulator", () => {
   });
 
   it("classifies a gateway's HTML error page on exchange as transient", async () => {
-    sim.setScenario({ exchangeFailures: [{ status: 504, html: true }] });
+    const gateway = { status: 504, html: true };
+    sim.setScenario({ exchangeFailures: [gateway, gateway, gateway] });
     const error = await failure(refresh(depsFor(sim, path.join(tempDir(), "token.json"))));
     expect(error.code).toBe("KITE_UNAVAILABLE");
   });

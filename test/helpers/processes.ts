@@ -17,3 +17,41 @@ export function processesTagged(tag: string): string[] {
   }
   return found;
 }
+
+function parentOf(pid: string): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids of every live descendant of a process (children, their children…). */
+export function descendantsOf(root: number): number[] {
+  const children = new Map<string, string[]>();
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    const parent = parentOf(pid);
+    if (parent) children.set(parent, [...(children.get(parent) ?? []), pid]);
+  }
+  const found: number[] = [];
+  const queue = [String(root)];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift() ?? "") ?? []) {
+      found.push(Number(child));
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** Whether a process is alive (a zombie is not). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}

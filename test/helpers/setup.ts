@@ -9,6 +9,9 @@ import { systemClock, type TotpClock } from "../../src/login/totp.js";
 import { SecretRedactor } from "../../src/redact.js";
 import type { RefreshDeps } from "../../src/refresh.js";
 import { FileTokenStore } from "../../src/stores/file.js";
+import { FileLoginLock } from "../../src/lock/file.js";
+import { TwofaBudget } from "../../src/worker/budget.js";
+import { StateFile } from "../../src/worker/state.js";
 import type { Simulator } from "../../src/simulator/index.js";
 
 export function tempDir(prefix = "kt-test-"): string {
@@ -61,6 +64,7 @@ export interface DepsOverrides {
   clock?: TotpClock;
   runTag?: string;
   signal?: AbortSignal;
+  exchangeDelayMs?: number;
 }
 
 /** The refresh pipeline's dependencies, wired to a simulator with real Chromium. */
@@ -70,6 +74,8 @@ export function depsFor(sim: Simulator, tokenFile: string, o: DepsOverrides = {}
     sim.account.password,
     sim.account.totpSecret,
   );
+  const dir = path.dirname(tokenFile);
+  const state = new StateFile(path.join(dir, "state.json"));
   return {
     credentials: {
       apiKey: sim.app.apiKey,
@@ -91,6 +97,11 @@ export function depsFor(sim: Simulator, tokenFile: string, o: DepsOverrides = {}
     timeouts: { stepMs: o.stepMs ?? 10_000, redirectMs: o.redirectMs ?? 10_000 },
     logger: pino({ level: "silent" }),
     redactor,
+    lock: new FileLoginLock(path.join(dir, "refresh.lock")),
+    lockWaitMs: 60_000,
+    budget: new TwofaBudget(state),
+    history: state,
+    exchangeRetry: { attempts: 3, delayMs: () => o.exchangeDelayMs ?? 10 },
     ...(o.signal ? { signal: o.signal } : {}),
   };
 }

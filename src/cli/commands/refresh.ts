@@ -15,9 +15,11 @@ export function summary(outcome: RefreshOutcome, storeName: string): string {
   const r = outcome.record;
   const until = `${formatIstShort(new Date(r.expires_at))} (in ${formatDuration(new Date(r.expires_at).getTime() - Date.now())})`;
   const who = r.user_name ? `${r.user_id} (${r.user_name})` : r.user_id;
-  return outcome.status === "skipped"
-    ? `The saved token for ${who} is still valid until ${until}; nothing to do (--force logs in anyway).`
-    : `Token refreshed for ${who}, valid until ${until}, saved to ${storeName}.`;
+  if (outcome.status === "skipped")
+    return `The saved token for ${who} is still valid until ${until}; nothing to do (--force logs in anyway).`;
+  if (outcome.status === "reused")
+    return `Another login refreshed the token for ${who} while this one waited; reused it (valid until ${until}).`;
+  return `Token refreshed for ${who}, valid until ${until}, saved to ${storeName}.`;
 }
 
 export function outcomeJson(outcome: RefreshOutcome, storeName: string): Record<string, unknown> {

@@ -1,5 +1,7 @@
 import { configuredTokenStatus, isUsable } from "../../status.js";
-import { formatDuration, formatIstShort } from "../../time.js";
+import { formatDuration, formatIst, formatIstShort } from "../../time.js";
+import { Schedule } from "../../worker/schedule.js";
+import type { RunRecord } from "../../worker/state.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { EXIT_FAILED, EXIT_OK, type Output } from "../output.js";
 import type { App } from "../../app.js";
@@ -22,8 +24,16 @@ async function printStatus(app: App, out: Output, options: { json?: boolean }): 
     (apiKey) => app.kite(apiKey),
     app.config.kite.apiKey,
   );
+  const { worker } = app.config;
+  const nextRun = new Schedule(worker.schedule, worker.scheduleTz).next();
+  const lastRun = await app.state
+    .read()
+    .then((st) => st.runs.at(-1))
+    .catch(() => undefined);
   if (options.json) {
     out.json({
+      last_run: lastRun,
+      next_run: formatIst(nextRun),
       state: status.state,
       store: app.store.name,
       user_id: status.record?.user_id,
@@ -44,6 +54,18 @@ async function printStatus(app: App, out: Output, options: { json?: boolean }): 
       valid: `valid: token for ${r?.user_id ?? "?"} expires ${expiry} (in ${formatDuration(status.msLeft ?? 0)})${status.kiteCheck === "accepted" ? ", accepted by Kite" : status.note ? `; ${status.note}` : ""}.`,
     };
     out.line(lines[status.state]);
+    out.line(`last run: ${lastRunLine(lastRun)}`);
+    out.line(
+      `next scheduled run: ${formatIstShort(nextRun)} (${worker.schedule} in ${worker.scheduleTz})`,
+    );
   }
   return isUsable(status.state) ? EXIT_OK : EXIT_FAILED;
+}
+
+function lastRunLine(run: RunRecord | undefined): string {
+  if (!run) return "none recorded";
+  const ms = run.steps.reduce((sum, s) => sum + s.ms, 0);
+  const how =
+    run.outcome === "failed" ? `failed with ${run.error_code ?? "an error"}` : run.outcome;
+  return `${how} at ${run.ended_at} (${run.trigger}, ${(ms / 1000).toFixed(1)} s)`;
 }

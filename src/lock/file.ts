@@ -1,0 +1,156 @@
+import { randomBytes } from "node:crypto";
+import { link, mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
+import { hostname } from "node:os";
+import path from "node:path";
+import { KiteTokenError } from "../errors.js";
+import { sleep } from "../time.js";
+import type { LockAcquireOptions, LockLease, LoginLock } from "./types.js";
+
+interface Holder {
+  pid: number;
+  host: string;
+  token: string;
+  acquired_at: string;
+}
+
+export interface FileLockOptions {
+  /** A lock whose file was not touched for this long is taken over (default 30 s). */
+  staleMs?: number;
+  /** How often a waiter looks again (default 50 ms). */
+  pollMs?: number;
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/**
+ * A lock file created with O_EXCL, holding the owner's pid, host and a random token, and
+ * touched while held. It is stale (and taken over) when its owner on this host is dead or
+ * when it was not touched for `staleMs` (an owner on another host, a frozen one, or a
+ * previous container whose pid this process now has).
+ */
+export class FileLoginLock implements LoginLock {
+  readonly name: string;
+  readonly #path: string;
+  readonly #staleMs: number;
+  readonly #pollMs: number;
+
+  constructor(file: string, options: FileLockOptions = {}) {
+    this.#path = path.resolve(file);
+    this.name = `file:${file}`;
+    this.#staleMs = options.staleMs ?? 30_000;
+    this.#pollMs = options.pollMs ?? 50;
+  }
+
+  async acquire(options: LockAcquireOptions): Promise<LockLease> {
+    const deadline = Date.now() + options.waitMs;
+    await mkdir(path.dirname(this.#path), { recursive: true, mode: 0o700 });
+    for (;;) {
+      if (options.signal?.aborted) {
+        throw new KiteTokenError("ABORTED", "Stopped while waiting for the login lock.", {
+          cause: options.signal.reason,
+        });
+      }
+      const lease = await this.#tryCreate();
+      if (lease) return lease;
+      await this.#takeOverIfStale();
+      if (Date.now() >= deadline) {
+        throw new KiteTokenError(
+          "LOCK_TIMEOUT",
+          `Another login held ${this.name} for more than ${Math.round(options.waitMs / 1000)} s.`,
+        );
+      }
+      await sleep(this.#pollMs, options.signal).catch(() => undefined);
+    }
+  }
+
+  async #tryCreate(): Promise<LockLease | undefined> {
+    const holder: Holder = {
+      pid: process.pid,
+      host: hostname(),
+      token: randomBytes(8).toString("hex"),
+      acquired_at: new Date().toISOString(),
+    };
+    let handle;
+    try {
+      handle = await open(this.#path, "wx", 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
+      throw new KiteTokenError("STORE_FAILED", `The lock file ${this.#path} cannot be created.`, {
+        cause: error,
+      });
+    }
+    try {
+      await handle.writeFile(JSON.stringify(holder));
+    } finally {
+      await handle.close();
+    }
+    return this.#lease(holder.token);
+  }
+
+  #lease(token: string): LockLease {
+    const file = this.#path;
+    const heartbeat = setInterval(
+      () => {
+        const now = new Date();
+        utimes(file, now, now).catch(() => undefined);
+      },
+      Math.max(1000, Math.floor(this.#staleMs / 3)),
+    );
+    heartbeat.unref();
+    let released: Promise<void> | undefined;
+    return {
+      release: () => {
+        released ??= (async () => {
+          clearInterval(heartbeat);
+          const current = await readHolder(file);
+          if (current?.token === token) await rm(file, { force: true });
+        })();
+        return released;
+      },
+    };
+  }
+
+  async #takeOverIfStale(): Promise<void> {
+    const file = this.#path;
+    const [holder, info] = await Promise.all([readHolder(file), stat(file).catch(() => undefined)]);
+    if (!info) return;
+    const untouched = Date.now() - info.mtimeMs > this.#staleMs;
+    const deadOwner =
+      holder !== undefined &&
+      holder.host === hostname() &&
+      holder.pid !== process.pid &&
+      !isAlive(holder.pid);
+    // A file still being written has no holder yet: only its age can make it stale.
+    if (!untouched && !deadOwner) return;
+    // Move it aside atomically; only one waiter wins the rename.
+    const aside = `${file}.${randomBytes(4).toString("hex")}.stale`;
+    try {
+      await rename(file, aside);
+    } catch {
+      return;
+    }
+    const moved = await readHolder(aside);
+    if (holder && moved && moved.token !== holder.token) {
+      // Another waiter took it over in between and this was its fresh lock: put it back.
+      await link(aside, file).catch(() => undefined);
+    }
+    await rm(aside, { force: true });
+  }
+}
+
+async function readHolder(file: string): Promise<Holder | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(file, "utf8")) as Partial<Holder>;
+    if (typeof parsed.pid !== "number" || typeof parsed.token !== "string") return undefined;
+    return parsed as Holder;
+  } catch {
+    return undefined;
+  }
+}

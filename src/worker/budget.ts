@@ -1,0 +1,89 @@
+import { randomBytes } from "node:crypto";
+import { KiteTokenError } from "../errors.js";
+import { formatIst } from "../time.js";
+import type { StateFile, Submission } from "./state.js";
+
+/** Never a third rejected TOTP in one IST day: five block the account. */
+export const DAILY_REJECTED_TOTP_LIMIT = 2;
+
+const istDay = (now: Date): string => formatIst(now).slice(0, 10);
+
+/**
+ * The day's second-factor budget, kept in the state file so that it holds across
+ * logins, processes and restarts. A submission is recorded before it is made (a crash
+ * right after still counts) and settled after; anything not known to be accepted counts.
+ */
+export class TwofaBudget {
+  constructor(
+    private readonly state: StateFile,
+    private readonly now: () => Date = () => new Date(),
+    private readonly limit = DAILY_REJECTED_TOTP_LIMIT,
+  ) {}
+
+  /** Records a submission about to be made, or throws TWOFA_BUDGET_SPENT. */
+  async reserve(): Promise<string> {
+    const now = this.now();
+    const day = istDay(now);
+    const id = randomBytes(6).toString("hex");
+    const refused = await this.state.update((state) => {
+      if (state.twofa.day !== day) state.twofa = { day, submissions: [] };
+      const spent = state.twofa.submissions.filter((s) => s.outcome !== "accepted").length;
+      if (spent >= this.limit) return spent;
+      state.twofa.submissions.push({
+        id,
+        at: formatIst(now),
+        pid: process.pid,
+        outcome: "pending",
+      });
+      return undefined;
+    });
+    if (refused !== undefined) {
+      throw new KiteTokenError(
+        "TWOFA_BUDGET_SPENT",
+        `${refused} second-factor codes were already rejected or left unanswered today (IST); no more are submitted today.`,
+      );
+    }
+    return id;
+  }
+
+  async settle(id: string, outcome: Exclude<Submission["outcome"], "pending">): Promise<void> {
+    await this.state.update((state) => {
+      const entry = state.twofa.submissions.find((s) => s.id === id);
+      if (entry) entry.outcome = outcome;
+    });
+  }
+
+  /** Rejected or unsettled submissions today. */
+  async spentToday(): Promise<number> {
+    const state = await this.state.read();
+    if (state.twofa.day !== istDay(this.now())) return 0;
+    return state.twofa.submissions.filter((s) => s.outcome !== "accepted").length;
+  }
+}
+
+/**
+ * Ties one login's second-factor submissions to the budget: each is reserved before it
+ * is made; being asked again means the previous one was rejected; the login's end
+ * settles the last one.
+ */
+export function budgetedSubmissions(budget: TwofaBudget): {
+  beforeSecondFactor: () => Promise<void>;
+  settle: (error?: KiteTokenError) => Promise<void>;
+} {
+  let pending: string | undefined;
+  return {
+    beforeSecondFactor: async () => {
+      if (pending) await budget.settle(pending, "rejected");
+      pending = undefined;
+      pending = await budget.reserve();
+    },
+    settle: async (error) => {
+      if (!pending) return;
+      const id = pending;
+      pending = undefined;
+      const outcome =
+        error === undefined ? "accepted" : error.code === "TOTP_REJECTED" ? "rejected" : "unknown";
+      await budget.settle(id, outcome);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { expiresAt } from "../stores/record.js";
+import type { TokenStore } from "../stores/types.js";
+import { formatIstShort } from "../time.js";
+import type { Schedule } from "./schedule.js";
+import type { RunRecord, StateFile } from "./state.js";
+
+export interface Health {
+  healthy: boolean;
+  reason: string;
+  lastRun: RunRecord | undefined;
+}
+
+/** Beyond this, an expired token is overdue whatever the schedule says. */
+const LOOKBACK_MS = 8 * 24 * 60 * 60 * 1000;
+
+function describe(run: RunRecord | undefined): string {
+  if (!run) return "no run recorded yet";
+  const how = run.outcome === "failed" ? `failed (${run.error_code ?? "?"})` : run.outcome;
+  return `last run ${how} at ${run.ended_at}`;
+}
+
+/**
+ * Healthy when the saved token is valid now, or when it expired but no scheduled run has
+ * fallen due since (06:00 → 08:30 IST). Kite is not asked: this runs every few seconds.
+ */
+export async function checkHealth(
+  store: TokenStore,
+  state: StateFile,
+  schedule: Schedule,
+  now: Date = new Date(),
+): Promise<Health> {
+  const lastRun = await state
+    .read()
+    .then((s) => s.runs.at(-1))
+    .catch(() => undefined);
+  let record;
+  try {
+    record = await store.read();
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { healthy: false, reason: `the saved token is unreadable: ${why}`, lastRun };
+  }
+  if (!record) {
+    return {
+      healthy: false,
+      reason: `no token saved at ${store.name}; ${describe(lastRun)}`,
+      lastRun,
+    };
+  }
+  const expiry = expiresAt(record);
+  if (expiry > now) {
+    return {
+      healthy: true,
+      reason: `token for ${record.user_id} valid until ${formatIstShort(expiry)}`,
+      lastRun,
+    };
+  }
+  const from = new Date(Math.max(expiry.getTime(), now.getTime() - LOOKBACK_MS));
+  const due = expiry.getTime() < from.getTime() ? from : schedule.firstBetween(from, now);
+  if (!due) {
+    return {
+      healthy: true,
+      reason: `token expired at ${formatIstShort(expiry)}; its refresh is not yet due (next run ${formatIstShort(schedule.next())})`,
+      lastRun,
+    };
+  }
+  return {
+    healthy: false,
+    reason: `token expired at ${formatIstShort(expiry)} and the refresh due at ${formatIstShort(due)} has not replaced it; ${describe(lastRun)}`,
+    lastRun,
+  };
+}

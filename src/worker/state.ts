@@ -1,0 +1,100 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { KiteTokenError } from "../errors.js";
+import { FileLoginLock } from "../lock/file.js";
+import { writeFileAtomic } from "../stores/file.js";
+
+/** How many runs the state file remembers. */
+export const MAX_RUNS = 100;
+
+export const RunRecordSchema = z.object({
+  started_at: z.string(),
+  ended_at: z.string(),
+  trigger: z.string(),
+  outcome: z.enum(["refreshed", "skipped", "reused", "failed"]),
+  error_code: z.string().optional(),
+  totp_submissions: z.number().int().nonnegative(),
+  steps: z.array(z.object({ step: z.string(), ms: z.number() })),
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+export const SubmissionSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  pid: z.number().int(),
+  /** `pending` until the login knows; a pending one left by a crash counts as rejected. */
+  outcome: z.enum(["pending", "accepted", "rejected", "unknown"]),
+});
+export type Submission = z.infer<typeof SubmissionSchema>;
+
+export const StateSchema = z.object({
+  version: z.literal(1),
+  runs: z.array(RunRecordSchema).default([]),
+  twofa: z
+    .object({ day: z.string(), submissions: z.array(SubmissionSchema) })
+    .default({ day: "", submissions: [] }),
+});
+export type State = z.infer<typeof StateSchema>;
+
+const emptyState = (): State => ({ version: 1, runs: [], twofa: { day: "", submissions: [] } });
+
+/**
+ * The worker's state file, next to the token: run history and the day's second-factor
+ * submissions. Every change is a read-modify-write under its own lock file, written
+ * atomically, so several processes never lose each other's entries.
+ */
+export class StateFile {
+  readonly path: string;
+  readonly #lock: FileLoginLock;
+
+  constructor(file: string) {
+    this.path = path.resolve(file);
+    this.#lock = new FileLoginLock(`${this.path}.lock`, { staleMs: 10_000, pollMs: 20 });
+  }
+
+  /** The state; an empty one when the file does not exist. Throws STORE_FAILED when unreadable. */
+  async read(): Promise<State> {
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return emptyState();
+      throw this.#failed("cannot be read", error);
+    }
+    try {
+      const parsed = StateSchema.safeParse(JSON.parse(text));
+      if (parsed.success) return parsed.data;
+      throw parsed.error;
+    } catch (error) {
+      throw this.#failed("is not a valid state file (move it aside to start afresh)", error);
+    }
+  }
+
+  async update<T>(change: (state: State) => T): Promise<T> {
+    const lease = await this.#lock.acquire({ waitMs: 15_000 });
+    try {
+      const state = await this.read();
+      const result = change(state);
+      state.runs = state.runs.slice(-MAX_RUNS);
+      try {
+        await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`);
+      } catch (error) {
+        throw this.#failed("cannot be written", error);
+      }
+      return result;
+    } finally {
+      await lease.release();
+    }
+  }
+
+  async recordRun(run: RunRecord): Promise<void> {
+    await this.update((state) => {
+      state.runs.push(run);
+    });
+  }
+
+  #failed(what: string, cause: unknown): KiteTokenError {
+    return new KiteTokenError("STORE_FAILED", `The state file ${this.path} ${what}.`, { cause });
+  }
+}

@@ -1,0 +1,129 @@
+import { createTask, type ScheduledTask } from "node-cron";
+import type { WorkerConfig } from "../config/worker.js";
+import { isKiteTokenError, toKiteTokenError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { RefreshOutcome } from "../refresh.js";
+import { formatIst, sleep as realSleep } from "../time.js";
+import { backoffDelay, classify, retryDeadline } from "./retry.js";
+import { Schedule } from "./schedule.js";
+
+export interface WorkerDeps {
+  config: WorkerConfig;
+  logger: Logger;
+  /** One refresh (check first: a valid token is left alone), for a trigger. */
+  refresh: (trigger: string, signal: AbortSignal) => Promise<RefreshOutcome>;
+  /** Settings shown at start (never a secret). */
+  summary: Record<string, unknown>;
+  backoff?: (attempt: number) => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/**
+ * The scheduled worker: a catch-up refresh at start, then one at each scheduled time
+ * (SCHEDULE in SCHEDULE_TZ), each retried by the error's class until RETRY_DEADLINE or
+ * RETRY_MAX attempts. Runs never overlap; stop() aborts an in-flight one.
+ */
+export class Worker {
+  readonly schedule: Schedule;
+  readonly #controller = new AbortController();
+  #task: ScheduledTask | undefined;
+  #running: Promise<void> | undefined;
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.schedule = new Schedule(deps.config.schedule, deps.config.scheduleTz);
+  }
+
+  /** Whether a run is in progress. */
+  get busy(): boolean {
+    return this.#running !== undefined;
+  }
+
+  /** Whether runs are scheduled (until stop()). */
+  get scheduled(): boolean {
+    return this.#task !== undefined;
+  }
+
+  start(): void {
+    const { config, logger } = this.deps;
+    logger.info(
+      {
+        ...this.deps.summary,
+        schedule: config.schedule,
+        schedule_tz: config.scheduleTz,
+        retry_deadline_ist: `${String(config.retryDeadline.hour).padStart(2, "0")}:${String(config.retryDeadline.minute).padStart(2, "0")}`,
+        retry_max: config.retryMax,
+        next_run_ist: formatIst(this.schedule.next()),
+      },
+      "worker started",
+    );
+    this.#task = createTask(config.schedule, () => this.trigger("schedule"), {
+      timezone: config.scheduleTz,
+      name: "kite-token refresh",
+    });
+    void this.#task.start();
+    this.trigger("startup");
+  }
+
+  /** Starts a run unless one is in progress (then this trigger is skipped). */
+  trigger(reason: string): Promise<void> {
+    if (this.#controller.signal.aborted) return Promise.resolve();
+    if (this.#running) {
+      this.deps.logger.info({ trigger: reason }, "a run is in progress; trigger skipped");
+      return this.#running;
+    }
+    const run = this.#runWithRetry(reason).finally(() => {
+      this.#running = undefined;
+      if (!this.#controller.signal.aborted) {
+        this.deps.logger.info({ next_run_ist: formatIst(this.schedule.next()) }, "next run");
+      }
+    });
+    this.#running = run;
+    return run;
+  }
+
+  async #runWithRetry(trigger: string): Promise<void> {
+    const { config, logger } = this.deps;
+    const signal = this.#controller.signal;
+    const deadline = retryDeadline(new Date(), config.retryDeadline);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcome = await this.deps.refresh(trigger, signal);
+        logger.info(
+          { trigger, attempt, status: outcome.status, expires_at: outcome.record.expires_at },
+          "refresh done",
+        );
+        return;
+      } catch (caught) {
+        const error = toKiteTokenError(caught, "BROWSER_FAILED", "The refresh failed.");
+        if (signal.aborted) return;
+        const kind = classify(error);
+        const failure = { trigger, attempt, code: error.code, retry_class: kind, hint: error.hint };
+        if (kind !== "transient") {
+          logger.error(failure, "refresh failed; not retried (next scheduled run will try again)");
+          return;
+        }
+        const delay = (this.deps.backoff ?? backoffDelay)(attempt);
+        if (attempt >= config.retryMax || Date.now() + delay > deadline.getTime()) {
+          logger.error(
+            { ...failure, deadline_ist: formatIst(deadline) },
+            "refresh failed; retries exhausted",
+          );
+          return;
+        }
+        logger.warn({ ...failure, retry_in_ms: delay }, "refresh failed; retrying");
+        await (this.deps.sleep ?? realSleep)(delay, signal).catch(() => undefined);
+        if (signal.aborted) return;
+      }
+    }
+  }
+
+  /** Stops scheduling, aborts an in-flight run and waits for it to wind down. */
+  async stop(reason = "stopped"): Promise<void> {
+    await this.#task?.destroy();
+    this.#task = undefined;
+    this.#controller.abort(new Error(reason));
+    await this.#running?.catch((error: unknown) => {
+      if (!isKiteTokenError(error)) this.deps.logger.warn({ err: error }, "run ended badly");
+    });
+  }
+}

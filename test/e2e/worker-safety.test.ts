@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, beforeEach, describe, it } from "node:test";
+import { expect } from "expect";
+import { KiteTokenError } from "../../src/errors.js";
+import { BrowserLogin } from "../../src/login/browser.js";
+import { FailureEvidence } from "../../src/login/evidence.js";
+import { refresh } from "../../src/refresh.js";
+import { defaultScenario, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
+
+let sim: Simulator;
+before(async () => {
+  sim = await startSimulator();
+});
+after(async () => {
+  await sim.close();
+});
+beforeEach(() => {
+  sim.setScenario(defaultScenario());
+  sim.resetCounters();
+});
+
+describe("refresh safety: retries, 2FA budget, clock skew, evidence", () => {
+  it("retries the exchange with the same request token: two 503s, then success on the third", async () => {
+    sim.setScenario({ exchangeFailures: [{ status: 503 }, { status: 503 }] });
+    const dir = tempDir();
+    const outcome = await refresh(
+      depsFor(sim, path.join(dir, "token.json"), { clock: fastClock() }),
+    );
+    expect(outcome.status).toBe("refreshed");
+    expect(sim.counters.exchangeCalls).toBe(3);
+    expect(sim.counters.loginAttempts).toBe(1);
+    expect(sim.counters.twofaAttempts).toBe(1);
+  });
+
+  it("never submits a third rejected TOTP in a day, across logins", async () => {
+    sim.setScenario({ rejectTotp: true });
+    const dir = tempDir();
+    const deps = depsFor(sim, path.join(dir, "token.json"), { clock: fastClock() });
+    await expect(refresh(deps)).rejects.toMatchObject({ code: "TOTP_REJECTED" });
+    expect(sim.counters.twofaAttempts).toBe(2);
+    await expect(refresh(deps, { force: true })).rejects.toMatchObject({
+      code: "TWOFA_BUDGET_SPENT",
+    });
+    expect(sim.counters.twofaAttempts).toBe(2);
+  });
+
+  it("generates TOTP codes for Kite's time when the machine's clock is 60 s off", async () => {
+    const skewed = await startSimulator({ now: () => Date.now() + 60_000 });
+    try {
+      const dir = tempDir();
+      const outcome = await refresh(depsFor(skewed, path.join(dir, "token.json")));
+      expect(outcome.status).toBe("refreshed");
+      expect(skewed.counters.twofaRejected).toBe(0);
+    } finally {
+      await skewed.close();
+    }
+  });
+
+  it("saves a screenshot and the page without input values when the login fails", async () => {
+    const dir = tempDir();
+    const artifacts = path.join(dir, "artifacts");
+    const deps = depsFor(sim, path.join(dir, "token.json"), { password: "wrong-password" });
+    const login = new BrowserLogin({
+      browserPath: process.env["BROWSER_PATH"],
+      noSandbox: undefined,
+      onFailure: (page, code) =>
+        new FailureEvidence({ dir: artifacts, scrub: (t) => t, keep: 1 }).capture(page, code),
+    });
+    const error = await refresh({ ...deps, login }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KiteTokenError);
+    const files = readdirSync(artifacts).sort();
+    expect(files).toHaveLength(2);
+    for (const file of files) expect(file).toMatch(/^[0-9TZ-]+-BAD_CREDENTIALS\.(html|png)$/);
+    const html = readFileSync(path.join(artifacts, files[0] ?? ""), "utf8");
+    expect(html).toContain("<input");
+    expect(html).not.toContain("wrong-password");
+    expect(html).not.toContain(sim.account.userId);
+    expect(html).not.toMatch(/<input[^>]*\svalue=/i);
+  });
+});
