@@ -159,23 +159,28 @@ export async function refresh(
     if (kept) return { status: "skipped", record: kept, steps, totpSubmissions: 0 };
   }
   const { credentials } = deps;
-  const result = await step("login", steps, deps, () =>
-    deps.login.login(
-      {
-        loginUrl: buildLoginUrl(deps.loginUrl, credentials.apiKey),
-        userId: credentials.userId,
-        password: credentials.password,
-        totpSecret: credentials.totpSecret,
-        redirectUrl: deps.redirectUrl,
-      },
-      {
-        clock: deps.clock,
-        signal: deps.signal,
-        timeouts: deps.timeouts,
-        maxTotpSubmissions: 2,
-        onProgress: (detail) => deps.onStep?.({ step: "login", phase: "progress", detail }),
-      },
-    ),
+  const result = await step(
+    "login",
+    steps,
+    deps,
+    () =>
+      deps.login.login(
+        {
+          loginUrl: buildLoginUrl(deps.loginUrl, credentials.apiKey),
+          userId: credentials.userId,
+          password: credentials.password,
+          totpSecret: credentials.totpSecret,
+          redirectUrl: deps.redirectUrl,
+        },
+        {
+          clock: deps.clock,
+          signal: deps.signal,
+          timeouts: deps.timeouts,
+          maxTotpSubmissions: 2,
+          onProgress: (detail) => deps.onStep?.({ step: "login", phase: "progress", detail }),
+        },
+      ),
+    (r) => r.strategy ?? deps.login.name,
   );
   const record = await exchangeAndSave(
     result.requestToken,

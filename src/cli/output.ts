@@ -58,7 +58,7 @@ export class Output {
 
 const LABELS: Record<string, string> = {
   check: "check saved token",
-  login: "log in (browser)",
+  login: "log in",
   exchange: "exchange request token",
   verify: "verify with /user/profile",
   save: "save",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { totpSecretProblem } from "../login/totp.js";
+import { LOGIN_STRATEGIES, type LoginStrategyName } from "../login/types.js";
 
 /** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
 export const SECRET_VARIABLES = [
@@ -58,6 +59,9 @@ export const RawConfigSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
     message: "must be one of fatal, error, warn, info, debug, trace, silent",
   }),
+  LOGIN_STRATEGY: z.enum(LOGIN_STRATEGIES, {
+    message: `must be one of ${LOGIN_STRATEGIES.join(", ")}`,
+  }),
   LOGIN_STEP_TIMEOUT_MS: milliseconds,
   REDIRECT_TIMEOUT_MS: milliseconds,
   KITE_API_TIMEOUT_MS: milliseconds,
@@ -80,6 +84,7 @@ export interface Config {
   };
   tokenFile: string;
   browser: { path: string | undefined; noSandbox: boolean | undefined };
+  loginStrategy: LoginStrategyName;
   logLevel: RawConfig["LOG_LEVEL"];
   timeouts: { stepMs: number; redirectMs: number; apiMs: number };
 }
@@ -102,6 +107,7 @@ export function toConfig(raw: RawConfig): Config {
       noSandbox:
         raw.BROWSER_NO_SANDBOX === undefined ? undefined : raw.BROWSER_NO_SANDBOX === "true",
     },
+    loginStrategy: raw.LOGIN_STRATEGY,
     logLevel: raw.LOG_LEVEL,
     timeouts: {
       stepMs: raw.LOGIN_STEP_TIMEOUT_MS,

@@ -76,15 +76,10 @@ export class BrowserLogin implements LoginStrategy {
       if (context.signal?.aborted) throw aborted();
       const browserContext = await browser.newContext({ serviceWorkers: "block" });
       const page = await browserContext.newPage();
-      const capture = new RedirectCapture(input.redirectUrl);
+      const selectors = this.options.selectors ?? DEFAULT_SELECTORS;
+      const capture = new RedirectCapture(input.redirectUrl, selectors.twofaUrlPattern);
       await capture.attach(page);
-      const flow = new BrowserLoginFlow(
-        page,
-        capture,
-        this.options.selectors ?? DEFAULT_SELECTORS,
-        input,
-        context,
-      );
+      const flow = new BrowserLoginFlow(page, capture, selectors, input, context);
       return await flow.run();
     } catch (error) {
       if (context.signal?.aborted) throw aborted();
