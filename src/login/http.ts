@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { KiteTokenError } from "../errors.js";
 import { classifyLoginRejection, type LoginStep } from "./classify.js";
-import { HttpSession, type HttpReply } from "./http-session.js";
+import type { HttpReply, HttpSession } from "./http-session.js";
 import { isAppRedirect, requestTokenFrom } from "./redirect.js";
 import { answerSecondFactor } from "./second-factor.js";
 import type { LoginContext, LoginInput, LoginResult, LoginStrategy } from "./types.js";
@@ -73,6 +73,8 @@ export class HttpLogin implements LoginStrategy {
         cause: context.signal.reason,
       });
     }
+    // Loaded on first use: the cookie jar's public-suffix list costs an idle process ~13 MB.
+    const { HttpSession } = await import("./http-session.js");
     const session = new HttpSession(context.timeouts.stepMs, context.signal);
     const origin = new URL(input.loginUrl).origin;
     const { apiKey, sessId } = await this.#openSession(session, input.loginUrl);
