@@ -19,7 +19,10 @@ export async function describeMachine(): Promise<Machine> {
   let chromium = "not found";
   try {
     const { executablePath } = await findChromium(process.env["BROWSER_PATH"]);
-    chromium = execFileSync(executablePath, ["--version"], { encoding: "utf8" }).trim();
+    chromium = execFileSync(executablePath, ["--version"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     // Reported as not found.
   }

@@ -1,44 +1,19 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { expect } from "expect";
 import { KiteTokenError } from "../../src/errors.js";
 import { HttpLogin } from "../../src/login/http.js";
 import { buildLoginUrl } from "../../src/login/types.js";
 import { refresh, type RefreshDeps } from "../../src/refresh.js";
-import { defaultScenario, startSimulator, type Simulator } from "../../src/simulator/index.js";
-import { depsFor, fastClock, redirectHost, tempDir, type DepsOverrides } from "../helpers/setup.js";
+import { failure, simulatorFixture } from "../helpers/fixture.js";
+import { depsFor, fastClock, tempDir, type DepsOverrides } from "../helpers/setup.js";
 
-let sim: Simulator;
-let host: Awaited<ReturnType<typeof redirectHost>>;
-
-before(async () => {
-  host = await redirectHost();
-  sim = await startSimulator({ app: { redirectUrl: host.url } });
-});
-after(async () => {
-  await sim.close();
-  await host.close();
-});
-beforeEach(() => {
-  sim.setScenario(defaultScenario());
-  sim.resetCounters();
-  host.hits.length = 0;
-});
+const fx = simulatorFixture();
 
 function httpDeps(o: DepsOverrides = {}): RefreshDeps & { file: string } {
   const file = path.join(tempDir(), "token.json");
-  return { ...depsFor(sim, file, o), login: new HttpLogin(), file };
-}
-
-async function failure(promise: Promise<unknown>): Promise<KiteTokenError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof KiteTokenError) return error;
-    throw error;
-  }
-  throw new Error("expected the login to fail");
+  return { ...depsFor(fx.sim, file, o), login: new HttpLogin(), file };
 }
 
 describe("HTTP login (no browser) against the simulator", () => {
@@ -47,27 +22,27 @@ describe("HTTP login (no browser) against the simulator", () => {
     const outcome = await refresh(deps, { force: true });
     expect(outcome.status).toBe("refreshed");
     expect(outcome.totpSubmissions).toBe(1);
-    expect(sim.isAccessTokenValid(outcome.record.access_token)).toBe(true);
+    expect(fx.sim.isAccessTokenValid(outcome.record.access_token)).toBe(true);
     expect(existsSync(deps.file)).toBe(true);
-    const c = sim.counters;
+    const c = fx.sim.counters;
     expect([c.loginAttempts, c.twofaAttempts, c.redirectsIssued, c.exchangeSucceeded]).toEqual([
       1, 1, 1, 1,
     ]);
-    expect(host.hits).toEqual([]);
+    expect(fx.host.hits).toEqual([]);
   });
 
   it("posts the consent form on an app's first use", async () => {
-    sim.setScenario({ firstUse: true });
+    fx.sim.setScenario({ firstUse: true });
     const outcome = await refresh(httpDeps(), { force: true });
     expect(outcome.status).toBe("refreshed");
-    expect([sim.counters.authorizeShown, sim.counters.authorizeAccepted]).toEqual([1, 1]);
-    expect(host.hits).toEqual([]);
+    expect([fx.sim.counters.authorizeShown, fx.sim.counters.authorizeAccepted]).toEqual([1, 1]);
+    expect(fx.host.hits).toEqual([]);
   });
 
   it("reads the redirect when no redirect URL is configured", async () => {
     const outcome = await refresh(httpDeps({ redirectUrl: undefined }), { force: true });
     expect(outcome.status).toBe("refreshed");
-    expect(host.hits).toEqual([]);
+    expect(fx.host.hits).toEqual([]);
   });
 
   it("stops at a wrong password after exactly one attempt", async () => {
@@ -75,56 +50,56 @@ describe("HTTP login (no browser) against the simulator", () => {
     const error = await failure(refresh(deps));
     expect(error.code).toBe("BAD_CREDENTIALS");
     expect(error.kiteMessage).toBe("Invalid username or password.");
-    expect([sim.counters.loginAttempts, sim.counters.twofaAttempts]).toEqual([1, 0]);
+    expect([fx.sim.counters.loginAttempts, fx.sim.counters.twofaAttempts]).toEqual([1, 0]);
     expect(existsSync(deps.file)).toBe(false);
   });
 
   it("retries a rejected TOTP once with a code from a later window, then stops", async () => {
-    sim.setScenario({ rejectTotp: true });
+    fx.sim.setScenario({ rejectTotp: true });
     const clock = fastClock();
     const error = await failure(refresh(httpDeps({ clock })));
     expect(error.code).toBe("TOTP_REJECTED");
     expect(error.kiteMessage).toBe("Invalid TOTP");
-    expect(sim.counters.twofaAttempts).toBe(2);
+    expect(fx.sim.counters.twofaAttempts).toBe(2);
     expect(clock.skippedMs).toBeGreaterThan(0);
   });
 
   it("reports an app-code account without submitting anything", async () => {
-    sim.setScenario({ appCode: true });
+    fx.sim.setScenario({ appCode: true });
     const error = await failure(refresh(httpDeps()));
     expect(error.code).toBe("APP_CODE_REQUIRED");
-    expect(sim.counters.twofaAttempts).toBe(0);
+    expect(fx.sim.counters.twofaAttempts).toBe(0);
   });
 
   it("reports a blocked account", async () => {
-    sim.setScenario({ blocked: true });
+    fx.sim.setScenario({ blocked: true });
     const error = await failure(refresh(httpDeps()));
     expect(error.code).toBe("ACCOUNT_BLOCKED");
     expect(error.retryable).toBe(false);
   });
 
   it("classifies a 5xx from /api/login as transient", async () => {
-    sim.setScenario({ loginFailures: [{ status: 503 }] });
+    fx.sim.setScenario({ loginFailures: [{ status: 503 }] });
     const error = await failure(refresh(httpDeps()));
     expect(error.code).toBe("KITE_UNAVAILABLE");
     expect(error.retryable).toBe(true);
   });
 
   it("reports a moved endpoint as LOGIN_API_CHANGED", async () => {
-    sim.setScenario({ loginFailures: [{ status: 404, html: true }] });
+    fx.sim.setScenario({ loginFailures: [{ status: 404, html: true }] });
     const error = await failure(refresh(httpDeps()));
     expect(error.code).toBe("LOGIN_API_CHANGED");
-    expect(sim.counters.twofaAttempts).toBe(0);
+    expect(fx.sim.counters.twofaAttempts).toBe(0);
   });
 
   it("reports a reply of an unknown shape as LOGIN_API_CHANGED", async () => {
-    sim.setScenario({ loginFailures: [{ status: 200, html: true }] });
+    fx.sim.setScenario({ loginFailures: [{ status: 200, html: true }] });
     const error = await failure(refresh(httpDeps()));
     expect(error.code).toBe("LOGIN_API_CHANGED");
   });
 
   it("reports a finish that never redirects", async () => {
-    sim.setScenario({ noRedirect: true });
+    fx.sim.setScenario({ noRedirect: true });
     const error = await failure(refresh(httpDeps()));
     expect(error.code).toBe("REDIRECT_TIMEOUT");
   });
@@ -141,16 +116,16 @@ describe("HTTP login (no browser) against the simulator", () => {
       refresh({ ...deps, credentials: { ...deps.credentials, apiKey: "unknownkey123" } }),
     );
     expect(error.code).toBe("EXCHANGE_FAILED");
-    expect(sim.counters.loginAttempts).toBe(0);
+    expect(fx.sim.counters.loginAttempts).toBe(0);
   });
 
   it("lets beforeSecondFactor refuse the submission, and stops when aborted", async () => {
     const input = {
-      loginUrl: buildLoginUrl(sim.loginUrl, sim.app.apiKey),
-      userId: sim.account.userId,
-      password: sim.account.password,
-      totpSecret: sim.account.totpSecret,
-      redirectUrl: sim.app.redirectUrl,
+      loginUrl: buildLoginUrl(fx.sim.loginUrl, fx.sim.app.apiKey),
+      userId: fx.sim.account.userId,
+      password: fx.sim.account.password,
+      totpSecret: fx.sim.account.totpSecret,
+      redirectUrl: fx.sim.app.redirectUrl,
     };
     const context = {
       clock: fastClock(),
@@ -165,7 +140,7 @@ describe("HTTP login (no browser) against the simulator", () => {
       }),
     );
     expect(refused.code).toBe("LOCK_TIMEOUT");
-    expect(sim.counters.twofaAttempts).toBe(0);
+    expect(fx.sim.counters.twofaAttempts).toBe(0);
     const controller = new AbortController();
     controller.abort(new Error("test stop"));
     const stopped = await failure(
