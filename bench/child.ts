@@ -1,4 +1,5 @@
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { findChromium } from "../src/login/chromium.js";
 import { createLoginStrategy } from "../src/login/registry.js";
 import { refresh } from "../src/refresh.js";
@@ -71,8 +72,10 @@ export async function main(subject: Subject, count: number): Promise<SubjectResu
   };
 }
 
+// Run as a script (not when idle.js imports `main`).
 const [mode, runs] = process.argv.slice(2);
-if (mode === "browser" || mode === "http" || mode === "floor") {
+const isEntry = process.argv[1] === fileURLToPath(import.meta.url);
+if (isEntry && (mode === "browser" || mode === "http" || mode === "floor")) {
   const result = await main(mode, Number(runs ?? "20"));
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -76,6 +76,23 @@ describe("kite-token CLI", () => {
     expectNoSecrets(status, tokenFile);
   });
 
+  it("demo with LOGIN_STRATEGY=http logs in without a browser, and names the strategy", async () => {
+    const demo = await runCli(
+      ["demo"],
+      { LOGIN_STRATEGY: "http", BROWSER_PATH: "/nonexistent/chromium" },
+      tempDir(),
+    );
+    expect(demo.stderr).toBe("");
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toMatch(/ok +log in +\d+\.\d\d s {2}\(http\)/);
+  });
+
+  it("rejects an unknown LOGIN_STRATEGY as a configuration error", async () => {
+    const demo = await runCli(["demo"], { LOGIN_STRATEGY: "selenium" }, tempDir());
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toContain("LOGIN_STRATEGY");
+  });
+
   it("demo refuses to overwrite a real token", async () => {
     const dir = tempDir();
     const tokenFile = path.join(dir, "token.json");
