@@ -4,9 +4,10 @@ import { expect } from "expect";
 import { AutoLogin } from "../../src/login/auto.js";
 import { BrowserLogin } from "../../src/login/browser.js";
 import { HttpLogin } from "../../src/login/http.js";
+import { DEFAULT_SELECTORS } from "../../src/login/selectors.js";
 import { createLoginStrategy } from "../../src/login/registry.js";
 import type { LoginStrategy } from "../../src/login/types.js";
-import { refresh } from "../../src/refresh.js";
+import { refresh, type StepEvent } from "../../src/refresh.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
 import { depsFor, fastClock, tempDir, type DepsOverrides } from "../helpers/setup.js";
 
@@ -40,10 +41,25 @@ describe("LOGIN_STRATEGY=auto against the simulator", () => {
   });
 
   it("falls back to HTTP when the login page changed", async () => {
-    fx.sim.setScenario({ renamedFields: true });
-    const outcome = await run(new AutoLogin(browser(), new HttpLogin()), { stepMs: 2000 });
+    // A page whose user id field is no longer where the browser looks for it.
+    const changedPage = new BrowserLogin({
+      browserPath: process.env["BROWSER_PATH"],
+      noSandbox: undefined,
+      selectors: { ...DEFAULT_SELECTORS, userId: "input#no-such-field" },
+    });
+    const events: string[] = [];
+    const deps = {
+      ...depsFor(fx.sim, path.join(tempDir(), "token.json"), { stepMs: 2000 }),
+      login: new AutoLogin(changedPage, new HttpLogin()),
+      onStep: (e: StepEvent) => {
+        if (e.phase === "progress" || e.phase === "done") events.push(e.detail ?? "");
+      },
+    };
+    const outcome = await refresh(deps, { force: true });
     expect(outcome.status).toBe("refreshed");
-    expect(fx.sim.counters.loginAttempts).toBe(1);
+    expect(events).toContain("browser login failed (LOGIN_PAGE_CHANGED); trying http");
+    expect(events).toContain("http"); // the login step names the strategy that got the token
+    expect(fx.sim.counters.loginAttempts).toBe(1); // only the HTTP login posted credentials
   });
 
   it("never falls back after a wrong password, whichever goes first", async () => {
