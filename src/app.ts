@@ -5,8 +5,8 @@ import { credentialsOf } from "./config/load.js";
 import type { Config } from "./config/schema.js";
 import { KiteApi } from "./kite/api.js";
 import { createLogger, type Logger } from "./log.js";
-import { BrowserLogin } from "./login/browser.js";
 import { buildLoginUrl } from "./login/types.js";
+import { createLoginStrategy } from "./login/registry.js";
 import { systemClock } from "./login/totp.js";
 import { SecretRedactor } from "./redact.js";
 import { KiteTokenError } from "./errors.js";
@@ -162,7 +162,7 @@ export function refreshDeps(
     loginUrl: app.config.kite.loginUrl,
     redirectUrl: app.config.kite.redirectUrl,
     kite: app.kite(credentials.apiKey),
-    login: new BrowserLogin({
+    login: createLoginStrategy(app.config.loginStrategy, {
       browserPath: app.config.browser.path,
       noSandbox: app.config.browser.noSandbox,
       ...(extra.runTag ? { runTag: extra.runTag } : {}),

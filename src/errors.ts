@@ -30,6 +30,10 @@ export const ERROR_CODES = {
     retryable: false,
     hint: "Kite's login page did not show what was expected; its layout may have changed. Log in by hand today (`kite-token login-url`, then `kite-token exchange`).",
   },
+  LOGIN_API_CHANGED: {
+    retryable: false,
+    hint: "Kite's login endpoints did not answer as expected; they may have changed. Use LOGIN_STRATEGY=browser (or auto), or log in by hand today (`kite-token login-url`, then `kite-token exchange`).",
+  },
   REDIRECT_TIMEOUT: {
     retryable: true,
     hint: "Kite never redirected with a request token. If KITE_REDIRECT_URL is set, check it matches the app's registered redirect URL.",

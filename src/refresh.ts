@@ -297,7 +297,13 @@ async function refreshSteps(
       deps.logger.info({ user_id: reused.user_id }, "token saved by another login; reused");
       return { status: "reused", record: reused, steps, totpSubmissions: 0 };
     }
-    const result = await step("login", steps, deps, () => login(deps));
+    const result = await step(
+      "login",
+      steps,
+      deps,
+      () => login(deps),
+      (r) => r.strategy ?? deps.login.name,
+    );
     const record = await exchangeAndSave(
       result.requestToken,
       { ...deps, apiSecret: deps.credentials.apiSecret },

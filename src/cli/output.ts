@@ -60,7 +60,7 @@ export class Output {
 const LABELS: Record<string, string> = {
   check: "check saved token",
   lock: "single-login lock",
-  login: "log in (browser)",
+  login: "log in",
   exchange: "exchange request token",
   verify: "verify with /user/profile",
   save: "save",

@@ -4,6 +4,7 @@ import { AlertRawShape, toAlertSettings, type AlertSettings } from "./alerts.js"
 import { ServerRawSchema, type ServerConfig } from "./server-schema.js";
 import { deliveryShape, type DeliveryConfig } from "./delivery.js";
 import { WorkerRawShape, toWorkerConfig, type WorkerConfig } from "./worker.js";
+import { LOGIN_STRATEGIES, type LoginStrategyName } from "../login/types.js";
 
 /** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
 export const SECRET_VARIABLES = [
@@ -67,6 +68,9 @@ export const RawConfigSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
     message: "must be one of fatal, error, warn, info, debug, trace, silent",
   }),
+  LOGIN_STRATEGY: z.enum(LOGIN_STRATEGIES, {
+    message: `must be one of ${LOGIN_STRATEGIES.join(", ")}`,
+  }),
   LOGIN_STEP_TIMEOUT_MS: milliseconds,
   REDIRECT_TIMEOUT_MS: milliseconds,
   KITE_API_TIMEOUT_MS: milliseconds,
@@ -94,6 +98,7 @@ export interface Config {
   tokenFile: string;
   delivery: DeliveryConfig;
   browser: { path: string | undefined; noSandbox: boolean | undefined };
+  loginStrategy: LoginStrategyName;
   logLevel: RawConfig["LOG_LEVEL"];
   timeouts: { stepMs: number; redirectMs: number; apiMs: number };
   alerts: AlertSettings;
@@ -123,6 +128,7 @@ export function toConfig(raw: RawConfig): Config {
       noSandbox:
         raw.BROWSER_NO_SANDBOX === undefined ? undefined : raw.BROWSER_NO_SANDBOX === "true",
     },
+    loginStrategy: raw.LOGIN_STRATEGY,
     logLevel: raw.LOG_LEVEL,
     timeouts: {
       stepMs: raw.LOGIN_STEP_TIMEOUT_MS,

@@ -3,12 +3,10 @@ import { KiteTokenError } from "../errors.js";
 import { classifyLoginRejection } from "./classify.js";
 import type { RedirectCapture } from "./redirect-capture.js";
 import type { LoginSelectors } from "./selectors.js";
-import { freshTotpCode } from "./totp.js";
+import { requestTokenFrom } from "./redirect.js";
+import { answerSecondFactor } from "./second-factor.js";
 import type { LoginContext, LoginInput, LoginResult } from "./types.js";
 import { firstOf } from "./wait.js";
-
-/** How long after typing the code to watch for the page submitting it by itself. */
-const AUTO_SUBMIT_GRACE_MS = 400;
 
 interface ApiReply {
   kind: "api";
@@ -35,36 +33,19 @@ const succeeded = (reply: ApiReply): boolean =>
 
 /** The page steps of one login: open, credentials, second factor, consent, redirect. */
 export class BrowserLoginFlow {
-  #twofaRequests = 0;
-
   constructor(
     private readonly page: Page,
     private readonly capture: RedirectCapture,
     private readonly selectors: LoginSelectors,
     private readonly input: LoginInput,
     private readonly context: LoginContext,
-  ) {
-    page.on("request", (request) => {
-      if (request.method() === "POST" && this.selectors.twofaApiPath.test(pathOf(request.url()))) {
-        this.#twofaRequests += 1;
-      }
-    });
-  }
+  ) {}
 
   async run(): Promise<LoginResult> {
     await this.#open();
     const loginReply = await this.#submitPassword();
     const totpSubmissions = await this.#secondFactor(loginReply);
-    const url = new URL(await this.capture.url.promise);
-    const token = url.searchParams.get("request_token");
-    if (!token) {
-      const status = url.searchParams.get("status") ?? "unknown";
-      throw new KiteTokenError(
-        "REDIRECT_TIMEOUT",
-        `Kite redirected to the app without a request token (status=${status}).`,
-      );
-    }
-    return { requestToken: token, totpSubmissions };
+    return { requestToken: requestTokenFrom(await this.capture.url.promise), totpSubmissions };
   }
 
   #progress(event: string): void {
@@ -214,11 +195,15 @@ export class BrowserLoginFlow {
       page.locator(sel.twofaInput).first(),
       "the second-factor (TOTP) box",
     );
-    const formText = await page
-      .locator(sel.twofaForm)
-      .first()
-      .innerText({ timeout: 1000 })
-      .catch(() => "");
+    // Kite's reply to /api/login names the second factor; read the page only without it.
+    const formText =
+      loginReply === undefined
+        ? await page
+            .locator(sel.twofaForm)
+            .first()
+            .innerText({ timeout: 1000 })
+            .catch(() => "")
+        : "";
     const appCode =
       loginReply?.body?.data?.twofa_type === "app_code" ||
       (/app\s*code/i.test(formText) && !/totp/i.test(formText));
@@ -228,47 +213,33 @@ export class BrowserLoginFlow {
         "Kite asks this account for an app code instead of an external TOTP; nothing was submitted.",
       );
     }
-    let submissions = 0;
-    let lastWindow: number | undefined;
-    for (;;) {
-      await context.beforeSecondFactor?.();
-      const { code, window } = await freshTotpCode(this.input.totpSecret, context.clock, {
-        ...(lastWindow === undefined ? {} : { afterWindowOf: lastWindow }),
-        ...(context.signal ? { signal: context.signal } : {}),
-      });
-      lastWindow = window;
+    return answerSecondFactor(this.input.totpSecret, context, async (code) => {
       const outcome = await this.#submitCode(input, code);
-      submissions += 1;
-      if (outcome === "redirect") return submissions;
+      if (outcome === "redirect") return undefined;
       if (outcome === undefined) throw await this.#redirectTimeout();
       if (succeeded(outcome)) {
         await this.#finishAfterTwofa();
-        return submissions;
+        return undefined;
       }
-      const rejection = classifyLoginRejection(
+      return classifyLoginRejection(
         "twofa",
         outcome.body?.message,
         outcome.status,
         outcome.body?.error_type,
       );
-      if (rejection.code !== "TOTP_REJECTED" || submissions >= context.maxTotpSubmissions)
-        throw rejection;
-      this.#progress("TOTP rejected; retrying once with the next code");
-    }
+    });
   }
 
   async #submitCode(input: Locator, code: string): Promise<ApiReply | "redirect" | undefined> {
     const { selectors: sel, page } = this;
     const redirectMs = this.context.timeouts.redirectMs;
-    const before = this.#twofaRequests;
     const reply = this.#apiReply(sel.twofaApiPath, redirectMs);
     await input.fill(code);
-    // Kite may submit by itself once six digits are in; click only when it did not.
-    const deadline = Date.now() + AUTO_SUBMIT_GRACE_MS;
-    while (this.#twofaRequests === before && !this.capture.url.settled && Date.now() < deadline) {
-      await page.waitForTimeout(25);
-    }
-    if (this.#twofaRequests === before && !this.capture.url.settled) {
+    // Kite may submit by itself once six digits are in. The click follows at once, with
+    // no grace period: should the page have sent the code already, the capture drops the
+    // page's second request carrying that same code inside the browser, so Kite never
+    // sees one code twice.
+    if (!this.capture.sentTwofaCode(code) && !this.capture.url.settled) {
       await page
         .locator(sel.twofaSubmit)
         .first()

@@ -83,15 +83,10 @@ export class BrowserLogin implements LoginStrategy {
       if (context.signal?.aborted) throw aborted();
       const browserContext = await browser.newContext({ serviceWorkers: "block" });
       page = await browserContext.newPage();
-      const capture = new RedirectCapture(input.redirectUrl);
+      const selectors = this.options.selectors ?? DEFAULT_SELECTORS;
+      const capture = new RedirectCapture(input.redirectUrl, selectors.twofaUrlPattern);
       await capture.attach(page);
-      const flow = new BrowserLoginFlow(
-        page,
-        capture,
-        this.options.selectors ?? DEFAULT_SELECTORS,
-        input,
-        context,
-      );
+      const flow = new BrowserLoginFlow(page, capture, selectors, input, context);
       // A wait inside the flow may not notice the browser closing: stop at the abort itself.
       const stopped = new Promise<never>((_, reject) => {
         context.signal?.addEventListener("abort", () => reject(aborted()), { once: true });

@@ -62,3 +62,15 @@ export function isAppRedirect(url: string, redirectUrl: string | undefined): boo
   }
   return new URL(url).searchParams.has("request_token");
 }
+
+/** The request token of the app redirect Kite sent, or the reason there is none. */
+export function requestTokenFrom(redirect: string): string {
+  const url = new URL(redirect);
+  const token = url.searchParams.get("request_token");
+  if (token) return token;
+  const status = url.searchParams.get("status") ?? "unknown";
+  throw new KiteTokenError(
+    "REDIRECT_TIMEOUT",
+    `Kite redirected to the app without a request token (status=${status}).`,
+  );
+}

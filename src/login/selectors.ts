@@ -15,6 +15,8 @@ export interface LoginSelectors {
   /** Requests whose JSON replies tell what happened at each step. */
   loginApiPath: RegExp;
   twofaApiPath: RegExp;
+  /** The same second-factor request as a DevTools URL pattern (`*` wildcards). */
+  twofaUrlPattern: string;
 }
 
 export const DEFAULT_SELECTORS: LoginSelectors = {
@@ -33,4 +35,5 @@ export const DEFAULT_SELECTORS: LoginSelectors = {
   error: ".error:visible, .su-message.error:visible, [role=alert]:visible",
   loginApiPath: /\/api\/login(?:\?|$)/,
   twofaApiPath: /\/api\/twofa(?:\?|$)/,
+  twofaUrlPattern: "*/api/twofa*",
 };

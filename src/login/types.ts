@@ -1,6 +1,8 @@
 import type { TotpClock } from "./totp.js";
 
-export type LoginStrategyName = "browser";
+/** The ways to log in: LOGIN_STRATEGY. */
+export const LOGIN_STRATEGIES = ["browser", "http", "auto"] as const;
+export type LoginStrategyName = (typeof LOGIN_STRATEGIES)[number];
 
 export interface LoginInput {
   /** The full login URL: KITE_LOGIN_URL with `v=3` and `api_key`. */
@@ -31,6 +33,8 @@ export interface LoginResult {
   requestToken: string;
   /** How many second-factor codes were submitted. */
   totpSubmissions: number;
+  /** Which strategy produced the token, when a strategy delegates (auto). */
+  strategy?: LoginStrategyName;
 }
 
 export interface LoginStrategy {

@@ -56,16 +56,12 @@ describe("kite-token CLI", () => {
     const demo = await runCli(["demo"], {}, dir);
     expect(demo.stderr).toBe("");
     expect(demo.code).toBe(0);
-    for (const step of [
-      "log in (browser)",
-      "exchange request token",
-      "verify with /user/profile",
-      "save",
-    ]) {
+    for (const step of ["log in", "exchange request token", "verify with /user/profile", "save"]) {
       expect(demo.stdout).toMatch(
         new RegExp(`ok +${step.replace(/[()/]/g, "\\$&")} +\\d+\\.\\d\\d s`),
       );
     }
+    expect(demo.stdout).toMatch(/ok +log in +\d+\.\d\d s {2}\(browser\)/);
     expect(demo.stdout).toMatch(
       /Token refreshed for DM\w+ .*valid until \d{4}-\d\d-\d\d 06:00 IST/,
     );
@@ -79,6 +75,23 @@ describe("kite-token CLI", () => {
     );
     expectNoSecrets(demo, tokenFile);
     expectNoSecrets(status, tokenFile);
+  });
+
+  it("demo with LOGIN_STRATEGY=http logs in without a browser, and names the strategy", async () => {
+    const demo = await runCli(
+      ["demo"],
+      { LOGIN_STRATEGY: "http", BROWSER_PATH: "/nonexistent/chromium" },
+      tempDir(),
+    );
+    expect(demo.stderr).toBe("");
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toMatch(/ok +log in +\d+\.\d\d s {2}\(http\)/);
+  });
+
+  it("rejects an unknown LOGIN_STRATEGY as a configuration error", async () => {
+    const demo = await runCli(["demo"], { LOGIN_STRATEGY: "selenium" }, tempDir());
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toContain("LOGIN_STRATEGY");
   });
 
   it("demo refuses to overwrite a real token", async () => {

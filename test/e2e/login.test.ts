@@ -1,53 +1,24 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { expect } from "expect";
-import { KiteTokenError } from "../../src/errors.js";
 import { refresh } from "../../src/refresh.js";
-import {
-  defaultScenario,
-  startSimulator,
-  type Simulator,
-  type TwofaVariant,
-} from "../../src/simulator/index.js";
-import { depsFor, fastClock, redirectHost, tempDir } from "../helpers/setup.js";
+import type { TwofaVariant } from "../../src/simulator/index.js";
+import { failure, simulatorFixture } from "../helpers/fixture.js";
+import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
 import { processesTagged } from "../helpers/processes.js";
 
-let sim: Simulator;
-let host: Awaited<ReturnType<typeof redirectHost>>;
-
-before(async () => {
-  // The redirect URL points at a real server, so the tests can prove nothing reaches it.
-  host = await redirectHost();
-  sim = await startSimulator({ app: { redirectUrl: host.url } });
-});
-after(async () => {
-  await sim.close();
-  await host.close();
-});
-beforeEach(() => {
-  sim.setScenario({ ...defaultScenario(), renderDelayMs: sim.scenario.renderDelayMs });
-  sim.resetCounters();
-});
-
-async function failure(promise: Promise<unknown>): Promise<KiteTokenError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof KiteTokenError) return error;
-    throw error;
-  }
-  throw new Error("expected the refresh to fail");
-}
+// The redirect URL points at a real server, so the tests can prove nothing reaches it.
+const fx = simulatorFixture();
 
 describe("browser login against the simulator", () => {
   it("logs in, exchanges, verifies and saves a token, without ever contacting the redirect host", async () => {
     const file = path.join(tempDir(), "token.json");
-    const outcome = await refresh(depsFor(sim, file));
+    const outcome = await refresh(depsFor(fx.sim, file));
     expect(outcome.status).toBe("refreshed");
-    expect(outcome.record.user_id).toBe(sim.account.userId);
+    expect(outcome.record.user_id).toBe(fx.sim.account.userId);
     expect(outcome.record.expires_at).toMatch(/T06:00:00\+05:30$/);
-    expect(sim.isAccessTokenValid(outcome.record.access_token)).toBe(true);
+    expect(fx.sim.isAccessTokenValid(outcome.record.access_token)).toBe(true);
     expect(outcome.steps.map((s) => s.step)).toEqual([
       "check",
       "lock",
@@ -57,35 +28,35 @@ describe("browser login against the simulator", () => {
       "save",
     ]);
     expect(existsSync(file)).toBe(true);
-    const c = sim.counters;
+    const c = fx.sim.counters;
     expect([c.loginAttempts, c.twofaAttempts, c.redirectsIssued, c.exchangeSucceeded]).toEqual([
       1, 1, 1, 1,
     ]);
     expect(c.profileCalls).toBe(1);
-    expect(host.hits).toEqual([]);
+    expect(fx.host.hits).toEqual([]);
   });
 
   it("keeps a saved token that Kite still accepts, and logs in again when Kite rejects it", async () => {
     const file = path.join(tempDir(), "token.json");
-    await refresh(depsFor(sim, file));
-    sim.resetCounters();
-    const again = await refresh(depsFor(sim, file));
+    await refresh(depsFor(fx.sim, file));
+    fx.sim.resetCounters();
+    const again = await refresh(depsFor(fx.sim, file));
     expect(again.status).toBe("skipped");
-    expect(sim.counters.loginAttempts).toBe(0);
-    sim.expireAccessTokens();
-    const renewed = await refresh(depsFor(sim, file));
+    expect(fx.sim.counters.loginAttempts).toBe(0);
+    fx.sim.expireAccessTokens();
+    const renewed = await refresh(depsFor(fx.sim, file));
     expect(renewed.status).toBe("refreshed");
-    expect(sim.counters.loginAttempts).toBe(1);
+    expect(fx.sim.counters.loginAttempts).toBe(1);
   });
 
   it("clicks through the authorize page on an app's first use", async () => {
-    sim.setScenario({ firstUse: true });
-    const outcome = await refresh(depsFor(sim, path.join(tempDir(), "token.json")), {
+    fx.sim.setScenario({ firstUse: true });
+    const outcome = await refresh(depsFor(fx.sim, path.join(tempDir(), "token.json")), {
       force: true,
     });
     expect(outcome.status).toBe("refreshed");
-    expect(sim.counters.authorizeShown).toBe(1);
-    expect(sim.counters.authorizeAccepted).toBe(1);
+    expect(fx.sim.counters.authorizeShown).toBe(1);
+    expect(fx.sim.counters.authorizeAccepted).toBe(1);
   });
 
   const variants: Array<[TwofaVariant, boolean]> = [
@@ -98,81 +69,81 @@ describe("browser login against the simulator", () => {
   ];
   for (const [variant, autoSubmit] of variants) {
     it(`answers the second-factor box variant "${variant}"${autoSubmit ? " that submits by itself" : ""}`, async () => {
-      sim.setScenario({ twofaVariant: variant, autoSubmit });
-      const outcome = await refresh(depsFor(sim, path.join(tempDir(), "token.json")), {
+      fx.sim.setScenario({ twofaVariant: variant, autoSubmit });
+      const outcome = await refresh(depsFor(fx.sim, path.join(tempDir(), "token.json")), {
         force: true,
       });
-      expect(outcome.record.user_id).toBe(sim.account.userId);
-      expect(sim.counters.twofaAttempts).toBe(1);
-      expect(sim.counters.redirectsIssued).toBe(1);
+      expect(outcome.record.user_id).toBe(fx.sim.account.userId);
+      expect(fx.sim.counters.twofaAttempts).toBe(1);
+      expect(fx.sim.counters.redirectsIssued).toBe(1);
     });
   }
 
   it("captures the redirect when no redirect URL is configured", async () => {
     const outcome = await refresh(
-      depsFor(sim, path.join(tempDir(), "token.json"), { redirectUrl: undefined }),
+      depsFor(fx.sim, path.join(tempDir(), "token.json"), { redirectUrl: undefined }),
       { force: true },
     );
     expect(outcome.status).toBe("refreshed");
-    expect(host.hits).toEqual([]);
+    expect(fx.host.hits).toEqual([]);
   });
 
   it("stops at a wrong password after exactly one attempt, saving nothing", async () => {
     const file = path.join(tempDir(), "token.json");
-    const error = await failure(refresh(depsFor(sim, file, { password: "wrong-password" })));
+    const error = await failure(refresh(depsFor(fx.sim, file, { password: "wrong-password" })));
     expect(error.code).toBe("BAD_CREDENTIALS");
     expect(error.retryable).toBe(false);
     expect(error.kiteMessage).toBe("Invalid username or password.");
-    expect(sim.counters.loginAttempts).toBe(1);
-    expect(sim.counters.twofaAttempts).toBe(0);
+    expect(fx.sim.counters.loginAttempts).toBe(1);
+    expect(fx.sim.counters.twofaAttempts).toBe(0);
     expect(existsSync(file)).toBe(false);
   });
 
   it("retries a rejected TOTP once with a code from the next window, then stops", async () => {
-    sim.setScenario({ rejectTotp: true });
+    fx.sim.setScenario({ rejectTotp: true });
     const clock = fastClock();
     const error = await failure(
-      refresh(depsFor(sim, path.join(tempDir(), "token.json"), { clock })),
+      refresh(depsFor(fx.sim, path.join(tempDir(), "token.json"), { clock })),
     );
     expect(error.code).toBe("TOTP_REJECTED");
     expect(error.kiteMessage).toBe("Invalid TOTP");
-    expect(sim.counters.twofaAttempts).toBe(2);
-    expect(sim.counters.loginAttempts).toBe(1);
+    expect(fx.sim.counters.twofaAttempts).toBe(2);
+    expect(fx.sim.counters.loginAttempts).toBe(1);
     expect(clock.skippedMs).toBeGreaterThan(0); // the second code waited for the next window
   });
 
   it("rejects a wrong TOTP secret (a real mismatch, not a switch)", async () => {
     const error = await failure(
       refresh(
-        depsFor(sim, path.join(tempDir(), "token.json"), {
+        depsFor(fx.sim, path.join(tempDir(), "token.json"), {
           totpSecret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
           clock: fastClock(),
         }),
       ),
     );
     expect(error.code).toBe("TOTP_REJECTED");
-    expect(sim.counters.twofaRejected).toBe(2);
+    expect(fx.sim.counters.twofaRejected).toBe(2);
   });
 
   it("reports an app-code account without submitting anything", async () => {
-    sim.setScenario({ appCode: true });
-    const error = await failure(refresh(depsFor(sim, path.join(tempDir(), "token.json"))));
+    fx.sim.setScenario({ appCode: true });
+    const error = await failure(refresh(depsFor(fx.sim, path.join(tempDir(), "token.json"))));
     expect(error.code).toBe("APP_CODE_REQUIRED");
-    expect(sim.counters.twofaAttempts).toBe(0);
+    expect(fx.sim.counters.twofaAttempts).toBe(0);
   });
 
   it("reports a blocked account", async () => {
-    sim.setScenario({ blocked: true });
-    const error = await failure(refresh(depsFor(sim, path.join(tempDir(), "token.json"))));
+    fx.sim.setScenario({ blocked: true });
+    const error = await failure(refresh(depsFor(fx.sim, path.join(tempDir(), "token.json"))));
     expect(error.code).toBe("ACCOUNT_BLOCKED");
     expect(error.retryable).toBe(false);
   });
 
   it("classifies a Kite 5xx on exchange as transient and saves nothing", async () => {
     // The exchange is retried with the same request token three times before giving up.
-    sim.setScenario({ exchangeFailures: [{ status: 503 }, { status: 503 }, { status: 503 }] });
+    fx.sim.setScenario({ exchangeFailures: [{ status: 503 }, { status: 503 }, { status: 503 }] });
     const file = path.join(tempDir(), "token.json");
-    const error = await failure(refresh(depsFor(sim, file)));
+    const error = await failure(refresh(depsFor(fx.sim, file)));
     expect(error.code).toBe("KITE_UNAVAILABLE");
     expect(error.retryable).toBe(true);
     expect(existsSync(file)).toBe(false);
@@ -180,14 +151,14 @@ describe("browser login against the simulator", () => {
 
   it("classifies a gateway's HTML error page on exchange as transient", async () => {
     const gateway = { status: 504, html: true };
-    sim.setScenario({ exchangeFailures: [gateway, gateway, gateway] });
-    const error = await failure(refresh(depsFor(sim, path.join(tempDir(), "token.json"))));
+    fx.sim.setScenario({ exchangeFailures: [gateway, gateway, gateway] });
+    const error = await failure(refresh(depsFor(fx.sim, path.join(tempDir(), "token.json"))));
     expect(error.code).toBe("KITE_UNAVAILABLE");
   });
 
   it("still finds the fields when their ids are renamed (by placeholder and type)", async () => {
-    sim.setScenario({ renamedFields: true });
-    const outcome = await refresh(depsFor(sim, path.join(tempDir(), "token.json")), {
+    fx.sim.setScenario({ renamedFields: true });
+    const outcome = await refresh(depsFor(fx.sim, path.join(tempDir(), "token.json")), {
       force: true,
     });
     expect(outcome.status).toBe("refreshed");
@@ -195,38 +166,38 @@ describe("browser login against the simulator", () => {
 
   it("names the missing field when the login page shows no login form", async () => {
     // A real page without any form: what a redesigned or maintenance page looks like to us.
-    const deps = depsFor(sim, path.join(tempDir(), "token.json"), { stepMs: 2000 });
+    const deps = depsFor(fx.sim, path.join(tempDir(), "token.json"), { stepMs: 2000 });
     const error = await failure(
-      refresh({ ...deps, loginUrl: host.url.replace("/kite/callback", "/maintenance") }),
+      refresh({ ...deps, loginUrl: fx.host.url.replace("/kite/callback", "/maintenance") }),
     );
     expect(error.code).toBe("LOGIN_PAGE_CHANGED");
     expect(error.message).toBe("The login page never showed the user id field within 2 s.");
     expect(error.retryable).toBe(false);
-    host.hits.length = 0;
+    fx.host.hits.length = 0;
   });
 
   it("reports a redirect that never comes", async () => {
-    sim.setScenario({ noRedirect: true });
+    fx.sim.setScenario({ noRedirect: true });
     const error = await failure(
-      refresh(depsFor(sim, path.join(tempDir(), "token.json"), { redirectMs: 2000 })),
+      refresh(depsFor(fx.sim, path.join(tempDir(), "token.json"), { redirectMs: 2000 })),
     );
     expect(error.code).toBe("REDIRECT_TIMEOUT");
   });
 
   it("reports Kite unreachable when the login page cannot load", async () => {
-    const deps = depsFor(sim, path.join(tempDir(), "token.json"));
+    const deps = depsFor(fx.sim, path.join(tempDir(), "token.json"));
     const error = await failure(refresh({ ...deps, loginUrl: "http://127.0.0.1:9/connect/login" }));
     expect(error.code).toBe("KITE_UNAVAILABLE");
   });
 
   it("leaves no Chromium process behind, after success and after failure", async () => {
-    await refresh(depsFor(sim, path.join(tempDir(), "token.json"), { runTag: "ok-run" }), {
+    await refresh(depsFor(fx.sim, path.join(tempDir(), "token.json"), { runTag: "ok-run" }), {
       force: true,
     });
     expect(processesTagged("ok-run")).toEqual([]);
     await failure(
       refresh(
-        depsFor(sim, path.join(tempDir(), "token.json"), {
+        depsFor(fx.sim, path.join(tempDir(), "token.json"), {
           runTag: "bad-run",
           password: "nope-nope",
         }),
@@ -237,9 +208,9 @@ describe("browser login against the simulator", () => {
 
   it("stops a login when aborted, closing the browser", async () => {
     const controller = new AbortController();
-    sim.setScenario({ noRedirect: true });
+    fx.sim.setScenario({ noRedirect: true });
     const pending = refresh(
-      depsFor(sim, path.join(tempDir(), "token.json"), {
+      depsFor(fx.sim, path.join(tempDir(), "token.json"), {
         runTag: "abort-run",
         signal: controller.signal,
       }),

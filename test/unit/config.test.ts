@@ -38,6 +38,7 @@ describe("loadConfig", () => {
     expect(config.kite.userId).toBe("AB1234");
     expect(config.kite.redirectUrl).toBeUndefined();
     expect(config.timeouts.stepMs).toBe(20000);
+    expect(config.loginStrategy).toBe("browser");
   });
 
   it("lists every problem at once, by name, without secret values", () => {
@@ -48,6 +49,7 @@ describe("loadConfig", () => {
           KITE_PASSWORD: "hunter2-password",
           KITE_API_ROOT: "ftp://x",
           LOG_LEVEL: "loud",
+          LOGIN_STRATEGY: "selenium",
         },
         cwd: emptyDir(),
         require: LOGIN_CREDENTIALS,
@@ -61,6 +63,7 @@ describe("loadConfig", () => {
       "KITE_TOTP_SECRET",
       "KITE_API_ROOT",
       "LOG_LEVEL",
+      "LOGIN_STRATEGY",
     ]) {
       expect(error.message).toContain(name);
     }

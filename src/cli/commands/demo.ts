@@ -51,7 +51,7 @@ export async function demoCommand(
     );
     if (code === 0 && !options.json) {
       out.line(
-        `The app's redirect URL (${sim.app.redirectUrl}) was never contacted: the request token was captured in the browser.`,
+        `The app's redirect URL (${sim.app.redirectUrl}) was never contacted: the request token was captured before reaching it.`,
       );
       out.line("Next: `kite-token status` shows the saved token.");
     }

@@ -1,0 +1,81 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { findChromium } from "../src/login/chromium.js";
+import { createLoginStrategy } from "../src/login/registry.js";
+import { refresh } from "../src/refresh.js";
+import { startSimulator } from "../src/simulator/index.js";
+import { depsFor, fastClock, tempDir } from "../test/helpers/setup.js";
+import { processesTagged } from "../test/helpers/processes.js";
+import { peakSampler } from "./proc.js";
+
+/**
+ * One benchmark subject in its own process, so its peak memory is its own:
+ * `child.js <browser|http|floor> <runs>` prints one JSON line with every run's timings.
+ */
+export type Subject = "browser" | "http" | "floor";
+
+export interface RunTiming {
+  totalMs: number;
+  steps: Record<string, number>;
+}
+
+export interface SubjectResult {
+  subject: Subject;
+  runs: RunTiming[];
+  nodePeakRssBytes: number;
+  chromiumPeakRssBytes: number;
+  chromiumLeftAfterRuns: number;
+}
+
+export async function main(subject: Subject, count: number): Promise<SubjectResult> {
+  const sim = await startSimulator();
+  const { executablePath } = await findChromium(process.env["BROWSER_PATH"]);
+  const file = path.join(tempDir("kt-bench-"), "token.json");
+  let tag = "";
+  const sampler = peakSampler(() => tag);
+  const runs: RunTiming[] = [];
+  // One warm-up run first (module loading, the simulator's first page), not counted.
+  for (let i = -1; i < count; i += 1) {
+    tag = `bench-${process.pid}-${i + 1}`;
+    let timing: RunTiming;
+    if (subject === "floor") {
+      const { floorRun } = await import("./floor.js");
+      const { loginMs, totalMs } = await floorRun(sim, executablePath, tag);
+      timing = { totalMs, steps: { login: loginMs, exchange: totalMs - loginMs } };
+    } else {
+      const login = createLoginStrategy(subject, {
+        browserPath: executablePath,
+        noSandbox: undefined,
+        runTag: tag,
+      });
+      // The TOTP window waits (up to 5 s when a code is about to expire) are skipped by
+      // moving the clock: the simulator accepts the neighbouring window, as Kite does.
+      const deps = { ...depsFor(sim, file, { clock: fastClock() }), login };
+      const started = performance.now();
+      const outcome = await refresh(deps, { force: true });
+      timing = {
+        totalMs: performance.now() - started,
+        steps: Object.fromEntries(outcome.steps.map((s) => [s.step, s.ms])),
+      };
+    }
+    if (i >= 0) runs.push(timing);
+  }
+  const chromiumPeakRssBytes = sampler.stop();
+  const left = processesTagged(`bench-${process.pid}-`).length;
+  await sim.close();
+  return {
+    subject,
+    runs,
+    nodePeakRssBytes: process.resourceUsage().maxRSS * 1024,
+    chromiumPeakRssBytes,
+    chromiumLeftAfterRuns: left,
+  };
+}
+
+// Run as a script (not when idle.js imports `main`).
+const [mode, runs] = process.argv.slice(2);
+const isEntry = process.argv[1] === fileURLToPath(import.meta.url);
+if (isEntry && (mode === "browser" || mode === "http" || mode === "floor")) {
+  const result = await main(mode, Number(runs ?? "20"));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}

@@ -1,0 +1,147 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Subject, SubjectResult } from "./child.js";
+import { describeMachine, type Machine } from "./machine.js";
+import { rssOf } from "./proc.js";
+import { summarise, type Summary } from "./stats.js";
+
+/**
+ * `npm run bench [-- --quick | --runs N]`: the refresh N times per login strategy against
+ * the simulator on loopback, beside the bare Playwright floor; a Markdown table on stdout
+ * and the same numbers as JSON under bench/results/. It only reports: slow numbers do not
+ * fail it.
+ */
+const here = path.dirname(fileURLToPath(import.meta.url));
+const script = (name: string): string => path.join(here, `${name}.js`);
+const SUBJECTS: Subject[] = ["floor", "browser", "http"];
+const STEPS = ["login", "exchange", "verify", "save"] as const;
+
+function runsWanted(argv: string[]): number {
+  if (argv.includes("--quick")) return 3;
+  const at = argv.indexOf("--runs");
+  const n = at >= 0 ? Number(argv[at + 1]) : 20;
+  if (!Number.isInteger(n) || n < 1) throw new Error("--runs needs a whole number of runs");
+  return n;
+}
+
+function child(name: string, args: string[], until?: (line: string) => boolean) {
+  const proc = spawn(process.execPath, ["--expose-gc", script(name), ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  const firstLine = new Promise<string>((resolve, reject) => {
+    proc.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      const line = out.split("\n")[0] ?? "";
+      if (out.includes("\n") && (until?.(line) ?? true)) resolve(line);
+    });
+    proc.on("exit", (code) => reject(new Error(`bench child ${args[0]} exited with ${code}`)));
+  });
+  return { proc, firstLine };
+}
+
+interface IdleFigure {
+  rssBytes: number;
+  browsersLeft: number;
+}
+
+async function idleRss(mode: "fresh" | "browser" | "http"): Promise<IdleFigure> {
+  const { proc, firstLine } = child("idle", [mode]);
+  const line = await firstLine;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const rssBytes = rssOf(proc.pid ?? 0);
+  proc.kill();
+  return { rssBytes, browsersLeft: (JSON.parse(line) as { browsersLeft: number }).browsersLeft };
+}
+
+interface SubjectReport {
+  subject: Subject;
+  runs: number;
+  wallMs: Summary;
+  stepsP50Ms: Record<string, number>;
+  nodePeakRssMiB: number;
+  chromiumPeakRssMiB: number;
+  chromiumLeftAfterRuns: number;
+}
+
+const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+function report(result: SubjectResult): SubjectReport {
+  const steps: Record<string, number> = {};
+  for (const step of STEPS) {
+    const values = result.runs.map((r) => r.steps[step]).filter((v) => v !== undefined);
+    if (values.length > 0) steps[step] = summarise(values).p50;
+  }
+  return {
+    subject: result.subject,
+    runs: result.runs.length,
+    wallMs: summarise(result.runs.map((r) => r.totalMs)),
+    stepsP50Ms: steps,
+    nodePeakRssMiB: mib(result.nodePeakRssBytes),
+    chromiumPeakRssMiB: mib(result.chromiumPeakRssBytes),
+    chromiumLeftAfterRuns: result.chromiumLeftAfterRuns,
+  };
+}
+
+const ms = (v: number | undefined): string => (v === undefined ? "—" : `${Math.round(v)}`);
+
+function markdown(
+  machine: Machine,
+  rows: SubjectReport[],
+  idle: Record<string, IdleFigure>,
+  ratio: { refresh: number; login: number },
+): string {
+  const lines = [
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; ${machine.chromium}; playwright-core ${machine.playwrightCore}; load average at start ${machine.loadAverage.join(" / ")}.`,
+    "",
+    "| subject | runs | wall p50 ms | p95 ms | max ms | login p50 | exchange p50 | verify p50 | save p50 | Node peak RSS MiB | Chromium peak RSS MiB |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...rows.map(
+      (r) =>
+        `| ${r.subject === "floor" ? "bare Playwright floor" : `refresh, LOGIN_STRATEGY=${r.subject}`} | ${r.runs} | ${ms(r.wallMs.p50)} | ${ms(r.wallMs.p95)} | ${ms(r.wallMs.max)} | ${ms(r.stepsP50Ms["login"])} | ${ms(r.stepsP50Ms["exchange"])} | ${ms(r.stepsP50Ms["verify"])} | ${ms(r.stepsP50Ms["save"])} | ${r.nodePeakRssMiB} | ${r.subject === "http" ? "— (none started)" : r.chromiumPeakRssMiB} |`,
+    ),
+    "",
+    `Browser refresh p50 / floor p50: **${ratio.refresh.toFixed(2)}×** (login step alone: ${ratio.login.toFixed(2)}×).`,
+    "",
+    "Idle memory (an idle Node process that loaded the modules a waiting worker keeps; the worker itself is measured once it is merged):",
+    "",
+    `- modules loaded, no run yet: ${mib(idle["fresh"]?.rssBytes ?? 0)} MiB RSS`,
+    `- after one browser refresh, browser closed: ${mib(idle["afterBrowser"]?.rssBytes ?? 0)} MiB RSS (Playwright's client stays loaded), Chromium processes left: ${idle["afterBrowser"]?.browsersLeft ?? "?"}`,
+    `- after one HTTP refresh: ${mib(idle["afterHttp"]?.rssBytes ?? 0)} MiB RSS`,
+    "",
+    "Chromium memory is the summed RSS of its processes (shared pages counted once per process). TOTP window waits are skipped in the benchmark (the clock moves instead of sleeping).",
+  ];
+  return lines.join("\n");
+}
+
+const runs = runsWanted(process.argv.slice(2));
+const machine = await describeMachine();
+const results: SubjectReport[] = [];
+for (const subject of SUBJECTS) {
+  process.stderr.write(`bench: ${subject}, ${runs} runs…\n`);
+  const { firstLine } = child("child", [subject, String(runs)]);
+  results.push(report(JSON.parse(await firstLine) as SubjectResult));
+}
+const idle = {
+  fresh: await idleRss("fresh"),
+  afterBrowser: await idleRss("browser"),
+  afterHttp: await idleRss("http"),
+};
+const floor = results.find((r) => r.subject === "floor");
+const browser = results.find((r) => r.subject === "browser");
+const ratio = {
+  refresh: (browser?.wallMs.p50 ?? NaN) / (floor?.wallMs.p50 ?? NaN),
+  login: (browser?.stepsP50Ms["login"] ?? NaN) / (floor?.stepsP50Ms["login"] ?? NaN),
+};
+const text = markdown(machine, results, idle, ratio);
+process.stdout.write(`${text}\n`);
+const dir = path.join(here, "..", "..", "bench", "results");
+mkdirSync(dir, { recursive: true });
+const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ date: new Date().toISOString(), runs, machine, results, idle, ratio }, null, 2)}\n`,
+);
+process.stdout.write(`\nJSON: ${path.relative(process.cwd(), file)}\n`);
