@@ -7,6 +7,7 @@ import { KiteApi } from "./kite/api.js";
 import { createLogger, type Logger } from "./log.js";
 import { buildLoginUrl } from "./login/types.js";
 import { createLoginStrategy } from "./login/registry.js";
+import type { SharedBrowser } from "./login/shared-browser.js";
 import { systemClock } from "./login/totp.js";
 import { SecretRedactor } from "./redact.js";
 import { KiteTokenError } from "./errors.js";
@@ -61,6 +62,7 @@ export function buildStores(
     userId: config.kite.userId,
     github: { ...config.delivery.github, timeoutMs: config.timeouts.apiMs },
     logger: deps.logger,
+    ...(config.account ? { variableSuffix: config.account.variableSuffix } : {}),
   };
   const [primary, ...secondaries] = config.delivery.stores;
   if (!primary) throw new Error("no token store configured");
@@ -81,6 +83,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   );
   redactor.add(...alertSecrets(config.alerts));
   redactor.add(config.delivery.github.token);
+  for (const account of config.accounts.list ?? []) {
+    const { apiSecret, password, totpSecret } = account.credentials;
+    redactor.add(apiSecret, password, totpSecret);
+  }
   for (const spec of config.delivery.stores)
     if (spec.kind === "redis") redactor.add(redisPassword(spec.url));
   const logger =
@@ -154,6 +160,8 @@ export function refreshDeps(
   app: App,
   extra: Pick<RefreshDeps, "onStep" | "signal" | "trigger" | "onOutcome"> & {
     runTag?: string;
+    /** Many accounts: the batch's one browser, each login in its own context. */
+    sharedBrowser?: SharedBrowser;
   } = {},
 ): RefreshDeps {
   const credentials = credentialsOf(app.config);
@@ -166,6 +174,7 @@ export function refreshDeps(
       browserPath: app.config.browser.path,
       noSandbox: app.config.browser.noSandbox,
       ...(extra.runTag ? { runTag: extra.runTag } : {}),
+      ...(extra.sharedBrowser ? { shared: extra.sharedBrowser } : {}),
       onFailure: (page, code) =>
         new FailureEvidence({
           dir: app.config.worker.artifactsDir,

@@ -71,17 +71,18 @@ export function formatSeconds(ms: number): string {
 }
 
 /** Prints each step with its duration as it finishes. */
-export function stepPrinter(out: Output): (event: StepEvent) => void {
+export function stepPrinter(out: Output, prefix = ""): (event: StepEvent) => void {
+  const print = { line: (text: string) => out.line(`${prefix}${text}`) };
   return (event) => {
     const label = (LABELS[event.step] ?? event.step).padEnd(26);
     if (event.phase === "done") {
-      out.line(
+      print.line(
         `  ok    ${label} ${formatSeconds(event.ms).padStart(8)}${event.detail ? `  (${event.detail})` : ""}`,
       );
     } else if (event.phase === "fail") {
-      out.line(`  FAIL  ${label} ${formatSeconds(event.ms).padStart(8)}  (${event.error.code})`);
+      print.line(`  FAIL  ${label} ${formatSeconds(event.ms).padStart(8)}  (${event.error.code})`);
     } else if (event.phase === "progress") {
-      out.line(`        · ${event.detail}`);
+      print.line(`        · ${event.detail}`);
     }
   };
 }

@@ -5,6 +5,7 @@ import { KiteTokenError } from "../errors.js";
 import { deliveryProblems } from "./delivery.js";
 import { packageRoot } from "../package-root.js";
 import { alertProblems } from "./alerts.js";
+import { accountsFilePath, readAccounts } from "../accounts/file.js";
 import {
   RawConfigSchema,
   SECRET_VARIABLES,
@@ -116,7 +117,17 @@ export function loadConfig(options: LoadOptions = {}): Config {
   problems.push(...alertProblems(merged));
   const config = parsed.success ? toConfig(parsed.data) : undefined;
   if (config) problems.push(...deliveryProblems(config.delivery));
-  for (const field of options.require ?? []) {
+  const accountsFile = accountsFilePath(
+    parsed.success ? parsed.data.ACCOUNTS_FILE : undefined,
+    cwd,
+  );
+  if (accountsFile) {
+    const read = readAccounts(accountsFile, merged, cwd);
+    problems.push(...read.problems);
+    if (config) config.accounts = { ...config.accounts, file: accountsFile, list: read.accounts };
+  }
+  // With an accounts file, each account brings its own credentials: KITE_* are not needed.
+  for (const field of accountsFile ? [] : (options.require ?? [])) {
     const name = CREDENTIAL_VARIABLES[field];
     const alreadyReported = problems.some((p) => p.startsWith(`${name} `));
     if (

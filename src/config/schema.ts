@@ -4,6 +4,8 @@ import { AlertRawShape, toAlertSettings, type AlertSettings } from "./alerts.js"
 import { ServerRawSchema, type ServerConfig } from "./server-schema.js";
 import { deliveryShape, type DeliveryConfig } from "./delivery.js";
 import { WorkerRawShape, toWorkerConfig, type WorkerConfig } from "./worker.js";
+import { AccountsRawShape } from "./accounts.js";
+import type { AccountSettings } from "../accounts/file.js";
 import { LOGIN_STRATEGIES, type LoginStrategyName } from "../login/types.js";
 
 /** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
@@ -78,6 +80,7 @@ export const RawConfigSchema = z.object({
   ...ServerRawSchema,
   ...deliveryShape,
   ...WorkerRawShape,
+  ...AccountsRawShape,
 });
 export type RawConfig = z.infer<typeof RawConfigSchema>;
 
@@ -104,6 +107,10 @@ export interface Config {
   alerts: AlertSettings;
   server: ServerConfig;
   worker: WorkerConfig;
+  /** Many accounts: the accounts file's entries (undefined: the single KITE_* account). */
+  accounts: { file: string | undefined; list: AccountSettings[] | undefined; concurrency: number };
+  /** Set on one account's configuration, derived from the accounts file. */
+  account?: { id: string; variableSuffix: string };
 }
 
 export function toConfig(raw: RawConfig): Config {
@@ -144,5 +151,6 @@ export function toConfig(raw: RawConfig): Config {
       rateLimitPerMinute: raw.SERVER_RATE_LIMIT_PER_MINUTE,
     },
     worker: toWorkerConfig(raw, raw.TOKEN_FILE),
+    accounts: { file: raw.ACCOUNTS_FILE, list: undefined, concurrency: raw.CONCURRENCY },
   };
 }

@@ -1,4 +1,4 @@
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { KiteTokenError, isKiteTokenError } from "../errors.js";
 import { BrowserLoginFlow } from "./browser-flow.js";
 import { findChromium } from "./chromium.js";
@@ -35,6 +35,37 @@ export interface BrowserLoginOptions {
   runTag?: string;
   /** Called when the login fails, before the browser closes: e.g. saves a screenshot. */
   onFailure?: (page: Page, code: string) => Promise<unknown>;
+  /**
+   * Many accounts: one browser for the batch, each login in its own isolated context
+   * (closed after it). Without it, each login launches and closes its own Chromium.
+   */
+  shared?: { browser(): Promise<Browser> };
+}
+
+/** Launches headless Chromium with the lean flags; a failure is BROWSER_FAILED. */
+export async function launchChromium(
+  options: Pick<BrowserLoginOptions, "browserPath" | "noSandbox" | "runTag">,
+  stepMs: number,
+): Promise<Browser> {
+  const { executablePath } = await findChromium(options.browserPath);
+  const { chromium } = await import("playwright-core");
+  const noSandbox = options.noSandbox ?? process.getuid?.() === 0;
+  try {
+    return await chromium.launch({
+      executablePath,
+      headless: true,
+      chromiumSandbox: !noSandbox,
+      args: options.runTag ? [...LEAN_ARGS, `--kite-token-run=${options.runTag}`] : LEAN_ARGS,
+      timeout: Math.max(stepMs, LAUNCH_TIMEOUT_MS),
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
+  } catch (error) {
+    throw new KiteTokenError("BROWSER_FAILED", `Chromium at ${executablePath} did not start.`, {
+      cause: error,
+    });
+  }
 }
 
 export class BrowserLogin implements LoginStrategy {
@@ -43,45 +74,31 @@ export class BrowserLogin implements LoginStrategy {
   constructor(private readonly options: BrowserLoginOptions) {}
 
   async login(input: LoginInput, context: LoginContext): Promise<LoginResult> {
-    const { executablePath } = await findChromium(this.options.browserPath);
-    const { chromium } = await import("playwright-core");
     const aborted = (): KiteTokenError =>
       new KiteTokenError("ABORTED", "The login was stopped.", { cause: context.signal?.reason });
     if (context.signal?.aborted) throw aborted();
 
-    let browser: Browser | undefined;
+    // What this login closes: its own browser, or its context in the shared one.
+    let owned: Browser | BrowserContext | undefined;
     let page: Page | undefined;
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
       // Nothing to close yet (an abort during launch): the launch's own check closes it.
-      if (!browser) return Promise.resolve();
-      closing ??= closeWithin(browser, CLOSE_TIMEOUT_MS);
+      if (!owned) return Promise.resolve();
+      closing ??= closeWithin(owned, CLOSE_TIMEOUT_MS);
       return closing;
     };
     const onAbort = (): void => void close();
     context.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const noSandbox = this.options.noSandbox ?? process.getuid?.() === 0;
-      try {
-        browser = await chromium.launch({
-          executablePath,
-          headless: true,
-          chromiumSandbox: !noSandbox,
-          args: this.options.runTag
-            ? [...LEAN_ARGS, `--kite-token-run=${this.options.runTag}`]
-            : LEAN_ARGS,
-          timeout: Math.max(context.timeouts.stepMs, LAUNCH_TIMEOUT_MS),
-          handleSIGINT: false,
-          handleSIGTERM: false,
-          handleSIGHUP: false,
-        });
-      } catch (error) {
-        throw new KiteTokenError("BROWSER_FAILED", `Chromium at ${executablePath} did not start.`, {
-          cause: error,
-        });
-      }
+      const { shared } = this.options;
+      const browser = shared
+        ? await shared.browser()
+        : (owned = await launchChromium(this.options, context.timeouts.stepMs));
       if (context.signal?.aborted) throw aborted();
       const browserContext = await browser.newContext({ serviceWorkers: "block" });
+      if (shared) owned = browserContext;
+      if (context.signal?.aborted) throw aborted();
       page = await browserContext.newPage();
       const selectors = this.options.selectors ?? DEFAULT_SELECTORS;
       const capture = new RedirectCapture(input.redirectUrl, selectors.twofaUrlPattern);
@@ -111,7 +128,7 @@ export class BrowserLogin implements LoginStrategy {
   }
 }
 
-async function closeWithin(browser: Browser, ms: number): Promise<void> {
+async function closeWithin(browser: { close(): Promise<void> }, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     browser.close().catch(() => undefined),

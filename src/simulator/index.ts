@@ -1,6 +1,7 @@
 /** The Kite simulator: Kite's login pages and API, served on loopback for tests and demos. */
 export type {
   Scenario,
+  LoginActivity,
   SimAccount,
   SimApp,
   SimCounters,

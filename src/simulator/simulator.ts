@@ -75,6 +75,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     app,
     parseScenarioPatch(stripUndefined(options.scenario ?? {})),
     options.now ?? Date.now,
+    options.onLoginActivity,
   );
   const controlEnabled = options.controlEndpoints ?? true;
   const loginHandler = createLoginOriginHandler(state);

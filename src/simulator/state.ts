@@ -2,7 +2,14 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { createGuardrails, verify } from "otplib";
 import { nextAccessTokenExpiry, randomAlnum } from "./clock.js";
 import { applyScenarioPatch, cloneScenario, defaultScenario, zeroCounters } from "./scenario.js";
-import type { Scenario, SimAccount, SimApp, SimCounters, SimFailure } from "./types.js";
+import type {
+  LoginActivity,
+  Scenario,
+  SimAccount,
+  SimApp,
+  SimCounters,
+  SimFailure,
+} from "./types.js";
 
 /** Zerodha blocks an account after this many wrong second-factor entries in a row. */
 export const MAX_TWOFA_FAILURES = 5;
@@ -78,6 +85,7 @@ export class SimState {
     readonly app: SimApp,
     scenario: Partial<Scenario>,
     readonly now: () => number,
+    private readonly onActivity?: (event: LoginActivity) => void,
   ) {
     this.current = applyScenarioPatch(defaultScenario(), scenario);
   }
@@ -134,6 +142,7 @@ export class SimState {
       userId: this.account.userId,
       expiresAt: this.now() + TWOFA_REQUEST_TTL_MS,
     });
+    this.onActivity?.("password-accepted");
     return { kind: "ok", requestId, kfSession: randomAlnum(32) };
   }
 
@@ -191,6 +200,7 @@ export class SimState {
 
   issueRequestToken(apiKey: string, userId: string): string {
     const token = randomAlnum(32);
+    this.onActivity?.("request-token-issued");
     this.requestTokens.set(token, {
       apiKey,
       userId,

@@ -60,6 +60,8 @@ export interface Scenario {
   loginFailures: SimFailure[];
 }
 
+export type LoginActivity = "password-accepted" | "request-token-issued";
+
 export interface SimCounters {
   loginPageLoads: number;
   loginAttempts: number;
@@ -88,6 +90,11 @@ export interface SimulatorOptions {
   scenario?: Partial<Scenario>;
   /** Millisecond clock for TOTP checks, token validity and login_time. Default Date.now. */
   now?: () => number;
+  /**
+   * Told when a password is accepted and when a request token is issued: a login is in
+   * flight between the two (tests count simultaneous logins across simulators).
+   */
+  onLoginActivity?: (event: LoginActivity) => void;
   /** Serve the /__sim/* control endpoints on the login origin. Default true. */
   controlEndpoints?: boolean;
 }

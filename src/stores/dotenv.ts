@@ -37,14 +37,23 @@ export function updateDotenv(text: string, values: Readonly<Record<string, strin
   return updated.join(eol) + (endsWithNewline || text === "" ? eol : "");
 }
 
+/** A variable's name for one account: `KITE_ACCESS_TOKEN` + `_MAIN` (no suffix: unchanged). */
+export function suffixed(name: string, suffix: string): string {
+  return suffix ? `${name}_${suffix}` : name;
+}
+
 /** Rewrites `KITE_ACCESS_TOKEN` and `KITE_USER_ID` in an existing `.env` file, atomically. */
 export class DotenvTokenSink implements TokenSink {
   readonly name: string;
   readonly path: string;
 
-  constructor(file: string) {
+  /** `suffix` (many accounts): writes `KITE_ACCESS_TOKEN_<SUFFIX>` and `KITE_USER_ID_<SUFFIX>`. */
+  constructor(
+    file: string,
+    private readonly suffix = "",
+  ) {
     this.path = path.resolve(file);
-    this.name = `dotenv:${file}`;
+    this.name = `dotenv:${file}${suffix ? ` (${suffixed("KITE_ACCESS_TOKEN", suffix)})` : ""}`;
   }
 
   async write(record: TokenRecord): Promise<void> {
@@ -62,8 +71,8 @@ export class DotenvTokenSink implements TokenSink {
       );
     }
     const next = updateDotenv(text, {
-      KITE_ACCESS_TOKEN: record.access_token,
-      KITE_USER_ID: record.user_id,
+      [suffixed("KITE_ACCESS_TOKEN", this.suffix)]: record.access_token,
+      [suffixed("KITE_USER_ID", this.suffix)]: record.user_id,
     });
     try {
       await writeFileAtomic(this.path, next);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { KiteTokenError } from "../errors.js";
+import { suffixed } from "./dotenv.js";
 import type { TokenRecord } from "./record.js";
 import type { TokenSink } from "./types.js";
 
@@ -13,6 +14,8 @@ export interface GithubSinkOptions {
   /** `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. */
   apiUrl: string;
   timeoutMs: number;
+  /** Many accounts: secrets named `KITE_ACCESS_TOKEN_<SUFFIX>` and `KITE_USER_ID_<SUFFIX>`. */
+  suffix?: string;
 }
 
 const PublicKeySchema = z.object({ key_id: z.string().min(1), key: z.string().min(1) });
@@ -85,7 +88,11 @@ export class GithubSecretsSink implements TokenSink {
       );
     }
     const { key_id, key } = parsed.data;
-    const secrets = { KITE_ACCESS_TOKEN: record.access_token, KITE_USER_ID: record.user_id };
+    const suffix = this.options.suffix ?? "";
+    const secrets = {
+      [suffixed("KITE_ACCESS_TOKEN", suffix)]: record.access_token,
+      [suffixed("KITE_USER_ID", suffix)]: record.user_id,
+    };
     for (const [secret, value] of Object.entries(secrets)) {
       await this.#call("PUT", `${this.#repoUrl}/actions/secrets/${secret}`, {
         encrypted_value: await sealForGithub(value, key),

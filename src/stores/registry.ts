@@ -14,12 +14,14 @@ export interface StoreDeps {
   userId: string | undefined;
   github: { token: string | undefined; apiUrl: string; timeoutMs: number };
   logger?: Logger;
+  /** Many accounts: the suffix of the dotenv variables and GitHub secrets (`MAIN`). */
+  variableSuffix?: string;
 }
 
 export function createSink(spec: StoreSpec, deps: StoreDeps): TokenSink {
   switch (spec.kind) {
     case "dotenv":
-      return new DotenvTokenSink(spec.path);
+      return new DotenvTokenSink(spec.path, deps.variableSuffix);
     case "github": {
       if (!deps.github.token) {
         throw new KiteTokenError(
@@ -33,6 +35,7 @@ export function createSink(spec: StoreSpec, deps: StoreDeps): TokenSink {
         token: deps.github.token,
         apiUrl: deps.github.apiUrl,
         timeoutMs: deps.github.timeoutMs,
+        ...(deps.variableSuffix ? { suffix: deps.variableSuffix } : {}),
       });
     }
     default:

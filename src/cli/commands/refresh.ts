@@ -3,6 +3,7 @@ import { LOGIN_CREDENTIALS } from "../../config/load.js";
 import { isKiteTokenError } from "../../errors.js";
 import { refresh, type RefreshOutcome } from "../../refresh.js";
 import { formatDuration, formatIstShort } from "../../time.js";
+import { runAccountsRefresh } from "./refresh-accounts.js";
 import { commandContext, type CommandContext, type GlobalOptions } from "../context.js";
 import { EXIT_FAILED, EXIT_OK, printStoreWarnings, stepPrinter } from "../output.js";
 
@@ -37,6 +38,7 @@ export function outcomeJson(outcome: RefreshOutcome, storeName: string): Record<
 /** Runs the refresh pipeline for a built context, printing as it goes. */
 export async function runRefresh(ctx: CommandContext, options: RefreshOptions): Promise<number> {
   const { app, out } = ctx;
+  if (app.config.accounts.list) return runAccountsRefresh(ctx, options);
   const deps = refreshDeps(app, options.json ? {} : { onStep: stepPrinter(out) });
   if (!options.json) out.line(`Refreshing the Kite access token for ${deps.credentials.userId}…`);
   try {

@@ -5,6 +5,7 @@ import type { RunRecord } from "../../worker/state.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { EXIT_FAILED, EXIT_OK, type Output } from "../output.js";
 import type { App } from "../../app.js";
+import { accountApps } from "../../accounts/batch.js";
 
 export async function statusCommand(
   global: GlobalOptions,
@@ -12,9 +13,34 @@ export async function statusCommand(
 ): Promise<number> {
   const { app, out } = commandContext(global);
   try {
+    if (app.config.accounts.list) return await printAccountsStatus(app, out, options);
     return await printStatus(app, out, options);
   } finally {
     await app.close();
+  }
+}
+
+/** Many accounts: each account's lines, prefixed with its id; fails if any is unusable. */
+async function printAccountsStatus(
+  base: App,
+  out: Output,
+  options: { json?: boolean },
+): Promise<number> {
+  const apps = accountApps(base);
+  try {
+    const codes: number[] = [];
+    const json: unknown[] = [];
+    for (const { account, app } of apps) {
+      const prefixed: Output = Object.assign(Object.create(out) as Output, {
+        line: (text = "") => out.line(`[${account.id}] ${text}`),
+        json: (value: unknown) => json.push({ id: account.id, ...(value as object) }),
+      });
+      codes.push(await printStatus(app, prefixed, options));
+    }
+    if (options.json) out.json({ accounts: json });
+    return codes.every((c) => c === EXIT_OK) ? EXIT_OK : EXIT_FAILED;
+  } finally {
+    await Promise.all(apps.map(({ app }) => app.close()));
   }
 }
 

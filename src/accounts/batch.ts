@@ -1,0 +1,82 @@
+import { createApp, refreshDeps, type App } from "../app.js";
+import { toKiteTokenError, type KiteTokenError } from "../errors.js";
+import { SharedBrowser } from "../login/shared-browser.js";
+import { refresh, type RefreshOutcome, type StepEvent } from "../refresh.js";
+import { accountConfig } from "./account-config.js";
+import type { AccountSettings } from "./file.js";
+import { forEachLimited } from "./pool.js";
+
+export type AccountResult = { id: string; userId: string; storeName: string } & (
+  { ok: true; outcome: RefreshOutcome } | { ok: false; error: KiteTokenError }
+);
+
+export interface BatchOptions {
+  force?: boolean;
+  trigger?: string;
+  signal?: AbortSignal;
+  /** Default: CONCURRENCY. */
+  concurrency?: number;
+  onStep?: (account: AccountSettings, event: StepEvent) => void;
+  /** Told as each account finishes, in finishing order. */
+  onResult?: (result: AccountResult) => void;
+}
+
+/** One app per account, sharing the batch's logger (with the account id) and redactor. */
+export function accountApps(base: App): Array<{ account: AccountSettings; app: App }> {
+  return (base.config.accounts.list ?? []).map((account) => ({
+    account,
+    app: createApp(accountConfig(base.config, account), {
+      logger: base.logger.child({ account: account.id }),
+      redactor: base.redactor,
+    }),
+  }));
+}
+
+/**
+ * Refreshes every account of the accounts file: one Chromium, one isolated context per
+ * login, at most CONCURRENCY logins at once. One account's failure never stops the others,
+ * and no browser is left running when this returns. Results are in the file's order.
+ */
+export async function refreshAccounts(
+  base: App,
+  options: BatchOptions = {},
+): Promise<AccountResult[]> {
+  const { config } = base;
+  const shared = new SharedBrowser(
+    { browserPath: config.browser.path, noSandbox: config.browser.noSandbox },
+    config.timeouts.stepMs,
+  );
+  const apps = accountApps(base);
+  const results = new Map<string, AccountResult>();
+  try {
+    await forEachLimited(apps, options.concurrency ?? config.accounts.concurrency, async (one) => {
+      const { account, app } = one;
+      const head = {
+        id: account.id,
+        userId: account.credentials.userId,
+        storeName: app.store.name,
+      };
+      let result: AccountResult;
+      try {
+        const deps = refreshDeps(app, {
+          sharedBrowser: shared,
+          ...(options.trigger ? { trigger: options.trigger } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onStep ? { onStep: (e: StepEvent) => options.onStep?.(account, e) } : {}),
+        });
+        const outcome = await refresh(deps, { force: Boolean(options.force) });
+        result = { ...head, ok: true, outcome };
+      } catch (error) {
+        const failure = toKiteTokenError(error, "BROWSER_FAILED", "The refresh failed.");
+        app.logger.error({ code: failure.code }, "account refresh failed");
+        result = { ...head, ok: false, error: failure };
+      }
+      results.set(account.id, result);
+      options.onResult?.(result);
+    });
+  } finally {
+    await shared.close();
+    await Promise.all(apps.map(({ app }) => app.close().catch(() => undefined)));
+  }
+  return apps.flatMap(({ account }) => results.get(account.id) ?? []);
+}

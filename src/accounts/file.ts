@@ -1,0 +1,177 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { totpSecretProblem } from "../login/totp.js";
+import { DEFAULT_ACCOUNTS_FILE } from "../config/accounts.js";
+import type { KiteCredentials } from "../config/schema.js";
+
+/** One account of `config/accounts.json`, its secrets resolved. */
+export interface AccountSettings {
+  /** Short name: token paths, variable suffixes, log and alert lines. */
+  id: string;
+  credentials: KiteCredentials;
+  redirectUrl?: string | undefined;
+  loginUrl?: string | undefined;
+  apiRoot?: string | undefined;
+}
+
+/** Each secret comes from a named variable (`<field>_env`) or a file (`<field>_file`). */
+const SECRET_FIELDS = {
+  user_id: "userId",
+  password: "password",
+  totp_secret: "totpSecret",
+  api_key: "apiKey",
+  api_secret: "apiSecret",
+} as const satisfies Record<string, keyof KiteCredentials>;
+type SecretField = keyof typeof SECRET_FIELDS;
+
+const name = z.string().trim().min(1, "must not be empty");
+const url = z
+  .string()
+  .trim()
+  .refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), "must be an http(s) URL");
+
+const secretSources = Object.fromEntries(
+  Object.keys(SECRET_FIELDS).flatMap((f) => [
+    [`${f}_env`, name.optional()],
+    [`${f}_file`, name.optional()],
+  ]),
+) as Record<`${SecretField}_${"env" | "file"}`, z.ZodOptional<typeof name>>;
+
+const AccountEntry = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, "must be 1-32 letters, digits, - or _"),
+    redirect_url: url.optional(),
+    login_url: url.optional(),
+    api_root: url.optional(),
+    ...secretSources,
+  })
+  .strict();
+
+const AccountsFile = z.object({ accounts: z.array(AccountEntry).min(1, "lists no account") });
+type Entry = z.infer<typeof AccountEntry>;
+
+/** Where the accounts file is: ACCOUNTS_FILE, else `config/accounts.json` when it exists. */
+export function accountsFilePath(file: string | undefined, cwd: string): string | undefined {
+  if (file) return path.resolve(cwd, file);
+  const fallback = path.resolve(cwd, DEFAULT_ACCOUNTS_FILE);
+  return existsSync(fallback) ? fallback : undefined;
+}
+
+function zodProblems(error: z.ZodError, where: string, entries: unknown): string[] {
+  return error.issues.map((issue) => {
+    const [, index, field] = issue.path;
+    const list = Array.isArray(entries) ? entries : [];
+    const id = typeof index === "number" ? (list[index] as { id?: unknown } | undefined)?.id : "";
+    const who = typeof index === "number" ? `account ${String(id ?? `#${index + 1}`)}` : where;
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys.join(", ");
+      return `${who}: unknown field${issue.keys.length > 1 ? "s" : ""} ${keys} (secrets are never written in the file: use <field>_env or <field>_file)`;
+    }
+    return `${who}: ${field === undefined ? "" : `${String(field)} `}${issue.message}`;
+  });
+}
+
+function resolveSecret(
+  entry: Entry,
+  field: SecretField,
+  env: Record<string, string | undefined>,
+  cwd: string,
+  problems: string[],
+): string | undefined {
+  const fromEnv = entry[`${field}_env`];
+  const fromFile = entry[`${field}_file`];
+  const who = `account ${entry.id}`;
+  if (fromEnv && fromFile) {
+    problems.push(`${who}: ${field}_env and ${field}_file are both set; keep only one`);
+    return undefined;
+  }
+  if (fromEnv) {
+    const value = env[fromEnv];
+    if (value === undefined || value.trim() === "")
+      problems.push(`${who}: ${field}_env names ${fromEnv}, which is not set`);
+    return value?.trim() === "" ? undefined : value;
+  }
+  if (fromFile) {
+    const resolved = path.resolve(cwd, fromFile);
+    try {
+      return readFileSync(resolved, "utf8").replace(/\r?\n$/, "");
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
+      problems.push(
+        `${who}: ${field}_file points at ${resolved}, which cannot be read (${reason})`,
+      );
+      return undefined;
+    }
+  }
+  problems.push(`${who}: ${field}_env or ${field}_file is required`);
+  return undefined;
+}
+
+function toAccount(
+  entry: Entry,
+  env: Record<string, string | undefined>,
+  cwd: string,
+  problems: string[],
+): AccountSettings | undefined {
+  const before = problems.length;
+  const values: Partial<KiteCredentials> = {};
+  for (const [field, key] of Object.entries(SECRET_FIELDS) as [
+    SecretField,
+    keyof KiteCredentials,
+  ][]) {
+    const value = resolveSecret(entry, field, env, cwd, problems);
+    if (value !== undefined) values[key] = key === "password" ? value : value.trim();
+  }
+  if (values.userId) values.userId = values.userId.toUpperCase();
+  const totpProblem = values.totpSecret ? totpSecretProblem(values.totpSecret) : undefined;
+  if (totpProblem) problems.push(`account ${entry.id}: totp_secret ${totpProblem}`);
+  if (problems.length > before) return undefined;
+  return {
+    id: entry.id,
+    credentials: values as KiteCredentials,
+    redirectUrl: entry.redirect_url,
+    loginUrl: entry.login_url,
+    apiRoot: entry.api_root?.replace(/\/+$/, ""),
+  };
+}
+
+/**
+ * Reads and checks the accounts file; every problem is listed (by account id and field,
+ * never with a secret's value) and the accounts are returned only when there is none.
+ */
+export function readAccounts(
+  file: string,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): { accounts: AccountSettings[] | undefined; problems: string[] } {
+  const where = `ACCOUNTS_FILE ${file}`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code ?? `not valid JSON: ${(error as Error).message}`;
+    return { accounts: undefined, problems: [`${where} cannot be read (${reason})`] };
+  }
+  const checked = AccountsFile.safeParse(parsed);
+  if (!checked.success) {
+    const entries = (parsed as { accounts?: unknown } | null)?.accounts;
+    return { accounts: undefined, problems: zodProblems(checked.error, where, entries) };
+  }
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const entry of checked.data.accounts) {
+    const key = entry.id.toLowerCase();
+    if (seen.has(key)) problems.push(`account ${entry.id}: the id is used twice`);
+    seen.add(key);
+  }
+  const accounts = checked.data.accounts.map((e) => toAccount(e, env, cwd, problems));
+  const users = accounts.map((a) => a?.credentials.userId).filter((u) => u !== undefined);
+  for (const user of new Set(users.filter((u, i) => users.indexOf(u) !== i)))
+    problems.push(`user id ${user} is listed by more than one account`);
+  if (problems.length > 0) return { accounts: undefined, problems };
+  return { accounts: accounts as AccountSettings[], problems };
+}

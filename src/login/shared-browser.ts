@@ -1,0 +1,34 @@
+import type { Browser } from "playwright-core";
+import { launchChromium, type BrowserLoginOptions } from "./browser.js";
+
+/**
+ * One Chromium for a batch of logins (many accounts): launched on first use, relaunched
+ * if it died, closed by `close()` so that no browser outlives the batch.
+ */
+export class SharedBrowser {
+  #browser: Promise<Browser> | undefined;
+
+  constructor(
+    private readonly options: Pick<BrowserLoginOptions, "browserPath" | "noSandbox" | "runTag">,
+    private readonly stepMs: number,
+  ) {}
+
+  async browser(): Promise<Browser> {
+    // Set before any await: logins starting together share one launch.
+    const pending = (this.#browser ??= this.#launch());
+    const browser = await pending.catch(() => undefined);
+    if (browser?.isConnected()) return browser;
+    if (this.#browser === pending) this.#browser = this.#launch();
+    return this.#browser;
+  }
+
+  #launch(): Promise<Browser> {
+    return launchChromium(this.options, this.stepMs);
+  }
+
+  async close(): Promise<void> {
+    const current = await this.#browser?.catch(() => undefined);
+    this.#browser = undefined;
+    await current?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,102 @@
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { expect } from "expect";
+import pino from "pino";
+import { refreshAccounts } from "../../src/accounts/batch.js";
+import { createApp } from "../../src/app.js";
+import { loadConfig } from "../../src/config/load.js";
+import type { Simulator } from "../../src/simulator/index.js";
+import { runCli } from "../helpers/cli.js";
+import { tempDir } from "../helpers/setup.js";
+import { LoginGauge, accountsEnv, idOf, startAccounts, writeAccountsFile } from "./helpers.js";
+
+function appFor(sims: Simulator[], dir: string, extra: Record<string, string> = {}) {
+  const env = {
+    ...accountsEnv(sims),
+    ACCOUNTS_FILE: writeAccountsFile(dir, sims),
+    TOKEN_FILE: path.join(dir, "token.json"),
+    ...(process.env["BROWSER_PATH"] ? { BROWSER_PATH: process.env["BROWSER_PATH"] } : {}),
+    ...extra,
+  };
+  const config = loadConfig({ env, cwd: dir });
+  return { env, app: createApp(config, { logger: pino({ level: "silent" }) }) };
+}
+
+const tokenOf = (dir: string, i: number) => path.join(dir, idOf(i), "token.json");
+
+describe("many accounts", { timeout: 600_000 }, () => {
+  const gauge = new LoginGauge();
+  let sims: Simulator[] = [];
+  before(async () => {
+    sims = await startAccounts(10, gauge);
+  });
+  after(async () => {
+    await Promise.all(sims.map((s) => s.close()));
+  });
+
+  it("one account's wrong password leaves the others valid and its own token untouched", async () => {
+    const three = sims.slice(0, 3);
+    const dir = tempDir();
+    mkdirSync(path.join(dir, idOf(1)), { recursive: true });
+    writeFileSync(tokenOf(dir, 1), '{"sentinel":true}\n');
+    const { env, app } = appFor(three, dir, { KITE_PASSWORD_ACCT_1: "not-the-password" });
+    three.forEach((s) => s.resetCounters());
+    const results = await refreshAccounts(app, { force: true });
+    await app.close();
+
+    expect(results.map((r) => [r.id, r.ok])).toEqual([
+      [idOf(0), true],
+      [idOf(1), false],
+      [idOf(2), true],
+    ]);
+    const failed = results[1]!;
+    expect(failed.ok ? undefined : failed.error.code).toBe("BAD_CREDENTIALS");
+    expect(readFileSync(tokenOf(dir, 1), "utf8")).toBe('{"sentinel":true}\n');
+    expect(three[1]!.counters.loginAttempts).toBe(1); // a wrong password is never retried
+    for (const i of [0, 2]) {
+      const saved = JSON.parse(readFileSync(tokenOf(dir, i), "utf8")) as Record<string, string>;
+      expect(saved["user_id"]).toBe(three[i]!.account.userId);
+      expect(three[i]!.isAccessTokenValid(saved["access_token"]!)).toBe(true);
+    }
+
+    // kite-token status: one line per account, and a failure exit while one has no token.
+    const status = await runCli(["status"], env, dir);
+    expect(status.stdout).toMatch(
+      new RegExp(`^\\[${idOf(0)}\\] valid: token for ${three[0]!.account.userId}`, "m"),
+    );
+    expect(status.stdout).toMatch(new RegExp(`^\\[${idOf(1)}\\] unreadable`, "m"));
+    expect(status.stdout).toMatch(
+      new RegExp(`^\\[${idOf(2)}\\] valid: token for ${three[2]!.account.userId}`, "m"),
+    );
+    expect(status.stdout).not.toContain("not-the-password");
+    expect(status.code).toBe(1);
+  });
+
+  it("never runs more logins at once than CONCURRENCY", async () => {
+    const dir = tempDir();
+    const { app } = appFor(sims.slice(0, 6), dir, { CONCURRENCY: "2" });
+    gauge.peak = 0;
+    const results = await refreshAccounts(app, { force: true });
+    await app.close();
+    expect(results.filter((r) => r.ok)).toHaveLength(6);
+    expect(gauge.peak).toBe(2);
+  });
+
+  it("refreshes ten accounts in under three times the time of one", async () => {
+    // Ten logins two at a time are five rounds: the ratio needs more lanes (CONCURRENCY=5).
+    const one = appFor(sims.slice(0, 1), tempDir(), { CONCURRENCY: "5" });
+    const ten = appFor(sims, tempDir(), { CONCURRENCY: "5" });
+    let started = performance.now();
+    const single = await refreshAccounts(one.app, { force: true });
+    const oneMs = performance.now() - started;
+    started = performance.now();
+    const all = await refreshAccounts(ten.app, { force: true });
+    const tenMs = performance.now() - started;
+    await Promise.all([one.app.close(), ten.app.close()]);
+    expect(single.every((r) => r.ok)).toBe(true);
+    expect(all.filter((r) => r.ok)).toHaveLength(10);
+    console.log(`one account ${Math.round(oneMs)} ms, ten accounts ${Math.round(tenMs)} ms`);
+    expect(tenMs).toBeLessThan(3 * oneMs);
+  });
+});
