@@ -5,6 +5,7 @@ import { ServerRawSchema, type ServerConfig } from "./server-schema.js";
 import { deliveryShape, type DeliveryConfig } from "./delivery.js";
 import { WorkerRawShape, toWorkerConfig, type WorkerConfig } from "./worker.js";
 import { LOGIN_STRATEGIES, type LoginStrategyName } from "../login/types.js";
+import type { LoginSelectors } from "../login/selectors.js";
 
 /** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
 export const SECRET_VARIABLES = [
@@ -62,6 +63,7 @@ export const RawConfigSchema = z.object({
   KITE_REDIRECT_URL: optionalText.pipe(httpUrl.optional()),
   TOKEN_FILE: z.string().trim().min(1, "must not be empty"),
   BROWSER_PATH: optionalText,
+  SELECTORS_FILE: optionalText,
   BROWSER_NO_SANDBOX: optionalText.pipe(
     z.enum(["true", "false"], { message: "must be true or false" }).optional(),
   ),
@@ -97,7 +99,12 @@ export interface Config {
   };
   tokenFile: string;
   delivery: DeliveryConfig;
-  browser: { path: string | undefined; noSandbox: boolean | undefined };
+  browser: {
+    path: string | undefined;
+    noSandbox: boolean | undefined;
+    /** What the browser login looks for: config/selectors.json, then SELECTORS_FILE. */
+    selectors: LoginSelectors;
+  };
   loginStrategy: LoginStrategyName;
   logLevel: RawConfig["LOG_LEVEL"];
   timeouts: { stepMs: number; redirectMs: number; apiMs: number };
@@ -106,7 +113,7 @@ export interface Config {
   worker: WorkerConfig;
 }
 
-export function toConfig(raw: RawConfig): Config {
+export function toConfig(raw: RawConfig, selectors: LoginSelectors): Config {
   return {
     kite: {
       ...(raw.KITE_API_KEY === undefined ? {} : { apiKey: raw.KITE_API_KEY }),
@@ -127,6 +134,7 @@ export function toConfig(raw: RawConfig): Config {
       path: raw.BROWSER_PATH,
       noSandbox:
         raw.BROWSER_NO_SANDBOX === undefined ? undefined : raw.BROWSER_NO_SANDBOX === "true",
+      selectors,
     },
     loginStrategy: raw.LOGIN_STRATEGY,
     logLevel: raw.LOG_LEVEL,

@@ -3,7 +3,7 @@ import { KiteTokenError, isKiteTokenError } from "../errors.js";
 import { BrowserLoginFlow } from "./browser-flow.js";
 import { findChromium } from "./chromium.js";
 import { RedirectCapture } from "./redirect-capture.js";
-import { DEFAULT_SELECTORS, type LoginSelectors } from "./selectors.js";
+import { defaultSelectors, type LoginSelectors } from "./selectors.js";
 import type { LoginContext, LoginInput, LoginResult, LoginStrategy } from "./types.js";
 
 /** Flags that keep a headless login lean and quiet on a closed network. */
@@ -83,7 +83,7 @@ export class BrowserLogin implements LoginStrategy {
       if (context.signal?.aborted) throw aborted();
       const browserContext = await browser.newContext({ serviceWorkers: "block" });
       page = await browserContext.newPage();
-      const selectors = this.options.selectors ?? DEFAULT_SELECTORS;
+      const selectors = this.options.selectors ?? defaultSelectors();
       const capture = new RedirectCapture(input.redirectUrl, selectors.twofaUrlPattern);
       await capture.attach(page);
       const flow = new BrowserLoginFlow(page, capture, selectors, input, context);
