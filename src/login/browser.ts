@@ -2,29 +2,12 @@ import type { Browser, Page } from "playwright-core";
 import { KiteTokenError, isKiteTokenError } from "../errors.js";
 import { BrowserLoginFlow } from "./browser-flow.js";
 import { findChromium } from "./chromium.js";
+import { closeWithin, launchChromium } from "./launch.js";
 import { RedirectCapture } from "./redirect-capture.js";
 import { defaultSelectors, type LoginSelectors } from "./selectors.js";
 import type { LoginContext, LoginInput, LoginResult, LoginStrategy } from "./types.js";
 
-/** Flags that keep a headless login lean and quiet on a closed network. */
-const LEAN_ARGS = [
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-default-apps",
-  "--disable-extensions",
-  "--disable-sync",
-  "--disable-quic",
-  "--no-first-run",
-  "--no-default-browser-check",
-  "--mute-audio",
-  "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication",
-];
-
 const CLOSE_TIMEOUT_MS = 5000;
-/** Starting Chromium on a loaded machine can take seconds; it is not a page step. */
-const LAUNCH_TIMEOUT_MS = 30_000;
 
 export interface BrowserLoginOptions {
   browserPath: string | undefined;
@@ -44,7 +27,6 @@ export class BrowserLogin implements LoginStrategy {
 
   async login(input: LoginInput, context: LoginContext): Promise<LoginResult> {
     const { executablePath } = await findChromium(this.options.browserPath);
-    const { chromium } = await import("playwright-core");
     const aborted = (): KiteTokenError =>
       new KiteTokenError("ABORTED", "The login was stopped.", { cause: context.signal?.reason });
     if (context.signal?.aborted) throw aborted();
@@ -61,25 +43,12 @@ export class BrowserLogin implements LoginStrategy {
     const onAbort = (): void => void close();
     context.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const noSandbox = this.options.noSandbox ?? process.getuid?.() === 0;
-      try {
-        browser = await chromium.launch({
-          executablePath,
-          headless: true,
-          chromiumSandbox: !noSandbox,
-          args: this.options.runTag
-            ? [...LEAN_ARGS, `--kite-token-run=${this.options.runTag}`]
-            : LEAN_ARGS,
-          timeout: Math.max(context.timeouts.stepMs, LAUNCH_TIMEOUT_MS),
-          handleSIGINT: false,
-          handleSIGTERM: false,
-          handleSIGHUP: false,
-        });
-      } catch (error) {
-        throw new KiteTokenError("BROWSER_FAILED", `Chromium at ${executablePath} did not start.`, {
-          cause: error,
-        });
-      }
+      browser = await launchChromium({
+        executablePath,
+        noSandbox: this.options.noSandbox,
+        runTag: this.options.runTag,
+        timeoutMs: context.timeouts.stepMs,
+      });
       if (context.signal?.aborted) throw aborted();
       const browserContext = await browser.newContext({ serviceWorkers: "block" });
       page = await browserContext.newPage();
@@ -109,15 +78,4 @@ export class BrowserLogin implements LoginStrategy {
       await close();
     }
   }
-}
-
-async function closeWithin(browser: Browser, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    browser.close().catch(() => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
 }
