@@ -173,6 +173,7 @@ export function refreshDeps(
     login: createLoginStrategy(app.config.loginStrategy, {
       browserPath: app.config.browser.path,
       noSandbox: app.config.browser.noSandbox,
+      selectors: app.config.browser.selectors,
       ...(extra.runTag ? { runTag: extra.runTag } : {}),
       ...(extra.sharedBrowser ? { shared: extra.sharedBrowser } : {}),
       onFailure: (page, code) =>

@@ -98,6 +98,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
       await run(() => testAlertCommand(global(), opts))();
     });
   program
+    .command("doctor")
+    .description(
+      "check configuration, TOTP secret, clock, Chromium, the login page's fields, alerts and stores (never logs in)",
+    )
+    .option("--json", "print the checks as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const { doctorCommand } = await import("./commands/doctor.js");
+      await run(() => doctorCommand(global(), opts))();
+    });
+  program
     .command("serve")
     .description("serve the token console (status, refresh, manual login) on HOST:PORT")
     .option("--host <host>", "address to bind (default: HOST, 127.0.0.1)")

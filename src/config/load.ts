@@ -6,6 +6,7 @@ import { deliveryProblems } from "./delivery.js";
 import { packageRoot } from "../package-root.js";
 import { alertProblems } from "./alerts.js";
 import { accountsFilePath, readAccounts } from "../accounts/file.js";
+import { readSelectors } from "../login/selectors.js";
 import {
   RawConfigSchema,
   SECRET_VARIABLES,
@@ -85,12 +86,33 @@ function readSecretFiles(merged: Env, cwd: string, problems: string[]): Env {
   return out;
 }
 
+export interface ConfigReading {
+  /** Undefined when a problem keeps the configuration from being built at all. */
+  config: Config | undefined;
+  /** Every problem, by variable name, never with a secret's value. */
+  problems: string[];
+}
+
 /**
  * Reads the configuration once: `config/default.json`, then `.env`, then the process
  * environment, then `*_FILE` secrets. Every problem is reported at once, by variable
  * name, never with a secret's value.
  */
 export function loadConfig(options: LoadOptions = {}): Config {
+  const { config, problems } = readConfig(options);
+  if (problems.length > 0 || config === undefined) {
+    throw new KiteTokenError(
+      "CONFIG_INVALID",
+      `The configuration has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems
+        .map((p) => `  - ${p}`)
+        .join("\n")}`,
+    );
+  }
+  return config;
+}
+
+/** The configuration and all its problems, without throwing (for `doctor`). */
+export function readConfig(options: LoadOptions = {}): ConfigReading {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const problems: string[] = [];
@@ -115,7 +137,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
   }
   problems.push(...alertProblems(merged));
-  const config = parsed.success ? toConfig(parsed.data) : undefined;
+  const selectorsFile = merged["SELECTORS_FILE"]?.trim();
+  const reading = readSelectors({
+    ...(options.configDir ? { configDir: options.configDir } : {}),
+    overrideFile: selectorsFile ? path.resolve(cwd, selectorsFile) : undefined,
+  });
+  problems.push(...reading.problems);
+  const config =
+    parsed.success && reading.selectors ? toConfig(parsed.data, reading.selectors) : undefined;
   if (config) problems.push(...deliveryProblems(config.delivery));
   const accountsFile = accountsFilePath(
     parsed.success ? parsed.data.ACCOUNTS_FILE : undefined,
@@ -137,15 +166,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       problems.push(`${name} is required (set it in .env, the environment, or ${name}_FILE)`);
     }
   }
-  if (problems.length > 0 || config === undefined) {
-    throw new KiteTokenError(
-      "CONFIG_INVALID",
-      `The configuration has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems
-        .map((p) => `  - ${p}`)
-        .join("\n")}`,
-    );
-  }
-  return config;
+  return { config, problems };
 }
 
 /** Narrows a configuration to one whose login credentials are all present. */

@@ -7,6 +7,7 @@ import { WorkerRawShape, toWorkerConfig, type WorkerConfig } from "./worker.js";
 import { AccountsRawShape } from "./accounts.js";
 import type { AccountSettings } from "../accounts/file.js";
 import { LOGIN_STRATEGIES, type LoginStrategyName } from "../login/types.js";
+import type { LoginSelectors } from "../login/selectors.js";
 
 /** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
 export const SECRET_VARIABLES = [
@@ -64,6 +65,7 @@ export const RawConfigSchema = z.object({
   KITE_REDIRECT_URL: optionalText.pipe(httpUrl.optional()),
   TOKEN_FILE: z.string().trim().min(1, "must not be empty"),
   BROWSER_PATH: optionalText,
+  SELECTORS_FILE: optionalText,
   BROWSER_NO_SANDBOX: optionalText.pipe(
     z.enum(["true", "false"], { message: "must be true or false" }).optional(),
   ),
@@ -100,7 +102,12 @@ export interface Config {
   };
   tokenFile: string;
   delivery: DeliveryConfig;
-  browser: { path: string | undefined; noSandbox: boolean | undefined };
+  browser: {
+    path: string | undefined;
+    noSandbox: boolean | undefined;
+    /** What the browser login looks for: config/selectors.json, then SELECTORS_FILE. */
+    selectors: LoginSelectors;
+  };
   loginStrategy: LoginStrategyName;
   logLevel: RawConfig["LOG_LEVEL"];
   timeouts: { stepMs: number; redirectMs: number; apiMs: number };
@@ -113,7 +120,7 @@ export interface Config {
   account?: { id: string; variableSuffix: string };
 }
 
-export function toConfig(raw: RawConfig): Config {
+export function toConfig(raw: RawConfig, selectors: LoginSelectors): Config {
   return {
     kite: {
       ...(raw.KITE_API_KEY === undefined ? {} : { apiKey: raw.KITE_API_KEY }),
@@ -134,6 +141,7 @@ export function toConfig(raw: RawConfig): Config {
       path: raw.BROWSER_PATH,
       noSandbox:
         raw.BROWSER_NO_SANDBOX === undefined ? undefined : raw.BROWSER_NO_SANDBOX === "true",
+      selectors,
     },
     loginStrategy: raw.LOGIN_STRATEGY,
     logLevel: raw.LOG_LEVEL,

@@ -206,7 +206,7 @@ export class BrowserLoginFlow {
         : "";
     const appCode =
       loginReply?.body?.data?.twofa_type === "app_code" ||
-      (/app\s*code/i.test(formText) && !/totp/i.test(formText));
+      (sel.appCodeText.test(formText) && !sel.totpText.test(formText));
     if (appCode) {
       throw new KiteTokenError(
         "APP_CODE_REQUIRED",

@@ -2,29 +2,12 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { KiteTokenError, isKiteTokenError } from "../errors.js";
 import { BrowserLoginFlow } from "./browser-flow.js";
 import { findChromium } from "./chromium.js";
+import { closeWithin, launchChromium } from "./launch.js";
 import { RedirectCapture } from "./redirect-capture.js";
-import { DEFAULT_SELECTORS, type LoginSelectors } from "./selectors.js";
+import { defaultSelectors, type LoginSelectors } from "./selectors.js";
 import type { LoginContext, LoginInput, LoginResult, LoginStrategy } from "./types.js";
 
-/** Flags that keep a headless login lean and quiet on a closed network. */
-const LEAN_ARGS = [
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-default-apps",
-  "--disable-extensions",
-  "--disable-sync",
-  "--disable-quic",
-  "--no-first-run",
-  "--no-default-browser-check",
-  "--mute-audio",
-  "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication",
-];
-
 const CLOSE_TIMEOUT_MS = 5000;
-/** Starting Chromium on a loaded machine can take seconds; it is not a page step. */
-const LAUNCH_TIMEOUT_MS = 30_000;
 
 export interface BrowserLoginOptions {
   browserPath: string | undefined;
@@ -42,30 +25,18 @@ export interface BrowserLoginOptions {
   shared?: { browser(): Promise<Browser> };
 }
 
-/** Launches headless Chromium with the lean flags; a failure is BROWSER_FAILED. */
-export async function launchChromium(
+/** Finds Chromium (BROWSER_PATH, PATH, Playwright's own) and launches it for a login. */
+export async function launchForLogin(
   options: Pick<BrowserLoginOptions, "browserPath" | "noSandbox" | "runTag">,
   stepMs: number,
 ): Promise<Browser> {
   const { executablePath } = await findChromium(options.browserPath);
-  const { chromium } = await import("playwright-core");
-  const noSandbox = options.noSandbox ?? process.getuid?.() === 0;
-  try {
-    return await chromium.launch({
-      executablePath,
-      headless: true,
-      chromiumSandbox: !noSandbox,
-      args: options.runTag ? [...LEAN_ARGS, `--kite-token-run=${options.runTag}`] : LEAN_ARGS,
-      timeout: Math.max(stepMs, LAUNCH_TIMEOUT_MS),
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-    });
-  } catch (error) {
-    throw new KiteTokenError("BROWSER_FAILED", `Chromium at ${executablePath} did not start.`, {
-      cause: error,
-    });
-  }
+  return launchChromium({
+    executablePath,
+    noSandbox: options.noSandbox,
+    runTag: options.runTag,
+    timeoutMs: stepMs,
+  });
 }
 
 export class BrowserLogin implements LoginStrategy {
@@ -94,13 +65,13 @@ export class BrowserLogin implements LoginStrategy {
       const { shared } = this.options;
       const browser = shared
         ? await shared.browser()
-        : (owned = await launchChromium(this.options, context.timeouts.stepMs));
+        : (owned = await launchForLogin(this.options, context.timeouts.stepMs));
       if (context.signal?.aborted) throw aborted();
       const browserContext = await browser.newContext({ serviceWorkers: "block" });
       if (shared) owned = browserContext;
       if (context.signal?.aborted) throw aborted();
       page = await browserContext.newPage();
-      const selectors = this.options.selectors ?? DEFAULT_SELECTORS;
+      const selectors = this.options.selectors ?? defaultSelectors();
       const capture = new RedirectCapture(input.redirectUrl, selectors.twofaUrlPattern);
       await capture.attach(page);
       const flow = new BrowserLoginFlow(page, capture, selectors, input, context);
@@ -126,15 +97,4 @@ export class BrowserLogin implements LoginStrategy {
       await close();
     }
   }
-}
-
-async function closeWithin(browser: { close(): Promise<void> }, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    browser.close().catch(() => undefined),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
 }

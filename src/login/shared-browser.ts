@@ -1,5 +1,5 @@
 import type { Browser } from "playwright-core";
-import { launchChromium, type BrowserLoginOptions } from "./browser.js";
+import { launchForLogin, type BrowserLoginOptions } from "./browser.js";
 
 /**
  * One Chromium for a batch of logins (many accounts): launched on first use, relaunched
@@ -23,7 +23,7 @@ export class SharedBrowser {
   }
 
   #launch(): Promise<Browser> {
-    return launchChromium(this.options, this.stepMs);
+    return launchForLogin(this.options, this.stepMs);
   }
 
   async close(): Promise<void> {

@@ -5,10 +5,12 @@ import type { TwofaVariant } from "./types.js";
  * fields, classes and texts that login automation looks for are the same.
  */
 
-export function loginFormHtml(renamedFields: boolean): string {
-  const user = renamedFields
-    ? `<input type="text" id="login-id" name="login_id" placeholder="Phone or User ID" autocomplete="username">`
-    : `<input type="text" id="userid" placeholder="Phone or User ID" autocomplete="username">`;
+export function loginFormHtml(renamedFields: boolean, pageChanged = false): string {
+  const user = pageChanged
+    ? `<input type="text" id="client-code" name="client_code" class="kite-input" placeholder="Client code or mobile" autocomplete="username">`
+    : renamedFields
+      ? `<input type="text" id="login-id" name="login_id" placeholder="Phone or User ID" autocomplete="username">`
+      : `<input type="text" id="userid" placeholder="Phone or User ID" autocomplete="username">`;
   const pass = renamedFields
     ? `<input type="password" id="login-pass" name="login_pass" placeholder="Password" autocomplete="current-password">`
     : `<input type="password" id="password" placeholder="Password" autocomplete="current-password">`;

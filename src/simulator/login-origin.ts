@@ -92,6 +92,7 @@ function connectLogin(state: SimState, res: ServerResponse, url: URL): void {
       twofaVariant: s.twofaVariant,
       autoSubmit: s.autoSubmit,
       renamedFields: s.renamedFields,
+      pageChanged: s.pageChanged,
       renderDelayMs: s.renderDelayMs,
     }),
   );

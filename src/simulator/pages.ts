@@ -35,6 +35,7 @@ export interface LoginShellOptions {
   twofaVariant: TwofaVariant;
   autoSubmit: boolean;
   renamedFields: boolean;
+  pageChanged: boolean;
   renderDelayMs: number;
 }
 
@@ -45,7 +46,7 @@ export function loginShellPage(o: LoginShellOptions): string {
     sessId: o.sessId,
     autoSubmit: o.autoSubmit,
     renderDelayMs: o.renderDelayMs,
-    loginForm: loginFormHtml(o.renamedFields),
+    loginForm: loginFormHtml(o.renamedFields, o.pageChanged),
     twofaForm: twofaFormHtml(o.twofaVariant),
   };
   return page(

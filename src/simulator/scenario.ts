@@ -31,6 +31,7 @@ export function defaultScenario(): Scenario {
     blocked: false,
     rejectTotp: false,
     renamedFields: false,
+    pageChanged: false,
     noRedirect: false,
     renderDelayMs: 50,
     requestTokenTtlMs: 5 * 60 * 1000,
@@ -74,6 +75,7 @@ const BOOLEAN_KEYS = [
   "blocked",
   "rejectTotp",
   "renamedFields",
+  "pageChanged",
   "noRedirect",
 ] as const;
 const NUMBER_KEYS = ["renderDelayMs", "requestTokenTtlMs"] as const;

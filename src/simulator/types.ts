@@ -47,6 +47,11 @@ export interface Scenario {
   rejectTotp: boolean;
   /** The login inputs get other ids/names (#login-id, #login-pass). */
   renamedFields: boolean;
+  /**
+   * The user id input changes beyond what the default selectors know (id, name, class
+   * and placeholder): the "Kite changed its login page" case a SELECTORS_FILE answers.
+   */
+  pageChanged: boolean;
   /** /connect/finish never redirects (200 with a blank page). */
   noRedirect: boolean;
   /** The SPA renders its form this long after `load`. */

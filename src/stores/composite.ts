@@ -57,6 +57,17 @@ export class CompositeTokenStore implements TokenStore {
     return this.primary.read();
   }
 
+  /** Every store, primary first, as `doctor` checks them one by one. */
+  get stores(): readonly TokenSink[] {
+    return [this.primary, ...this.secondaries];
+  }
+
+  async probe(): Promise<string> {
+    const details: string[] = [];
+    for (const store of this.stores) details.push(await store.probe());
+    return details.join("; ");
+  }
+
   async write(record: TokenRecord): Promise<void> {
     try {
       await this.primary.write(record);

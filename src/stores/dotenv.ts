@@ -1,7 +1,8 @@
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, readFile } from "node:fs/promises";
 import path from "node:path";
 import { KiteTokenError } from "../errors.js";
-import { writeFileAtomic } from "./file.js";
+import { probeFolder, writeFileAtomic } from "./file.js";
 import type { TokenRecord } from "./record.js";
 import type { TokenSink } from "./types.js";
 
@@ -81,5 +82,31 @@ export class DotenvTokenSink implements TokenSink {
         cause: error,
       });
     }
+  }
+
+  /** The file exists and can be rewritten (read, then replaced through its folder). */
+  async probe(): Promise<string> {
+    try {
+      await access(this.path, constants.R_OK | constants.W_OK);
+    } catch (error) {
+      const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+      throw new KiteTokenError(
+        "STORE_FAILED",
+        missing
+          ? `The .env file ${this.path} does not exist; create it (it may be empty).`
+          : `The .env file ${this.path} is not readable and writable.`,
+        { cause: error },
+      );
+    }
+    try {
+      await probeFolder(path.dirname(this.path));
+    } catch (error) {
+      throw new KiteTokenError(
+        "STORE_FAILED",
+        `The folder of ${this.path} is not writable, so the file cannot be replaced atomically.`,
+        { cause: error },
+      );
+    }
+    return `${this.path} exists and is writable`;
   }
 }

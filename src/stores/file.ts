@@ -39,6 +39,18 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   }
 }
 
+/** Creates and deletes a probe file in `dir` (created if missing, as a write would). */
+export async function probeFolder(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const probe = path.join(
+    dir,
+    `.kite-token-probe.${process.pid}.${randomBytes(4).toString("hex")}`,
+  );
+  const handle = await open(probe, "wx", 0o600);
+  await handle.close();
+  await rm(probe, { force: true });
+}
+
 export class FileTokenStore implements TokenStore {
   readonly name: string;
   readonly path: string;
@@ -93,5 +105,18 @@ export class FileTokenStore implements TokenStore {
         cause: error,
       });
     }
+  }
+
+  async probe(): Promise<string> {
+    const dir = path.dirname(this.path);
+    try {
+      await probeFolder(dir);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? "unwritable";
+      throw new KiteTokenError("STORE_FAILED", `The folder ${dir} is not writable (${reason}).`, {
+        cause: error,
+      });
+    }
+    return `folder ${dir} writable`;
   }
 }

@@ -78,6 +78,18 @@ export class GithubSecretsSink implements TokenSink {
     return response;
   }
 
+  /** Reads the repository's public key: the token and the repository are right, nothing written. */
+  async probe(): Promise<string> {
+    const reply = await this.#call("GET", `${this.#repoUrl}/actions/secrets/public-key`);
+    if (!PublicKeySchema.safeParse(await reply.json().catch(() => undefined)).success) {
+      throw new KiteTokenError(
+        "STORE_FAILED",
+        `GitHub's public key for ${this.name} is unreadable.`,
+      );
+    }
+    return `${this.name}: the repository's public key was read`;
+  }
+
   async write(record: TokenRecord): Promise<void> {
     const reply = await this.#call("GET", `${this.#repoUrl}/actions/secrets/public-key`);
     const parsed = PublicKeySchema.safeParse(await reply.json().catch(() => undefined));

@@ -71,6 +71,20 @@ export class RedisTokenStore implements TokenStore {
     }
   }
 
+  /** PING, then a probe key set and deleted: reachable, authenticated and writable. */
+  async probe(): Promise<string> {
+    const key = `kite:token-probe:${process.pid}:${Date.now()}`;
+    try {
+      const client = await this.#client();
+      await client.ping();
+      await client.set(key, "probe", "PX", 60_000);
+      await client.del(key);
+    } catch (error) {
+      throw this.#failed("be written (PING and a probe key)", error);
+    }
+    return `${this.name}: PING and a probe key write answered`;
+  }
+
   async #keyToRead(): Promise<string | undefined> {
     if (this.options.userId) return tokenKey(this.options.userId);
     const [, keys] = await (await this.#client()).scan("0", "MATCH", tokenKey("*"), "COUNT", 1000);

@@ -6,6 +6,11 @@ export interface TokenSink {
   /** A short description for messages, e.g. `file:data/token.json`. Never holds a secret. */
   readonly name: string;
   write(record: TokenRecord): Promise<void>;
+  /**
+   * Checks the store is reachable and writable without touching the token (for `doctor`):
+   * resolves with what was checked, throws STORE_FAILED saying what is wrong.
+   */
+  probe(): Promise<string>;
   /** Frees connections the sink holds. */
   close?(): Promise<void>;
 }

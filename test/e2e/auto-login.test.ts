@@ -4,7 +4,7 @@ import { expect } from "expect";
 import { AutoLogin } from "../../src/login/auto.js";
 import { BrowserLogin } from "../../src/login/browser.js";
 import { HttpLogin } from "../../src/login/http.js";
-import { DEFAULT_SELECTORS } from "../../src/login/selectors.js";
+import { defaultSelectors } from "../../src/login/selectors.js";
 import { createLoginStrategy } from "../../src/login/registry.js";
 import type { LoginStrategy } from "../../src/login/types.js";
 import { refresh, type StepEvent } from "../../src/refresh.js";
@@ -45,7 +45,7 @@ describe("LOGIN_STRATEGY=auto against the simulator", () => {
     const changedPage = new BrowserLogin({
       browserPath: process.env["BROWSER_PATH"],
       noSandbox: undefined,
-      selectors: { ...DEFAULT_SELECTORS, userId: "input#no-such-field" },
+      selectors: { ...defaultSelectors(), userId: "input#no-such-field" },
     });
     const events: string[] = [];
     const deps = {

@@ -1,0 +1,139 @@
+import type { Browser, Page } from "playwright-core";
+import type { Config } from "../config/schema.js";
+import { isKiteTokenError } from "../errors.js";
+import { findChromium } from "../login/chromium.js";
+import { closeWithin, launchChromium } from "../login/launch.js";
+import type { LoginSelectors } from "../login/selectors.js";
+import { buildLoginUrl } from "../login/types.js";
+import { fail, pass, reasonOf, skip, type CheckResult } from "./types.js";
+
+const CHROMIUM = "Chromium";
+const PAGE = "login page";
+
+/** Selectors tried on the page as it loads: the fields a login fills first. */
+const FIELDS = [
+  { key: "userId", what: "the user id field" },
+  { key: "password", what: "the password field" },
+  { key: "submit", what: "the login button" },
+] as const;
+
+/** Selectors of later steps: seen only after a submission, so only their syntax is checked. */
+const LATER = ["twofaForm", "twofaInput", "twofaSubmit", "authorizeButton", "error"] as const;
+
+const SELECTOR_FIX =
+  'Kite\'s login page may have changed: open it in a browser, inspect the field, and put its new selector in a SELECTORS_FILE, e.g. {"userId": "input#new-id:visible"} (README: Selectors)';
+
+/** Chromium found and launched, then the login page loaded and its fields found. */
+export async function checkBrowser(config: Config): Promise<[CheckResult, CheckResult]> {
+  let found;
+  try {
+    found = await findChromium(config.browser.path);
+  } catch (error) {
+    return [
+      fail(
+        "chromium",
+        CHROMIUM,
+        reasonOf(error),
+        "install Chromium (Debian/Ubuntu: apt-get install chromium) or set BROWSER_PATH to its executable",
+      ),
+      skip("login-page", PAGE, "needs Chromium"),
+    ];
+  }
+  let browser: Browser;
+  try {
+    browser = await launchChromium({
+      executablePath: found.executablePath,
+      noSandbox: config.browser.noSandbox,
+      timeoutMs: config.timeouts.stepMs,
+    });
+  } catch (error) {
+    const cause = isKiteTokenError(error) ? reasonOf(error.cause) : "";
+    return [
+      fail(
+        "chromium",
+        CHROMIUM,
+        `${reasonOf(error)}${cause ? ` (${cause})` : ""}`,
+        `run "${found.executablePath} --headless=new --dump-dom about:blank" to see why; as root or in a container without user namespaces set BROWSER_NO_SANDBOX=true`,
+      ),
+      skip("login-page", PAGE, "needs Chromium"),
+    ];
+  }
+  try {
+    const chromium = pass(
+      "chromium",
+      CHROMIUM,
+      `${browser.version()} at ${found.executablePath} (from ${found.source}) launches`,
+    );
+    const { apiKey } = config.kite;
+    if (!apiKey) return [chromium, skip("login-page", PAGE, "needs KITE_API_KEY")];
+    const page = await (await browser.newContext({ serviceWorkers: "block" })).newPage();
+    const url = buildLoginUrl(config.kite.loginUrl, apiKey);
+    return [chromium, await checkLoginPage(page, url, config.browser.selectors, config)];
+  } finally {
+    await closeWithin(browser, 5000);
+  }
+}
+
+/**
+ * A dry run: loads the page and waits for the user id, password and login button. Nothing
+ * is typed and nothing is submitted; the second-factor box appears only after a password
+ * is submitted, so its selectors are only checked to be valid.
+ */
+async function checkLoginPage(
+  page: Page,
+  url: string,
+  selectors: LoginSelectors,
+  config: Config,
+): Promise<CheckResult> {
+  const stepMs = config.timeouts.stepMs;
+  try {
+    const response = await page.goto(url, { waitUntil: "domcontentloaded", timeout: stepMs });
+    const status = response?.status() ?? 200;
+    if (status >= 400) {
+      return fail(
+        "login-page",
+        PAGE,
+        `${new URL(url).origin} answered HTTP ${status} for the login page`,
+        status >= 500
+          ? "Kite is down or in maintenance: try again later"
+          : "check KITE_API_KEY (the app's key on developers.kite.trade) and KITE_LOGIN_URL",
+      );
+    }
+  } catch (error) {
+    return fail(
+      "login-page",
+      PAGE,
+      `the login page did not load (${reasonOf(error)})`,
+      "check the network, any proxy, and KITE_LOGIN_URL",
+    );
+  }
+  for (const { key, what } of FIELDS) {
+    try {
+      await page.locator(selectors[key]).first().waitFor({ state: "visible", timeout: stepMs });
+    } catch {
+      return fail(
+        "login-page",
+        PAGE,
+        `selector "${key}" (${selectors[key]}) found no ${what.replace(/^the /, "")} within ${Math.round(stepMs / 1000)} s`,
+        SELECTOR_FIX,
+      );
+    }
+  }
+  for (const key of LATER) {
+    try {
+      await page.locator(selectors[key]).count();
+    } catch (error) {
+      return fail(
+        "login-page",
+        PAGE,
+        `selector "${key}" (${selectors[key]}) is not a valid selector (${reasonOf(error)})`,
+        SELECTOR_FIX,
+      );
+    }
+  }
+  return pass(
+    "login-page",
+    PAGE,
+    "loads; user id, password and login button found (dry run: nothing typed or submitted; the second-factor box shows only after a password is submitted, so only its selectors' syntax was checked)",
+  );
+}

@@ -1,0 +1,50 @@
+import type { Config } from "../config/schema.js";
+import { totpCode } from "../login/totp.js";
+import { fail, pass, type CheckResult } from "./types.js";
+
+const CONFIG = "configuration";
+const TOTP = "TOTP secret";
+
+/** Configuration complete for a refresh: every problem the loader found, at once. */
+export function checkConfig(config: Config | undefined, problems: string[]): CheckResult {
+  if (problems.length > 0 || !config) {
+    return fail(
+      "config",
+      CONFIG,
+      `${problems.length} problem(s): ${problems.join("; ")}`,
+      "set the missing or wrong variables in .env, the environment or NAME_FILE (see .env.example), then run doctor again",
+    );
+  }
+  const stores = config.delivery.stores.length;
+  return pass(
+    "config",
+    CONFIG,
+    `complete for a refresh (${config.loginStrategy} login, ${stores} store${stores === 1 ? "" : "s"})`,
+  );
+}
+
+/** `*****7`: enough to compare with the authenticator app, too little to use. */
+export function maskCode(code: string): string {
+  return `${"*".repeat(code.length - 1)}${code.slice(-1)}`;
+}
+
+/**
+ * The TOTP secret decodes and yields a code (shown masked). Whether Kite accepts it is
+ * known only by submitting it, which doctor never does.
+ */
+export async function checkTotp(
+  secret: string | undefined,
+  problem: string | undefined,
+  now: number,
+): Promise<CheckResult> {
+  const fix =
+    "copy the key again from Kite > My profile > Password & Security > External TOTP (the 'Can't scan? Copy the key' text) into KITE_TOTP_SECRET";
+  if (problem) return fail("totp", TOTP, `KITE_TOTP_SECRET ${problem}`, fix);
+  if (!secret) return fail("totp", TOTP, "KITE_TOTP_SECRET is not set", fix);
+  const code = await totpCode(secret, now);
+  return pass(
+    "totp",
+    TOTP,
+    `decodes; current code ${maskCode(code)} (compare the last digit with your authenticator app)`,
+  );
+}

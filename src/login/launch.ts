@@ -1,0 +1,66 @@
+import type { Browser } from "playwright-core";
+import { KiteTokenError } from "../errors.js";
+
+/** Flags that keep a headless login lean and quiet on a closed network. */
+const LEAN_ARGS = [
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-default-apps",
+  "--disable-extensions",
+  "--disable-sync",
+  "--disable-quic",
+  "--no-first-run",
+  "--no-default-browser-check",
+  "--mute-audio",
+  "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication",
+];
+
+/** Starting Chromium on a loaded machine can take seconds; it is not a page step. */
+export const LAUNCH_TIMEOUT_MS = 30_000;
+
+export interface LaunchOptions {
+  executablePath: string;
+  /** Chromium's sandbox cannot run as root; default: off for root, on otherwise. */
+  noSandbox: boolean | undefined;
+  /** Added to Chromium's command line as `--kite-token-run=<tag>`, to find its processes. */
+  runTag?: string | undefined;
+  timeoutMs: number;
+}
+
+/** Starts headless Chromium as the login uses it; BROWSER_FAILED when it does not start. */
+export async function launchChromium(options: LaunchOptions): Promise<Browser> {
+  const { chromium } = await import("playwright-core");
+  const noSandbox = options.noSandbox ?? process.getuid?.() === 0;
+  try {
+    return await chromium.launch({
+      executablePath: options.executablePath,
+      headless: true,
+      chromiumSandbox: !noSandbox,
+      args: options.runTag ? [...LEAN_ARGS, `--kite-token-run=${options.runTag}`] : LEAN_ARGS,
+      timeout: Math.max(options.timeoutMs, LAUNCH_TIMEOUT_MS),
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
+  } catch (error) {
+    throw new KiteTokenError(
+      "BROWSER_FAILED",
+      `Chromium at ${options.executablePath} did not start.`,
+      { cause: error },
+    );
+  }
+}
+
+/** Closes the browser, giving up after `ms` (a hung browser must not hang the caller). */
+export async function closeWithin(browser: { close(): Promise<void> }, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    browser.close().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
