@@ -5,6 +5,7 @@ import { loadConfig } from "../../src/config/load.js";
 import { simulatorSettings, type Simulator } from "../../src/simulator/index.js";
 import { startWorkerService, type WorkerService } from "../../src/worker/service.js";
 import { fastClock, tempDir } from "./setup.js";
+import { until } from "./worker-process.js";
 
 /** A schedule that never fires during a test (1 January, midnight). */
 export const NEVER = "0 0 1 1 *";
@@ -48,11 +49,7 @@ export async function waitFor(
   what: string,
   ms = 120_000,
 ): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  if (!(await until(condition, ms))) throw new Error(`timed out waiting for ${what}`);
 }
 
 /** The access token saved in a folder's token file, if any. */
