@@ -2,6 +2,9 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { expect } from "expect";
 import { defaultScenario, startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { closedPort, smtpSink, type ReceivedMail } from "../helpers/alert-servers.js";
+import { runCli } from "../helpers/cli.js";
+import { simEnv } from "../helpers/worker-process.js";
+import { tempDir } from "../helpers/setup.js";
 import { savedAccessToken, startTestWorker, waitFor, workerApp } from "../helpers/worker-app.js";
 
 let sim: Simulator;
@@ -142,5 +145,17 @@ describe("the worker's alerts (issue 4)", () => {
       expect.objectContaining({ outcome: "failed", error_code: "BAD_CREDENTIALS" }),
     ]);
     expect(savedAccessToken(bad.dir)).toBeUndefined();
+  });
+
+  it("`kite-token refresh` reports its failure through the same alerts, saying nothing retries it", async () => {
+    const dir = tempDir();
+    const env = simEnv(sim, dir, { ...mailSettings(smtp.url), KITE_PASSWORD: "wrong-password" });
+    const result = await runCli(["refresh"], env, dir, 120_000);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain("BAD_CREDENTIALS");
+    expect(subjects()).toEqual([expect.stringMatching(/FAILED \(BAD_CREDENTIALS\)/)]);
+    const text = smtp.mails[0]?.parsed.text ?? "";
+    expect(text).toMatch(/Next attempt:\s+none automatic: this run was started by hand/);
+    expectNoSecrets(smtp.mails, ["wrong-password"]);
   });
 });
