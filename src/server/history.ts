@@ -1,16 +1,9 @@
 import { ERROR_CODES, type ErrorCode } from "../errors.js";
-import type { StepName } from "../refresh.js";
+import { STEP_NAMES, type StepName } from "../refresh.js";
 import type { RunRecord, StateFile } from "../worker/state.js";
 import type { RunSource, RunSummary } from "./types.js";
 
-const STEPS: ReadonlySet<string> = new Set([
-  "check",
-  "lock",
-  "login",
-  "exchange",
-  "verify",
-  "save",
-]);
+const STEPS: ReadonlySet<string> = new Set(STEP_NAMES);
 
 /** A run of the state file as the console shows it; its id is its start time. */
 export function summaryOf(run: RunRecord): RunSummary {
