@@ -50,6 +50,8 @@ export interface AppOptions {
   logLevel?: string;
   /** Told after each token write, with how every secondary store fared. */
   onStoreWrite?: (report: WriteReport) => void;
+  /** Pauses between an alert channel's tries (default 2 s, then 5 s); tests shorten them. */
+  alertRetryDelaysMs?: number[];
 }
 
 /** Builds the configured stores: the first is primary, the others receive copies. */
@@ -110,7 +112,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
     kite: (key) =>
       new KiteApi({ apiKey: key, apiRoot: config.kite.apiRoot, timeoutMs: config.timeouts.apiMs }),
-    alerts: () => (alerts ??= buildAlerts(config, logger, redactor)),
+    alerts: () => (alerts ??= buildAlerts(config, logger, redactor, options.alertRetryDelaysMs)),
     ...workerParts(config, redis, logger),
   };
 }
@@ -139,6 +141,7 @@ async function buildAlerts(
   config: Config,
   logger: Logger,
   redactor: SecretRedactor,
+  retryDelaysMs: number[] | undefined,
 ): Promise<AlertService> {
   const [{ createChannels }, { Alerter }, { Episodes, FileAlertStateStore }, { AlertService }] =
     await Promise.all([
@@ -148,21 +151,32 @@ async function buildAlerts(
       import("./alerts/service.js"),
     ]);
   return new AlertService({
-    alerter: new Alerter({ channels: await createChannels(config.alerts), logger, redactor }),
+    alerter: new Alerter({
+      channels: await createChannels(config.alerts),
+      logger,
+      redactor,
+      ...(retryDelaysMs ? { retryDelaysMs } : {}),
+    }),
     episodes: new Episodes(new FileAlertStateStore(config.alerts.stateFile), logger),
     logger,
     onSuccess: config.alerts.onSuccess,
   });
 }
 
+/** Waits tests shorten: the TOTP clock's and the exchange's own retries. */
+export type RunTuning = Partial<Pick<RefreshDeps, "clock" | "exchangeRetry">>;
+
 /** Everything the refresh pipeline needs, for a configuration with full credentials. */
 export function refreshDeps(
   app: App,
-  extra: Pick<RefreshDeps, "onStep" | "signal" | "trigger" | "onOutcome"> & {
-    runTag?: string;
-    /** Many accounts: the batch's one browser, each login in its own context. */
-    sharedBrowser?: SharedBrowser;
-  } = {},
+  extra: Pick<RefreshDeps, "onStep" | "signal" | "trigger" | "onOutcome"> &
+    RunTuning & {
+      runTag?: string;
+      /** Told the files saved when a login failed (screenshot and page), for the alert. */
+      onEvidence?: (files: string[]) => void;
+      /** Many accounts: the batch's one browser, each login in its own context. */
+      sharedBrowser?: SharedBrowser;
+    } = {},
 ): RefreshDeps {
   const credentials = credentialsOf(app.config);
   return {
@@ -176,14 +190,17 @@ export function refreshDeps(
       selectors: app.config.browser.selectors,
       ...(extra.runTag ? { runTag: extra.runTag } : {}),
       ...(extra.sharedBrowser ? { shared: extra.sharedBrowser } : {}),
-      onFailure: (page, code) =>
-        new FailureEvidence({
+      onFailure: async (page, code) => {
+        const files = await new FailureEvidence({
           dir: app.config.worker.artifactsDir,
           scrub: (text) => app.redactor.scrub(text),
-        }).capture(page, code),
+        }).capture(page, code);
+        extra.onEvidence?.(files);
+        return files;
+      },
     }),
     store: app.store,
-    clock: systemClock,
+    clock: extra.clock ?? systemClock,
     timeouts: { stepMs: app.config.timeouts.stepMs, redirectMs: app.config.timeouts.redirectMs },
     logger: app.logger,
     redactor: app.redactor,
@@ -195,6 +212,7 @@ export function refreshDeps(
     ...(extra.signal ? { signal: extra.signal } : {}),
     ...(extra.trigger ? { trigger: extra.trigger } : {}),
     ...(extra.onOutcome ? { onOutcome: extra.onOutcome } : {}),
+    ...(extra.exchangeRetry ? { exchangeRetry: extra.exchangeRetry } : {}),
   };
 }
 

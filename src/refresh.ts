@@ -14,7 +14,8 @@ import { budgetedSubmissions, type TwofaBudget } from "./worker/budget.js";
 import { backoffDelay } from "./worker/retry.js";
 import type { RunRecord, StateFile } from "./worker/state.js";
 
-export type StepName = "check" | "lock" | "login" | "exchange" | "verify" | "save";
+export const STEP_NAMES = ["check", "lock", "login", "exchange", "verify", "save"] as const;
+export type StepName = (typeof STEP_NAMES)[number];
 
 export type StepEvent =
   | { step: StepName; phase: "start" }

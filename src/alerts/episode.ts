@@ -57,6 +57,12 @@ export class FileAlertStateStore implements AlertStateStore {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Failures that only follow from one already told: after rejected codes, the day's 2FA
+ * budget refuses further logins; the trader learnt that from the first alert.
+ */
+const FOLLOW_ON_CODES: ReadonlySet<string> = new Set(["TWOFA_BUDGET_SPENT"]);
+
 /** The Kite day an instant belongs to: the IST date of the last 06:00 IST at or before it. */
 export function kiteDay(at: Date): string {
   return formatIst(new Date(nextKiteExpiry(at).getTime() - DAY_MS)).slice(0, 10);
@@ -93,7 +99,7 @@ export class Episodes {
     const state = await this.load();
     const day = kiteDay(at);
     const open = state.episode && state.episode.day === day ? state.episode : undefined;
-    const alert = !open || !open.codes.includes(code);
+    const alert = !open || (!open.codes.includes(code) && !FOLLOW_ON_CODES.has(code));
     state.episode = {
       day,
       since: open?.since ?? at.toISOString(),

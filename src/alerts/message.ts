@@ -46,6 +46,7 @@ function nextAttemptText(report: FailureReport, now: Date): string {
     const ms = report.nextAttemptAt.getTime() - now.getTime();
     return `${hhmm(report.nextAttemptAt)} IST (in ${formatDuration(ms)})`;
   }
+  if (report.manual) return "none automatic: this run was started by hand and is not retried";
   return report.error.retryable
     ? "none today: the retries are used up"
     : `none today: ${report.error.code} is not retried, so as not to lock the account or repeat a failure that cannot pass`;

@@ -16,6 +16,8 @@ export interface FailureReport {
   loginUrl: string;
   /** A screenshot of the page when the login failed, attached when it exists. */
   screenshotPath?: string | undefined;
+  /** A run started by hand (`kite-token refresh`, the console): nothing retries it. */
+  manual?: boolean | undefined;
   /** When it failed (default: now). */
   at?: Date | undefined;
 }

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { refresh } from "../refresh.js";
-import { refreshDeps, type App } from "../app.js";
+import { refreshDeps, type App, type RunTuning } from "../app.js";
+import { configuredAlerts, reportingHooks } from "../alerts/run-alerts.js";
 import { requireAdmin } from "./auth.js";
 import { ManualLogins } from "./manual-logins.js";
 import { renderMetrics } from "./metrics.js";
@@ -18,10 +19,18 @@ export interface Console {
   registry: RunRegistry;
 }
 
-/** Today's runner: the shared refresh pipeline (the worker adds the single-login lock). */
-export function pipelineRunner(app: App): RefreshRunner {
-  return (onStep, signal, options) =>
-    refresh(refreshDeps(app, { onStep, signal }), { force: options.force });
+/**
+ * The console's runner: the shared refresh pipeline, under the single-login lock (a
+ * scheduled run in progress is waited for and its token reused, never a second login),
+ * its failures reported through the alerts like `kite-token refresh`.
+ */
+export function pipelineRunner(app: App, tuning: RunTuning = {}): RefreshRunner {
+  return async (onStep, signal, options) => {
+    const hooks = reportingHooks(app, await configuredAlerts(app), onStep);
+    return refresh(refreshDeps(app, { signal, trigger: "console", ...hooks, ...tuning }), {
+      force: options.force,
+    });
+  };
 }
 
 /** The console's HTTP application: API, callback, page, health and metrics. */

@@ -7,6 +7,8 @@ export interface RunSummary {
   id: string;
   /** Who started it. */
   source: "console" | "worker";
+  /** For a run of the state file's history: what started it (`schedule`, `startup`, `manual`…). */
+  trigger?: string;
   started_at: string;
   ended_at?: string;
   outcome: "running" | "refreshed" | "skipped" | "reused" | "failed";

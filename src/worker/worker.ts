@@ -1,6 +1,6 @@
 import { createTask, type ScheduledTask } from "node-cron";
 import type { WorkerConfig } from "../config/worker.js";
-import { isKiteTokenError, toKiteTokenError } from "../errors.js";
+import { isKiteTokenError, toKiteTokenError, type KiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { RefreshOutcome } from "../refresh.js";
 import { formatIst, sleep as realSleep } from "../time.js";
@@ -14,9 +14,19 @@ export interface WorkerDeps {
   refresh: (trigger: string, signal: AbortSignal) => Promise<RefreshOutcome>;
   /** Settings shown at start (never a secret). */
   summary: Record<string, unknown>;
+  /**
+   * Told after every attempt, once the retry decision is made: the outcome, or the error
+   * and when the next attempt is (undefined: none for this run). Not told of aborted runs.
+   */
+  onAttempt?: (result: AttemptResult) => void;
   backoff?: (attempt: number) => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
+
+export type AttemptResult = { trigger: string; attempt: number } & (
+  | { ok: true; outcome: RefreshOutcome }
+  | { ok: false; error: KiteTokenError; nextAttemptAt: Date | undefined }
+);
 
 /**
  * The scheduled worker: a catch-up refresh at start, then one at each scheduled time
@@ -92,13 +102,17 @@ export class Worker {
           { trigger, attempt, status: outcome.status, expires_at: outcome.record.expires_at },
           "refresh done",
         );
+        this.deps.onAttempt?.({ trigger, attempt, ok: true, outcome });
         return;
       } catch (caught) {
         const error = toKiteTokenError(caught, "BROWSER_FAILED", "The refresh failed.");
         if (signal.aborted) return;
         const kind = classify(error);
         const failure = { trigger, attempt, code: error.code, retry_class: kind, hint: error.hint };
+        const tell = (nextAttemptAt: Date | undefined): void =>
+          this.deps.onAttempt?.({ trigger, attempt, ok: false, error, nextAttemptAt });
         if (kind !== "transient") {
+          tell(undefined);
           logger.error(failure, "refresh failed; not retried (next scheduled run will try again)");
           return;
         }
@@ -108,8 +122,10 @@ export class Worker {
             { ...failure, deadline_ist: formatIst(deadline) },
             "refresh failed; retries exhausted",
           );
+          tell(undefined);
           return;
         }
+        tell(new Date(Date.now() + delay));
         logger.warn({ ...failure, retry_in_ms: delay }, "refresh failed; retrying");
         await (this.deps.sleep ?? realSleep)(delay, signal).catch(() => undefined);
         if (signal.aborted) return;

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { findUnusedPort, startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { descendantsOf, isRunning } from "../helpers/processes.js";
 import { tempDir } from "../helpers/setup.js";
 import { exited, startWorker, until } from "../helpers/worker-process.js";
@@ -29,5 +29,29 @@ describe("stopping the worker", () => {
     expect(await until(() => browser.every((pid) => !isRunning(pid)), 2000)).toBe(true);
     expect(existsSync(path.join(dir, "refresh.lock"))).toBe(false);
     expect(code).toBe(0);
+  });
+
+  it("SIGTERM with the console on (SERVER_ENABLED) still exits within 10 s and closes it", async () => {
+    const dir = tempDir();
+    const port = await findUnusedPort();
+    const child = startWorker(sim, dir, {
+      REDIRECT_TIMEOUT_MS: "60000",
+      SERVER_ENABLED: "true",
+      PORT: String(port),
+    });
+    const healthz = `http://127.0.0.1:${port}/healthz`;
+    const answers = () =>
+      fetch(healthz).then(
+        (r) => r.ok,
+        () => false,
+      );
+    expect(await until(answers, 60_000)).toBe(true);
+    expect(await until(() => sim.counters.twofaAttempts > 0, 60_000)).toBe(true);
+    const stopped = Date.now();
+    child.kill("SIGTERM");
+    const code = await exited(child);
+    expect(Date.now() - stopped).toBeLessThan(10_000);
+    expect(code).toBe(0);
+    expect(await answers()).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { configuredAlerts, reportingHooks } from "../../alerts/run-alerts.js";
 import { refreshDeps } from "../../app.js";
 import { LOGIN_CREDENTIALS } from "../../config/load.js";
 import { isKiteTokenError } from "../../errors.js";
@@ -39,7 +40,12 @@ export function outcomeJson(outcome: RefreshOutcome, storeName: string): Record<
 export async function runRefresh(ctx: CommandContext, options: RefreshOptions): Promise<number> {
   const { app, out } = ctx;
   if (app.config.accounts.list) return runAccountsRefresh(ctx, options);
-  const deps = refreshDeps(app, options.json ? {} : { onStep: stepPrinter(out) });
+  // A failure is told through the alerts too (same episodes as the worker: no repeat mail).
+  const alerts = await configuredAlerts(app);
+  const deps = refreshDeps(
+    app,
+    reportingHooks(app, alerts, options.json ? undefined : stepPrinter(out)),
+  );
   if (!options.json) out.line(`Refreshing the Kite access token for ${deps.credentials.userId}…`);
   try {
     const outcome = await refresh(deps, { force: Boolean(options.force) });
@@ -54,6 +60,7 @@ export async function runRefresh(ctx: CommandContext, options: RefreshOptions): 
     out.failure(error, ctx.verbose);
     return EXIT_FAILED;
   } finally {
+    alerts?.close();
     await app.close();
   }
 }

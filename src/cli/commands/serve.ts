@@ -1,4 +1,6 @@
+import { historyRunSource } from "../../server/history.js";
 import { startConsole } from "../../server/serve.js";
+import { Schedule } from "../../worker/schedule.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { EXIT_OK } from "../output.js";
 
@@ -8,7 +10,10 @@ export async function serveCommand(
   options: { host?: string; port?: number },
 ): Promise<number> {
   const { app, out } = commandContext(global);
+  const schedule = new Schedule(app.config.worker.schedule, app.config.worker.scheduleTz);
   const running = await startConsole(app, {
+    // The runs every entry point records (worker, refresh); "next run" is SCHEDULE's.
+    runSource: historyRunSource(app.state, () => schedule.next()),
     ...(options.host ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
   });

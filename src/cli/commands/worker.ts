@@ -1,8 +1,7 @@
-import { createApp, refreshDeps } from "../../app.js";
+import { createApp } from "../../app.js";
 import { LOGIN_CREDENTIALS, loadConfig } from "../../config/load.js";
 import { SecretRedactor } from "../../redact.js";
-import { refresh } from "../../refresh.js";
-import { Worker } from "../../worker/worker.js";
+import { startWorkerService } from "../../worker/service.js";
 import type { GlobalOptions } from "../context.js";
 import { EXIT_OK } from "../output.js";
 
@@ -14,9 +13,7 @@ export async function workerCommand(global: GlobalOptions): Promise<number> {
   const redactor = new SecretRedactor();
   const config = loadConfig({ require: LOGIN_CREDENTIALS });
   const app = createApp(config, { redactor, ...(global.verbose ? { logLevel: "debug" } : {}) });
-  const worker = new Worker({
-    config: config.worker,
-    logger: app.logger,
+  const service = await startWorkerService(app, {
     summary: {
       user_id: config.kite.userId,
       login_url: config.kite.loginUrl,
@@ -25,20 +22,21 @@ export async function workerCommand(global: GlobalOptions): Promise<number> {
       state_file: config.worker.stateFile,
       lock: app.lock.name,
       artifacts_dir: config.worker.artifactsDir,
+      alert_channels: config.alerts.channels,
+      console: config.server.enabled,
     },
-    refresh: (trigger, signal) => refresh(refreshDeps(app, { trigger, signal })),
   });
-  worker.start();
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));
   });
-  app.logger.info({ signal, in_flight: worker.busy }, "worker stopping");
+  app.logger.info({ signal, in_flight: service.worker.busy }, "worker stopping");
   setTimeout(() => {
     app.logger.error({ signal }, "worker did not stop in time; exiting");
     process.exit(1);
   }, STOP_LIMIT_MS).unref();
-  await worker.stop(signal);
+  await service.stop(signal);
+  await app.close();
   app.logger.info({ signal }, "worker stopped");
   // Nothing should keep the process alive now; if something does, it must not delay exit.
   setTimeout(() => process.exit(EXIT_OK), 1000).unref();
