@@ -169,7 +169,9 @@ export async function exchangeAndSave(
     deps,
     async () => {
       if (!deps.store.deliver) return deps.store.write(record);
-      deps.onWrite?.(await deps.store.deliver(record));
+      // Delivered first: `onWrite?.(…)` would skip evaluating its argument when unset.
+      const report = await deps.store.deliver(record);
+      deps.onWrite?.(report);
     },
     () => deps.store.name,
   );
