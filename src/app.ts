@@ -13,15 +13,17 @@ import { SecretRedactor } from "./redact.js";
 import { KiteTokenError } from "./errors.js";
 import { exchangeAndSave, type RefreshDeps, type StepEvent } from "./refresh.js";
 import type { TokenRecord } from "./stores/record.js";
+import type { TokenStore } from "./stores/types.js";
 import { CompositeTokenStore, type WriteReport } from "./stores/composite.js";
 import { RedisConnections } from "./stores/redis-connections.js";
 import { createReadableStore, createSink, type StoreDeps } from "./stores/registry.js";
-import { redisPassword } from "./stores/spec.js";
+import { redisDisplayName, redisPassword, sharedRedisStore } from "./stores/spec.js";
 import { createLoginLock } from "./lock/factory.js";
 import { FileLoginLock } from "./lock/file.js";
 import type { LoginLock } from "./lock/types.js";
 import { FailureEvidence } from "./login/evidence.js";
-import { TwofaBudget } from "./worker/budget.js";
+import { TwofaBudget, type SecondFactorBudget } from "./worker/budget.js";
+import { RedisTwofaBudget } from "./worker/redis-budget.js";
 import { StateFile } from "./worker/state.js";
 
 /** The adapters, built once from configuration and passed in: the composition root. */
@@ -41,7 +43,7 @@ export interface App {
   /** The single-login lock, the state file (run history) and the day's 2FA budget. */
   lock: LoginLock;
   state: StateFile;
-  budget: TwofaBudget;
+  budget: SecondFactorBudget;
 }
 
 export interface AppOptions {
@@ -68,11 +70,19 @@ export function buildStores(
   };
   const [primary, ...secondaries] = config.delivery.stores;
   if (!primary) throw new Error("no token store configured");
-  return new CompositeTokenStore(
-    createReadableStore(primary, storeDeps),
-    secondaries.map((spec) => createSink(spec, storeDeps)),
-    { logger: deps.logger, ...(deps.onWrite ? { onWrite: deps.onWrite } : {}) },
-  );
+  // A Redis secondary is shared with other machines: it is read too (the newer token wins).
+  const shared: TokenStore[] = [];
+  const sinks = secondaries.map((spec) => {
+    if (spec.kind !== "redis") return createSink(spec, storeDeps);
+    const store = createReadableStore(spec, storeDeps);
+    shared.push(store);
+    return store;
+  });
+  return new CompositeTokenStore(createReadableStore(primary, storeDeps), sinks, {
+    logger: deps.logger,
+    shared,
+    ...(deps.onWrite ? { onWrite: deps.onWrite } : {}),
+  });
 }
 
 export function createApp(config: Config, options: AppOptions = {}): App {
@@ -123,6 +133,7 @@ function workerParts(
   logger: Logger,
 ): Pick<App, "lock" | "state" | "budget"> {
   const state = new StateFile(config.worker.stateFile);
+  const shared = sharedRedisStore(config.delivery.stores);
   return {
     // In Redis when the token goes to Redis (worker replicas on several machines), else a file.
     lock: createLoginLock({
@@ -133,7 +144,14 @@ function workerParts(
       logger,
     }),
     state,
-    budget: new TwofaBudget(state),
+    // Replicas sharing Redis share one budget: each machine must not spend its own.
+    budget: shared
+      ? new RedisTwofaBudget({
+          client: () => redis.get(shared.url),
+          userId: config.kite.userId ?? "default",
+          where: redisDisplayName(shared.url),
+        })
+      : new TwofaBudget(state),
   };
 }
 

@@ -8,9 +8,10 @@ import type { TotpClock } from "./login/totp.js";
 import { buildLoginUrl, type LoginResult, type LoginStrategy } from "./login/types.js";
 import type { SecretRedactor } from "./redact.js";
 import { isExpired, tokenRecordFrom, type TokenRecord } from "./stores/record.js";
-import type { TokenStore } from "./stores/types.js";
+import { storeResults, type StoreResult } from "./stores/composite.js";
+import type { TokenStore, WriteReport } from "./stores/types.js";
 import { formatIst, sleep } from "./time.js";
-import { budgetedSubmissions, type TwofaBudget } from "./worker/budget.js";
+import { budgetedSubmissions, type SecondFactorBudget } from "./worker/budget.js";
 import { backoffDelay } from "./worker/retry.js";
 import type { RunRecord, StateFile } from "./worker/state.js";
 
@@ -54,7 +55,7 @@ export interface RefreshDeps {
   lock: LoginLock;
   lockWaitMs: number;
   /** The day's second-factor budget, kept across processes and restarts. */
-  budget: TwofaBudget;
+  budget: SecondFactorBudget;
   /** Where each run is recorded (start, end, outcome, step durations). */
   history: StateFile;
   exchangeRetry?: ExchangeRetry;
@@ -72,6 +73,8 @@ export interface RefreshOutcome {
   record: TokenRecord;
   steps: StepTiming[];
   totpSubmissions: number;
+  /** How each store took the token, when this run saved it (a failed secondary shows here). */
+  stores?: StoreResult[];
 }
 
 export type RunReport =
@@ -87,6 +90,8 @@ export interface ExchangeDeps {
   exchangeRetry?: ExchangeRetry;
   now?: () => Date;
   onStep?: (event: StepEvent) => void;
+  /** Told how each store took the token. */
+  onWrite?: (report: WriteReport) => void;
   signal?: AbortSignal;
 }
 
@@ -163,7 +168,12 @@ export async function exchangeAndSave(
     "save",
     steps,
     deps,
-    () => deps.store.write(record),
+    async () => {
+      if (!deps.store.deliver) return deps.store.write(record);
+      // Delivered first: `onWrite?.(…)` would skip evaluating its argument when unset.
+      const report = await deps.store.deliver(record);
+      deps.onWrite?.(report);
+    },
     () => deps.store.name,
   );
   return record;
@@ -282,7 +292,8 @@ async function refreshSteps(
       () => usableSavedToken(deps),
       (t) => (t ? "saved token still valid" : "a new token is needed"),
     );
-    if (kept) return { status: "skipped", record: kept, steps, totpSubmissions: 0 };
+    if (kept)
+      return { status: "skipped", ...(await adopted(deps, kept)), steps, totpSubmissions: 0 };
   }
   const seenBefore = await readSaved(deps);
   const lease = await step(
@@ -296,7 +307,7 @@ async function refreshSteps(
     const reused = await savedSince(deps, startedAt, seenBefore);
     if (reused) {
       deps.logger.info({ user_id: reused.user_id }, "token saved by another login; reused");
-      return { status: "reused", record: reused, steps, totpSubmissions: 0 };
+      return { status: "reused", ...(await adopted(deps, reused)), steps, totpSubmissions: 0 };
     }
     const result = await step(
       "login",
@@ -305,16 +316,36 @@ async function refreshSteps(
       () => login(deps),
       (r) => r.strategy ?? deps.login.name,
     );
+    let stores: StoreResult[] | undefined;
     const record = await exchangeAndSave(
       result.requestToken,
-      { ...deps, apiSecret: deps.credentials.apiSecret },
+      {
+        ...deps,
+        apiSecret: deps.credentials.apiSecret,
+        onWrite: (r) => (stores = storeResults(r)),
+      },
       steps,
     );
     deps.logger.info({ user_id: record.user_id, expires_at: record.expires_at }, "token refreshed");
-    return { status: "refreshed", record, steps, totpSubmissions: result.totpSubmissions };
+    return {
+      status: "refreshed",
+      record,
+      steps,
+      totpSubmissions: result.totpSubmissions,
+      ...(stores ? { stores } : {}),
+    };
   } finally {
     await lease.release();
   }
+}
+
+/** A token found in a store shared with other machines is saved to this machine's stores too. */
+async function adopted(
+  deps: RefreshDeps,
+  record: TokenRecord,
+): Promise<{ record: TokenRecord; stores?: StoreResult[] }> {
+  const report = await deps.store.adopt?.(record);
+  return report ? { record, stores: storeResults(report) } : { record };
 }
 
 /** Records the run in the history, then hands its report to `onOutcome`. */
@@ -333,6 +364,7 @@ async function announce(
     ...(error ? { error_code: error.code } : {}),
     totp_submissions: outcome?.totpSubmissions ?? 0,
     steps: steps.map((s) => ({ step: s.step, ms: Math.round(s.ms) })),
+    ...(outcome?.stores ? { stores: outcome.stores } : {}),
   };
   await deps.history.recordRun(run).catch((e: unknown) => {
     deps.logger.warn({ err: e }, "run history not saved");

@@ -22,10 +22,15 @@ export const AlertStateSchema = z.object({
   episode: EpisodeSchema.nullable().default(null),
   /** The Kite day whose deadline alert was sent. */
   deadlineAlerted: z.string().nullable().default(null),
+  /** Secondary stores failing since a run, already told (until a run delivers to all). */
+  delivery: z
+    .object({ day: z.string(), stores: z.array(z.string()) })
+    .nullable()
+    .default(null),
 });
 export type AlertState = z.infer<typeof AlertStateSchema>;
 
-const EMPTY: AlertState = { episode: null, deadlineAlerted: null };
+const EMPTY: AlertState = { episode: null, deadlineAlerted: null, delivery: null };
 
 /** Where the episode state lives: a small JSON object, loaded and saved whole. */
 export interface AlertStateStore {
@@ -117,6 +122,21 @@ export class Episodes {
     const closed = state.episode ?? undefined;
     if (closed) await this.#save({ ...state, episode: null });
     return closed;
+  }
+
+  /**
+   * Records the secondary stores a successful run could not deliver to (none: the
+   * episode closes); returns those not yet told about this Kite day.
+   */
+  async delivery(failing: string[], at: Date): Promise<string[]> {
+    const state = await this.load();
+    const day = kiteDay(at);
+    const told = state.delivery?.day === day ? state.delivery.stores : [];
+    const fresh = failing.filter((s) => !told.includes(s));
+    const next = failing.length === 0 ? null : { day, stores: [...new Set([...told, ...failing])] };
+    if (JSON.stringify(next) !== JSON.stringify(state.delivery))
+      await this.#save({ ...state, delivery: next });
+    return fresh;
   }
 
   /** True the first time it is asked for a given Kite day. */

@@ -128,6 +128,61 @@ export function recoveredMessage(info: RecoveryInfo): AlertMessage {
   );
 }
 
+export interface UndeliveredStore {
+  name: string;
+  attempts: number;
+  error_code?: string | undefined;
+}
+
+const undeliveredText = (stores: UndeliveredStore[]): string =>
+  `Not delivered to ${stores.map((s) => `${s.name} (${s.error_code ?? "failed"} after ${s.attempts} attempts)`).join(", ")}: bots reading from there still have the old token.`;
+
+/** A run saved the token but could not copy it everywhere (TOKEN_STORES secondaries). */
+export function deliveryMessage(info: {
+  userId: string;
+  expiresAt: Date;
+  at: Date;
+  stores: UndeliveredStore[];
+}): AlertMessage {
+  const names = info.stores.map((s) => s.name).join(", ");
+  return message("delivery", `kite-token: ${info.userId} token saved, NOT delivered to ${names}`, [
+    {
+      kind: "para",
+      text: `The Kite access token for ${info.userId} was refreshed at ${hhmm(info.at)} IST and is valid until ${formatIstShort(info.expiresAt)}, but it could not be copied to every store in TOKEN_STORES.`,
+    },
+    {
+      kind: "fields",
+      rows: [
+        ["Account", info.userId],
+        ...info.stores.map((s): [string, string] => [
+          s.name,
+          `${s.error_code ?? "failed"} after ${s.attempts} attempts`,
+        ]),
+        [
+          "What to do",
+          "Check that store (server up, credentials valid), then run `npx kite-token refresh --force`, or copy the token by hand with `npx kite-token token`.",
+        ],
+      ],
+    },
+    {
+      kind: "para",
+      text: "You get this once per store and day, however many runs fail to deliver to it.",
+    },
+  ]);
+}
+
+/** Adds the undelivered stores to a success or recovery message. */
+export function withUndelivered(alert: AlertMessage, stores: UndeliveredStore[]): AlertMessage {
+  if (stores.length === 0) return alert;
+  const blocks: Block[] = [{ kind: "para", text: undeliveredText(stores) }];
+  return {
+    ...alert,
+    subject: `${alert.subject} (NOT delivered to ${stores.map((s) => s.name).join(", ")})`,
+    text: `${alert.text}\n\n${renderText(blocks)}`,
+    html: `${alert.html}${renderHtml(blocks)}`,
+  };
+}
+
 /** The one-line success notice (ALERT_ON_SUCCESS). */
 export function successMessage(userId: string, expiresAt: Date, at: Date): AlertMessage {
   const line = `kite-token: token for ${userId} refreshed at ${hhmm(at)} IST, valid until ${formatIstShort(expiresAt)}.`;

@@ -4,11 +4,14 @@ import type { Alerter } from "./alerter.js";
 import type { Episodes } from "./episode.js";
 import {
   deadlineMessage,
+  deliveryMessage,
   failureMessage,
   recoveredMessage,
   successMessage,
   testMessage,
+  withUndelivered,
 } from "./message.js";
+import type { UndeliveredStore } from "./message.js";
 import type { RunOutcome } from "./report.js";
 import type { AlertMessage, ChannelResult } from "./types.js";
 import { ERROR_CODES, type ErrorCode } from "../errors.js";
@@ -54,9 +57,19 @@ export class AlertService {
       const { record, status } = run.outcome;
       const at = run.at ?? now;
       const expiresAt = new Date(record.expires_at);
+      // A run that saved the token: its failed secondaries are a warning, once per store and day.
+      const failed = (run.outcome.stores ?? []).filter((s) => !s.ok);
+      const fresh = run.outcome.stores
+        ? await this.#o.episodes.delivery(
+            failed.map((s) => s.name),
+            at,
+          )
+        : [];
+      const untold = failed.filter((s) => fresh.includes(s.name));
       const closed = await this.#o.episodes.success();
       if (closed) {
-        return this.#send(
+        return this.#sendWith(
+          failed,
           recoveredMessage({
             userId: record.user_id,
             expiresAt,
@@ -68,7 +81,12 @@ export class AlertService {
         );
       }
       if (this.#o.onSuccess && status === "refreshed") {
-        return this.#send(successMessage(record.user_id, expiresAt, at));
+        return this.#sendWith(failed, successMessage(record.user_id, expiresAt, at));
+      }
+      if (untold.length > 0) {
+        return this.#send(
+          deliveryMessage({ userId: record.user_id, expiresAt, at, stores: untold }),
+        );
       }
       return [];
     });
@@ -109,6 +127,10 @@ export class AlertService {
 
   #now(): Date {
     return this.#o.now?.() ?? new Date();
+  }
+
+  #sendWith(failed: UndeliveredStore[], message: AlertMessage): Promise<ChannelResult[]> {
+    return this.#send(withUndelivered(message, failed));
   }
 
   #send(message: AlertMessage): Promise<ChannelResult[]> {

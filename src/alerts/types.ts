@@ -7,7 +7,7 @@
 export const ALERT_CHANNEL_NAMES = ["email", "telegram", "webhook"] as const;
 export type AlertChannelName = (typeof ALERT_CHANNEL_NAMES)[number];
 
-export type AlertKind = "failure" | "recovered" | "success" | "deadline" | "test";
+export type AlertKind = "failure" | "recovered" | "success" | "deadline" | "delivery" | "test";
 
 export interface AlertAttachment {
   filename: string;

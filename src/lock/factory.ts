@@ -1,6 +1,6 @@
 import type { Logger } from "../log.js";
 import type { RedisConnections } from "../stores/redis-connections.js";
-import { redisDisplayName, type StoreSpec } from "../stores/spec.js";
+import { redisDisplayName, sharedRedisStore, type StoreSpec } from "../stores/spec.js";
 import { RedisLoginLock } from "./redis.js";
 import type { LoginLock } from "./types.js";
 
@@ -18,7 +18,7 @@ export interface LoginLockFactoryOptions {
 
 /** The single-login lock: in Redis when the token goes to Redis (several machines), else a file. */
 export function createLoginLock(options: LoginLockFactoryOptions): LoginLock {
-  const redis = options.stores.find((s) => s.kind === "redis");
+  const redis = sharedRedisStore(options.stores);
   if (!redis) return options.fileLock();
   return new RedisLoginLock({
     client: () => options.redis.get(redis.url),

@@ -1,20 +1,16 @@
 import { isKiteTokenError, KiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { TokenRecord } from "./record.js";
-import type { StopWatching, TokenSink, TokenStore, WatchHandlers } from "./types.js";
+import type {
+  SecondaryOutcome,
+  StopWatching,
+  TokenSink,
+  TokenStore,
+  WatchHandlers,
+  WriteReport,
+} from "./types.js";
 
-/** How one secondary store fared in a write. */
-export interface SecondaryOutcome {
-  store: string;
-  ok: boolean;
-  attempts: number;
-  error?: KiteTokenError;
-}
-
-export interface WriteReport {
-  primary: string;
-  secondaries: SecondaryOutcome[];
-}
+export type { SecondaryOutcome, WriteReport } from "./types.js";
 
 export interface CompositeOptions {
   logger: Logger;
@@ -24,6 +20,11 @@ export interface CompositeOptions {
   retryDelayMs?: number;
   /** Told after each write; the run history and alerts read failed secondaries from it. */
   onWrite?: (report: WriteReport) => void;
+  /**
+   * Secondaries that other machines write too (Redis), read along with the primary: the
+   * newer token wins, so a replica whose own file is empty or old sees the shared one.
+   */
+  shared?: readonly TokenStore[];
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -53,8 +54,29 @@ export class CompositeTokenStore implements TokenStore {
     return this.primary.watch ? this.primary.watch(handlers) : Promise.resolve(async () => {});
   }
 
-  read(): Promise<TokenRecord | undefined> {
-    return this.primary.read();
+  /** The primary's token, or a shared store's when that one was saved later. */
+  async read(): Promise<TokenRecord | undefined> {
+    const own = await this.primary.read();
+    let newest = own;
+    for (const store of this.options.shared ?? []) {
+      const theirs = await store.read().catch((error: unknown) => {
+        this.options.logger.warn(
+          { store: store.name, err: error },
+          "shared token store unreadable",
+        );
+        return undefined;
+      });
+      if (theirs && (!newest || Date.parse(theirs.saved_at) > Date.parse(newest.saved_at)))
+        newest = theirs;
+    }
+    return newest;
+  }
+
+  async adopt(record: TokenRecord): Promise<WriteReport | undefined> {
+    const own = await this.primary.read().catch(() => undefined);
+    if (own?.access_token === record.access_token) return undefined;
+    this.options.logger.info({ store: this.primary.name }, "token from a shared store saved here");
+    return this.deliver(record);
   }
 
   /** Every store, primary first, as `doctor` checks them one by one. */
@@ -69,6 +91,10 @@ export class CompositeTokenStore implements TokenStore {
   }
 
   async write(record: TokenRecord): Promise<void> {
+    await this.deliver(record);
+  }
+
+  async deliver(record: TokenRecord): Promise<WriteReport> {
     try {
       await this.primary.write(record);
     } catch (error) {
@@ -83,14 +109,15 @@ export class CompositeTokenStore implements TokenStore {
           );
     }
     const secondaries = await Promise.all(
-      this.secondaries.map((sink) => this.#deliver(sink, record)),
+      this.secondaries.map((sink) => this.#deliverTo(sink, record)),
     );
     const report: WriteReport = { primary: this.primary.name, secondaries };
     this.lastReport = report;
     this.options.onWrite?.(report);
+    return report;
   }
 
-  async #deliver(sink: TokenSink, record: TokenRecord): Promise<SecondaryOutcome> {
+  async #deliverTo(sink: TokenSink, record: TokenRecord): Promise<SecondaryOutcome> {
     const attempts = this.options.attempts ?? 3;
     let delay = this.options.retryDelayMs ?? 500;
     let last: KiteTokenError | undefined;
@@ -124,6 +151,26 @@ export class CompositeTokenStore implements TokenStore {
   async close(): Promise<void> {
     await Promise.all([this.primary, ...this.secondaries].map((s) => s.close?.()));
   }
+}
+
+/** One line per store for the run history: the primary (it took the token) and each secondary. */
+export interface StoreResult {
+  name: string;
+  ok: boolean;
+  attempts: number;
+  error_code?: string;
+}
+
+export function storeResults(report: WriteReport): StoreResult[] {
+  return [
+    { name: report.primary, ok: true, attempts: 1 },
+    ...report.secondaries.map((s) => ({
+      name: s.store,
+      ok: s.ok,
+      attempts: s.attempts,
+      ...(s.error ? { error_code: s.error.code } : {}),
+    })),
+  ];
 }
 
 /** Names and reasons of the secondaries that failed in a report, for messages. */

@@ -60,6 +60,13 @@ export function parseStoreList(text: string): StoreSpec[] {
 }
 
 /** A Redis URL as shown in messages: without its password. */
+/** The Redis store other machines share, if any: the login lock and 2FA budget live there too. */
+export function sharedRedisStore(
+  stores: readonly StoreSpec[],
+): Extract<StoreSpec, { kind: "redis" }> | undefined {
+  return stores.find((s): s is Extract<StoreSpec, { kind: "redis" }> => s.kind === "redis");
+}
+
 export function redisDisplayName(url: string): string {
   try {
     const parsed = new URL(url);

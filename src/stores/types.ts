@@ -23,10 +23,31 @@ export interface WatchHandlers {
   onError?(error: KiteTokenError): void;
 }
 
+/** How one secondary store fared in a write. */
+export interface SecondaryOutcome {
+  store: string;
+  ok: boolean;
+  attempts: number;
+  error?: KiteTokenError;
+}
+
+/** How a write went: the primary took it (else it throws), and each secondary. */
+export interface WriteReport {
+  primary: string;
+  secondaries: SecondaryOutcome[];
+}
+
 /** Where a fresh token goes, and where it is read back from. */
 export interface TokenStore extends TokenSink {
   /** The saved token, or undefined when none is saved. Throws STORE_FAILED when unreadable. */
   read(): Promise<TokenRecord | undefined>;
   /** Reports each token written from now on (by any process), until stopped. */
   watch?(handlers: WatchHandlers): Promise<StopWatching>;
+  /** Writes like `write`, telling how each store fared (several stores as one). */
+  deliver?(record: TokenRecord): Promise<WriteReport>;
+  /**
+   * Saves a token read from a store other machines share (Redis) to the stores that lack
+   * it (this machine's file…); undefined when they already hold it.
+   */
+  adopt?(record: TokenRecord): Promise<WriteReport | undefined>;
 }

@@ -6,19 +6,46 @@ import type { StateFile, Submission } from "./state.js";
 /** Never a third rejected TOTP in one IST day: five block the account. */
 export const DAILY_REJECTED_TOTP_LIMIT = 2;
 
-const istDay = (now: Date): string => formatIst(now).slice(0, 10);
+export const istDay = (now: Date): string => formatIst(now).slice(0, 10);
+
+export type SettledOutcome = Exclude<Submission["outcome"], "pending">;
+
+/**
+ * The day's second-factor budget: in the state file (one machine) or in Redis (replicas
+ * on several machines share one budget), chosen by `createTwofaBudget`.
+ */
+export interface SecondFactorBudget {
+  /** Where the budget is kept, for messages. */
+  readonly name: string;
+  /** Records a submission about to be made, or throws TWOFA_BUDGET_SPENT. */
+  reserve(): Promise<string>;
+  settle(id: string, outcome: SettledOutcome): Promise<void>;
+  /** Rejected or unsettled submissions today (IST). */
+  spentToday(): Promise<number>;
+}
+
+export function budgetSpent(spent: number): KiteTokenError {
+  return new KiteTokenError(
+    "TWOFA_BUDGET_SPENT",
+    `${spent} second-factor codes were already rejected or left unanswered today (IST); no more are submitted today.`,
+  );
+}
 
 /**
  * The day's second-factor budget, kept in the state file so that it holds across
  * logins, processes and restarts. A submission is recorded before it is made (a crash
  * right after still counts) and settled after; anything not known to be accepted counts.
  */
-export class TwofaBudget {
+export class TwofaBudget implements SecondFactorBudget {
+  readonly name: string;
+
   constructor(
     private readonly state: StateFile,
     private readonly now: () => Date = () => new Date(),
     private readonly limit = DAILY_REJECTED_TOTP_LIMIT,
-  ) {}
+  ) {
+    this.name = `file:${state.path}`;
+  }
 
   /** Records a submission about to be made, or throws TWOFA_BUDGET_SPENT. */
   async reserve(): Promise<string> {
@@ -37,16 +64,11 @@ export class TwofaBudget {
       });
       return undefined;
     });
-    if (refused !== undefined) {
-      throw new KiteTokenError(
-        "TWOFA_BUDGET_SPENT",
-        `${refused} second-factor codes were already rejected or left unanswered today (IST); no more are submitted today.`,
-      );
-    }
+    if (refused !== undefined) throw budgetSpent(refused);
     return id;
   }
 
-  async settle(id: string, outcome: Exclude<Submission["outcome"], "pending">): Promise<void> {
+  async settle(id: string, outcome: SettledOutcome): Promise<void> {
     await this.state.update((state) => {
       const entry = state.twofa.submissions.find((s) => s.id === id);
       if (entry) entry.outcome = outcome;
@@ -66,7 +88,7 @@ export class TwofaBudget {
  * is made; being asked again means the previous one was rejected; the login's end
  * settles the last one.
  */
-export function budgetedSubmissions(budget: TwofaBudget): {
+export function budgetedSubmissions(budget: SecondFactorBudget): {
   beforeSecondFactor: () => Promise<void>;
   settle: (error?: KiteTokenError) => Promise<void>;
 } {

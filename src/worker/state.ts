@@ -16,6 +16,17 @@ export const RunRecordSchema = z.object({
   error_code: z.string().optional(),
   totp_submissions: z.number().int().nonnegative(),
   steps: z.array(z.object({ step: z.string(), ms: z.number() })),
+  /** How each store took the token, when the run saved one (the primary first). */
+  stores: z
+    .array(
+      z.object({
+        name: z.string(),
+        ok: z.boolean(),
+        attempts: z.number().int().nonnegative(),
+        error_code: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
