@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { expect } from "expect";
+import { simulatorForFile } from "../helpers/fixture.js";
 import {
   simulatorSettings,
-  startSimulator,
   DEMO_ACCOUNT,
   DEMO_APP,
   type Simulator,
@@ -14,15 +14,7 @@ import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { tempDir } from "../helpers/setup.js";
 
 let sim: Simulator;
-before(async () => {
-  sim = await startSimulator();
-});
-after(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  sim.resetCounters();
-});
+simulatorForFile((s) => (sim = s), { keepScenario: true });
 
 function simEnv(tokenFile: string, extra: Record<string, string> = {}): Record<string, string> {
   return { ...simulatorSettings(sim), TOKEN_FILE: tokenFile, ...extra };

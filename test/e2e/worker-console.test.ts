@@ -1,20 +1,12 @@
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { expect } from "expect";
-import { defaultScenario, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { simulatorForFile } from "../helpers/fixture.js";
+import { type Simulator } from "../../src/simulator/index.js";
 import { ADMIN, AUTH } from "../server/console-helpers.js";
 import { startTestWorker, waitFor, workerApp } from "../helpers/worker-app.js";
 
 let sim: Simulator;
-before(async () => {
-  sim = await startSimulator();
-});
-after(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  sim.setScenario(defaultScenario());
-  sim.resetCounters();
-});
+simulatorForFile((s) => (sim = s));
 
 const CONSOLE = { SERVER_ENABLED: "true", ADMIN_TOKEN: ADMIN, SCHEDULE: "30 8 * * 1-5" };
 

@@ -1,25 +1,17 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { expect } from "expect";
+import { simulatorForFile } from "../helpers/fixture.js";
 import { KiteTokenError } from "../../src/errors.js";
 import { BrowserLogin } from "../../src/login/browser.js";
 import { FailureEvidence } from "../../src/login/evidence.js";
 import { refresh } from "../../src/refresh.js";
-import { defaultScenario, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
 
 let sim: Simulator;
-before(async () => {
-  sim = await startSimulator();
-});
-after(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  sim.setScenario(defaultScenario());
-  sim.resetCounters();
-});
+simulatorForFile((s) => (sim = s));
 
 describe("refresh safety: retries, 2FA budget, clock skew, evidence", () => {
   it("retries the exchange with the same request token: two 503s, then success on the third", async () => {

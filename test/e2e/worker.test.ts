@@ -1,25 +1,17 @@
 import path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { expect } from "expect";
+import { simulatorForFile } from "../helpers/fixture.js";
 import pino from "pino";
 import type { WorkerConfig } from "../../src/config/worker.js";
 import { refresh, type RefreshDeps } from "../../src/refresh.js";
-import { defaultScenario, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { type Simulator } from "../../src/simulator/index.js";
 import { StateFile } from "../../src/worker/state.js";
 import { Worker } from "../../src/worker/worker.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
 
 let sim: Simulator;
-before(async () => {
-  sim = await startSimulator();
-});
-after(async () => {
-  await sim.close();
-});
-beforeEach(() => {
-  sim.setScenario(defaultScenario());
-  sim.resetCounters();
-});
+simulatorForFile((s) => (sim = s));
 
 const NEVER = "0 0 1 1 *"; // 1 January, midnight: never during a test
 

@@ -34,6 +34,29 @@ export function simulatorFixture(): SimulatorFixture {
   return fixture;
 }
 
+/**
+ * One simulator for the whole test file: started before its tests and closed after them;
+ * before each test its counters are reset and (unless `keepScenario`) its scenario is
+ * put back to the default. `use` receives it once it is running.
+ */
+export function simulatorForFile(
+  use: (sim: Simulator) => void,
+  options: { keepScenario?: boolean } = {},
+): void {
+  let sim: Simulator | undefined;
+  before(async () => {
+    sim = await startSimulator();
+    use(sim);
+  });
+  after(async () => {
+    await sim?.close();
+  });
+  beforeEach(() => {
+    if (!options.keepScenario) sim?.setScenario(defaultScenario());
+    sim?.resetCounters();
+  });
+}
+
 /** The KiteTokenError a promise rejects with; fails the test when it resolves. */
 export async function failure(promise: Promise<unknown>): Promise<KiteTokenError> {
   try {
