@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { AccountsResult } from "./accounts.js";
 import type { Subject, SubjectResult } from "./child.js";
 import { describeMachine, type Machine } from "./machine.js";
 import { rssOf } from "./proc.js";
@@ -85,6 +86,42 @@ function report(result: SubjectResult): SubjectReport {
   };
 }
 
+interface AccountsReport {
+  concurrency: number;
+  batches: number;
+  oneP50Ms: number;
+  tenP50Ms: number;
+  ratio: number;
+  failures: string[];
+}
+
+function accountsReport(result: AccountsResult): AccountsReport {
+  const one = summarise(result.batches["1"] ?? []).p50;
+  const ten = summarise(result.batches["10"] ?? []).p50;
+  return {
+    concurrency: result.concurrency,
+    batches: result.batches["10"]?.length ?? 0,
+    oneP50Ms: one,
+    tenP50Ms: ten,
+    ratio: ten / one,
+    failures: result.failures,
+  };
+}
+
+function accountsMarkdown(rows: AccountsReport[]): string[] {
+  return [
+    "",
+    "Many accounts (`refreshAccounts`, what `kite-token refresh` and the worker run with an accounts file; one simulator per account; each batch starts its own browser):",
+    "",
+    "| CONCURRENCY | batches | 1 account p50 ms | 10 accounts p50 ms | 10 accounts / 1 | failed logins |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...rows.map(
+      (r) =>
+        `| ${r.concurrency} | ${r.batches} | ${ms(r.oneP50Ms)} | ${ms(r.tenP50Ms)} | ${r.ratio.toFixed(2)}× | ${r.failures.length} |`,
+    ),
+  ];
+}
+
 const ms = (v: number | undefined): string => (v === undefined ? "—" : `${Math.round(v)}`);
 
 function markdown(
@@ -92,6 +129,7 @@ function markdown(
   rows: SubjectReport[],
   idle: Record<string, IdleFigure>,
   ratio: { refresh: number; login: number },
+  accounts: AccountsReport[],
 ): string {
   const lines = [
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; ${machine.chromium}; playwright-core ${machine.playwrightCore}; load average at start ${machine.loadAverage.join(" / ")}.`,
@@ -110,6 +148,8 @@ function markdown(
     `- modules loaded, no run yet: ${mib(idle["fresh"]?.rssBytes ?? 0)} MiB RSS`,
     `- after one browser refresh, browser closed: ${mib(idle["afterBrowser"]?.rssBytes ?? 0)} MiB RSS (Playwright's client stays loaded), Chromium processes left: ${idle["afterBrowser"]?.browsersLeft ?? "?"}`,
     `- after one HTTP refresh: ${mib(idle["afterHttp"]?.rssBytes ?? 0)} MiB RSS`,
+    "",
+    ...accountsMarkdown(accounts),
     "",
     "Chromium memory is the summed RSS of its processes (shared pages counted once per process). TOTP window waits are skipped in the benchmark (the clock moves instead of sleeping).",
   ];
@@ -135,13 +175,25 @@ const ratio = {
   refresh: (browser?.wallMs.p50 ?? NaN) / (floor?.wallMs.p50 ?? NaN),
   login: (browser?.stepsP50Ms["login"] ?? NaN) / (floor?.stepsP50Ms["login"] ?? NaN),
 };
-const text = markdown(machine, results, idle, ratio);
+// Many accounts: the default CONCURRENCY in quick mode, a few settings otherwise.
+const accounts: AccountsReport[] = [];
+for (const concurrency of runs <= 3 ? [2] : [1, 2, 4]) {
+  const batches = Math.min(runs, 5);
+  process.stderr.write(`bench: accounts, CONCURRENCY=${concurrency}, ${batches} batches…\n`);
+  const { firstLine } = child("accounts", [String(batches), String(concurrency)]);
+  accounts.push(accountsReport(JSON.parse(await firstLine) as AccountsResult));
+}
+const text = markdown(machine, results, idle, ratio, accounts);
 process.stdout.write(`${text}\n`);
 const dir = path.join(here, "..", "..", "bench", "results");
 mkdirSync(dir, { recursive: true });
 const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ date: new Date().toISOString(), runs, machine, results, idle, ratio }, null, 2)}\n`,
+  `${JSON.stringify(
+    { date: new Date().toISOString(), runs, machine, results, idle, ratio, accounts },
+    null,
+    2,
+  )}\n`,
 );
 process.stdout.write(`\nJSON: ${path.relative(process.cwd(), file)}\n`);

@@ -1,4 +1,4 @@
-import { createApp, refreshDeps, type App } from "../app.js";
+import { createApp, refreshDeps, type App, type RunTuning } from "../app.js";
 import { toKiteTokenError, type KiteTokenError } from "../errors.js";
 import { SharedBrowser } from "../login/shared-browser.js";
 import { refresh, type RefreshOutcome, type StepEvent } from "../refresh.js";
@@ -19,6 +19,8 @@ export interface BatchOptions {
   onStep?: (account: AccountSettings, event: StepEvent) => void;
   /** Told as each account finishes, in finishing order. */
   onResult?: (result: AccountResult) => void;
+  /** The benchmark and tests shorten waits (the TOTP clock). */
+  tuning?: RunTuning;
 }
 
 /** One app per account, sharing the batch's logger (with the account id) and redactor. */
@@ -60,6 +62,7 @@ export async function refreshAccounts(
       try {
         const deps = refreshDeps(app, {
           sharedBrowser: shared,
+          ...options.tuning,
           ...(options.trigger ? { trigger: options.trigger } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.onStep ? { onStep: (e: StepEvent) => options.onStep?.(account, e) } : {}),
