@@ -21,13 +21,13 @@ RUN npm run build
 # --- runtime: production dependencies only, Chromium, tini, IST ----------------------------
 FROM node:20.20.2-bookworm-slim AS runtime
 RUN apt-get update \
- && apt-get install -y --no-install-recommends chromium fonts-liberation tzdata tini ca-certificates \
+ && apt-get install -y --no-install-recommends chromium-headless-shell fonts-liberation tzdata tini ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 # BROWSER_NO_SANDBOX: Docker's default seccomp profile denies the user namespaces Chromium's
 # sandbox needs; the container is the isolation boundary (see the README).
 ENV NODE_ENV=production \
     TZ=Asia/Kolkata \
-    BROWSER_PATH=/usr/bin/chromium \
+    BROWSER_PATH=/usr/bin/chromium-headless-shell \
     BROWSER_NO_SANDBOX=true \
     TOKEN_FILE=/data/token.json \
     STATE_FILE=/data/state.json \

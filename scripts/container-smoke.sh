@@ -6,10 +6,11 @@
 # check (`health` when this build has it, else `status`).
 #
 # Usage: scripts/container-smoke.sh        (from anywhere; builds dist/ when missing)
-# Needs: node, npm, Chromium at $BROWSER_PATH (default /usr/bin/chromium).
+# Needs: node, npm, Chromium at $BROWSER_PATH (default /usr/bin/chromium-headless-shell, as
+# in the image).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-browser="${BROWSER_PATH:-/usr/bin/chromium}"
+browser="${BROWSER_PATH:-/usr/bin/chromium-headless-shell}"
 
 fail() { echo "container-smoke: FAIL: $*" >&2; exit 1; }
 step() { echo "container-smoke: $*"; }

@@ -2,7 +2,15 @@ import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
 import { KiteTokenError } from "../errors.js";
 
+/**
+ * In order of preference. The headless shell first: the same Chromium without the desktop
+ * browser around it, which costs about a quarter of the CPU per login (measured with many
+ * accounts on a 2-core machine; see the README's Performance section). Debian packages it
+ * as `chromium-headless-shell`, Google as `chrome-headless-shell`.
+ */
 export const SYSTEM_CHROMIUM_NAMES = [
+  "chromium-headless-shell",
+  "chrome-headless-shell",
   "chromium",
   "chromium-browser",
   "google-chrome",

@@ -208,11 +208,12 @@ export const DOCKERFILE_RULES: Rule[] = [
     check: ({ stages }) => {
       const final = stages.at(-1) ?? emptyStage();
       const apt = aptInstalled(final);
-      if (!apt.packages.includes("chromium")) return "chromium is not installed in the final stage";
+      if (!apt.packages.includes("chromium-headless-shell"))
+        return "chromium-headless-shell is not installed in the final stage";
       if (!apt.noRecommends) return "apt-get install without --no-install-recommends";
-      return envValue(final, "BROWSER_PATH") === "/usr/bin/chromium"
+      return envValue(final, "BROWSER_PATH") === "/usr/bin/chromium-headless-shell"
         ? undefined
-        : "BROWSER_PATH is not /usr/bin/chromium";
+        : "BROWSER_PATH is not /usr/bin/chromium-headless-shell";
     },
   },
   {

@@ -1,7 +1,8 @@
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
+import { BrowserLogin } from "../../src/login/browser.js";
 import { refresh } from "../../src/refresh.js";
 import type { TwofaVariant } from "../../src/simulator/index.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
@@ -34,6 +35,30 @@ describe("browser login against the simulator", () => {
     ]);
     expect(c.profileCalls).toBe(1);
     expect(fx.host.hits).toEqual([]);
+  });
+
+  it("logs in with the full Chromium browser as well as with the headless shell", async () => {
+    // Discovery prefers chromium-headless-shell; traders with only `chromium` use this one.
+    const full = (process.env["PATH"] ?? "")
+      .split(path.delimiter)
+      .flatMap((dir) => ["chromium", "chromium-browser"].map((name) => path.join(dir, name)))
+      .find((file) => {
+        try {
+          accessSync(file, constants.X_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    if (!full)
+      throw new Error("no full Chromium (chromium) on the PATH; install Debian's chromium");
+    const deps = depsFor(fx.sim, path.join(tempDir(), "token.json"));
+    const outcome = await refresh({
+      ...deps,
+      login: new BrowserLogin({ browserPath: full, noSandbox: undefined }),
+    });
+    expect(outcome.status).toBe("refreshed");
+    expect(fx.sim.isAccessTokenValid(outcome.record.access_token)).toBe(true);
   });
 
   it("keeps a saved token that Kite still accepts, and logs in again when Kite rejects it", async () => {

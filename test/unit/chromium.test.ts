@@ -38,6 +38,17 @@ describe("findChromium", () => {
     });
   });
 
+  it("prefers the headless shell to the full browser when both are on the PATH", async () => {
+    const dir = tempDir();
+    fakeExecutable(path.join(dir, "full"), "chromium");
+    const shell = fakeExecutable(path.join(dir, "shell"), "chromium-headless-shell");
+    const envPath = `${path.join(dir, "full")}:${path.join(dir, "shell")}`;
+    expect(await findChromium(undefined, envPath)).toEqual({
+      executablePath: shell,
+      source: "PATH",
+    });
+  });
+
   it("fails naming all three places when none has a browser", async () => {
     const previous = process.env["PLAYWRIGHT_BROWSERS_PATH"];
     process.env["PLAYWRIGHT_BROWSERS_PATH"] = tempDir(); // an empty Playwright browser cache
@@ -45,7 +56,7 @@ describe("findChromium", () => {
       await expect(findChromium(undefined, tempDir())).rejects.toMatchObject({
         code: "BROWSER_NOT_FOUND",
         message: expect.stringMatching(
-          /BROWSER_PATH is not set, none of chromium, chromium-browser, google-chrome.* is on the PATH, and Playwright has no browser/,
+          /BROWSER_PATH is not set, none of chromium-headless-shell, chrome-headless-shell, chromium, chromium-browser, google-chrome.* is on the PATH, and Playwright has no browser/,
         ),
       });
     } finally {
