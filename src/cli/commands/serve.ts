@@ -1,4 +1,3 @@
-import { historyRunSource } from "../../server/history.js";
 import { startConsole } from "../../server/serve.js";
 import { Schedule } from "../../worker/schedule.js";
 import { commandContext, type GlobalOptions } from "../context.js";
@@ -12,8 +11,9 @@ export async function serveCommand(
   const { app, out } = commandContext(global);
   const schedule = new Schedule(app.config.worker.schedule, app.config.worker.scheduleTz);
   const running = await startConsole(app, {
-    // The runs every entry point records (worker, refresh); "next run" is SCHEDULE's.
-    runSource: historyRunSource(app.state, () => schedule.next()),
+    // The runs every entry point records (worker, refresh), per account with an accounts
+    // file; "next run" is SCHEDULE's.
+    nextRun: () => schedule.next(),
     ...(options.host ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
   });
