@@ -38,8 +38,8 @@ export interface ServeOptions {
    * state); default: built from the base app with `accountApps`, closed with the console.
    */
   accountApps?: Array<{ account: AccountSettings; app: App }>;
-  /** Accounts mode: each account's runner (default: the pipeline with that account's app). */
-  accountRunner?: (account: AccountSettings, app: App) => RefreshRunner;
+  /** Accounts mode: an account's runner (undefined: the pipeline with that account's app). */
+  accountRunner?: (account: AccountSettings, app: App) => RefreshRunner | undefined;
   rateLimitPerMinute?: number;
   loginWindowMs?: number;
   now?: () => Date;
