@@ -3,7 +3,6 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
 import type { App } from "../../src/app.js";
-import { pipelineRunner } from "../../src/server/app.js";
 import type { RunningConsole } from "../../src/server/serve.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { idOf, startAccounts } from "../accounts/helpers.js";
