@@ -2,15 +2,14 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { App } from "../../src/app.js";
-import { findChromium } from "../../src/login/chromium.js";
-import { totpCode } from "../../src/login/totp.js";
 import { packageRoot } from "../../src/package-root.js";
 import type { RunningConsole } from "../../src/server/serve.js";
 import { findUnusedPort, type Simulator } from "../../src/simulator/index.js";
 import { Schedule } from "../../src/worker/schedule.js";
 import { idOf, startAccounts } from "../accounts/helpers.js";
+import { loginOnKitePage, phonePage } from "./console-page.js";
 import { ADMIN, accountsApp, consoleFor } from "./console-helpers.js";
 
 const SHOTS = path.join(packageRoot(), "test-artifacts", "console");
@@ -42,12 +41,7 @@ describe("token console page over many accounts", () => {
     ({ app, dir } = accountsApp(sims));
     const schedule = new Schedule(app.config.worker.schedule, app.config.worker.scheduleTz);
     server = await consoleFor(app, { port, nextRun: () => schedule.next() });
-    const { executablePath } = await findChromium(process.env["BROWSER_PATH"]);
-    browser = await chromium.launch({
-      executablePath,
-      chromiumSandbox: process.getuid?.() !== 0,
-    });
-    page = await browser.newPage({ viewport: { width: 420, height: 900 } });
+    ({ browser, page } = await phonePage());
   });
   after(async () => {
     await browser?.close();
@@ -96,14 +90,7 @@ describe("token console page over many accounts", () => {
     const exchanges = sims.map((s) => s.counters.exchangeCalls);
     await page.goto(server.url);
     await page.getByRole("button", { name: `Log in manually (${idOf(1)})` }).click();
-    await page.waitForURL((url) => url.origin === sims[1]!.loginOrigin);
-    await page.locator("#userid").fill(sims[1]!.account.userId);
-    await page.locator("#password").fill(sims[1]!.account.password);
-    await page.locator("button[type=submit]").click();
-    const box = page.locator("form.twofa-form input:visible");
-    await box.waitFor();
-    await box.fill(await totpCode(sims[1]!.account.totpSecret, Date.now()));
-    await page.locator("form.twofa-form button[type=submit]").click();
+    await loginOnKitePage(page, sims[1]!);
     await page.waitForURL(`${server.url}/auth/callback?**`);
     await expect(page.locator("#result-text").textContent()).resolves.toMatch(
       new RegExp(`^Token saved for ${idOf(1)} \\(${sims[1]!.account.userId}\\), valid until`),
