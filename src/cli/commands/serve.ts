@@ -17,7 +17,10 @@ export async function serveCommand(
     ...(options.host ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
   });
-  out.line(`Token console on ${running.url} (Ctrl-C to stop).`);
+  const accounts = app.config.accounts.list?.map((a) => a.id);
+  out.line(
+    `Token console on ${running.url}${accounts ? ` for ${accounts.length} accounts (${accounts.join(", ")})` : ""} (Ctrl-C to stop).`,
+  );
   if (app.config.server.adminToken === undefined)
     out.line("No ADMIN_TOKEN: the console is open to anyone on this machine.");
   await new Promise<void>((resolve) => {
