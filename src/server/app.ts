@@ -2,7 +2,9 @@ import { Hono } from "hono";
 import { refresh } from "../refresh.js";
 import { refreshDeps, type App, type RunTuning } from "../app.js";
 import { configuredAlerts, reportingHooks } from "../alerts/run-alerts.js";
+import { accountsRoutes, type ServedAccount } from "./accounts.js";
 import { requireAdmin } from "./auth.js";
+import { CALLBACK_PATH, callbackRoute } from "./callback.js";
 import { ManualLogins } from "./manual-logins.js";
 import { renderMetrics } from "./metrics.js";
 import { pageRoutes } from "./page.js";
@@ -12,11 +14,12 @@ import { tokenRoutes } from "./routes-token.js";
 import { RunRegistry } from "./runs.js";
 import { noStore, securityHeaders } from "./security.js";
 import { readStatus } from "./status-view.js";
-import type { ConsoleDeps, RefreshRunner } from "./types.js";
+import type { ConsoleDeps, ConsoleScope, RefreshRunner, RunSource } from "./types.js";
 
 export interface Console {
   api: Hono;
-  registry: RunRegistry;
+  /** Stops every running refresh (server shutdown). */
+  abortAll(): void;
 }
 
 /**
@@ -33,13 +36,42 @@ export function pipelineRunner(app: App, tuning: RunTuning = {}): RefreshRunner 
   };
 }
 
-/** The console's HTTP application: API, callback, page, health and metrics. */
+/** One account's scope: its app, its own run registry (one run at a time) and its history. */
+function scopeOf(
+  app: App,
+  runner: RefreshRunner,
+  runSource: RunSource | undefined,
+  now: () => Date,
+  account?: string,
+): ConsoleScope {
+  const registry = new RunRegistry(runner, app.logger, app.redactor, now);
+  return {
+    app,
+    registry,
+    runSource,
+    lastRuns: mergedRuns(registry, runSource),
+    ...(account === undefined ? {} : { account }),
+  };
+}
+
+/**
+ * The console's HTTP application: API, callback, page, health and metrics; for the
+ * single account, or (accounts mode) for every account of the accounts file.
+ */
 export function createConsole(deps: ConsoleDeps): Console {
   const { app } = deps;
   const now = deps.now ?? (() => new Date());
-  const registry = new RunRegistry(deps.refreshRunner, app.logger, app.redactor, now);
-  const logins = new ManualLogins(deps.loginWindowMs ?? 5 * 60_000, () => now().getTime());
-  const lastRuns = mergedRuns(registry, deps);
+  const loginWindowMs = deps.loginWindowMs ?? 5 * 60_000;
+  const logins = new ManualLogins(loginWindowMs, () => now().getTime());
+  const served: ServedAccount[] = deps.accounts
+    ? deps.accounts.map((a) => ({
+        id: a.id,
+        userId: a.userId,
+        scope: scopeOf(a.app, a.refreshRunner, a.runSource, now, a.id),
+      }))
+    : [];
+  const single = deps.accounts ? undefined : scopeOf(app, deps.refreshRunner, deps.runSource, now);
+  const scopes = single ? [single] : served.map((a) => a.scope);
   const api = new Hono();
 
   api.use("*", securityHeaders());
@@ -54,22 +86,49 @@ export function createConsole(deps: ConsoleDeps): Console {
   });
   api.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: "No such page." } }, 404));
 
-  tokenRoutes(api, {
-    deps,
-    registry,
+  const shared = {
     logins,
     admin: requireAdmin(app.config.server.adminToken),
     limit: tokenRateLimit(deps.rateLimitPerMinute ?? app.config.server.rateLimitPerMinute),
-    lastRuns,
+    callbackUrl: `${deps.publicUrl}${CALLBACK_PATH}`,
+    loginWindowMs,
+    now,
+  };
+  const mount = (prefix: string, scope: ConsoleScope): void => {
+    const sub = new Hono();
+    tokenRoutes(sub, { ...shared, scope });
+    runRoutes(sub, scope);
+    api.route(prefix, sub);
+  };
+  if (single) mount("/api", single);
+  for (const account of served) mount(`/api/accounts/${account.id}`, account.scope);
+  if (deps.accounts) {
+    accountsRoutes(api, served, {
+      now,
+      authRequired: app.config.server.adminToken !== undefined,
+    });
+  }
+  callbackRoute(api, {
+    logins,
+    limit: shared.limit,
+    scope: { app },
+    scopeFor: (account) => scopes.find((s) => s.account === account),
   });
-  runRoutes(api, deps, registry, lastRuns);
 
   api.get("/healthz", (c) => c.json({ status: "ok" }));
   api.get("/metrics", async (c) => {
-    const [status, runs] = await Promise.all([readStatus(app, now()), lastRuns(100)]);
+    const entries = await Promise.all(
+      scopes.map(async (scope) => {
+        const [status, runs] = await Promise.all([
+          readStatus(scope.app, now()),
+          scope.lastRuns(100),
+        ]);
+        return { account: scope.account, status, runs };
+      }),
+    );
     c.header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    return c.body(renderMetrics(status, runs));
+    return c.body(renderMetrics(entries));
   });
-  pageRoutes(api);
-  return { api, registry };
+  pageRoutes(api, deps.accounts ? "accounts" : "single");
+  return { api, abortAll: () => scopes.forEach((s) => s.registry.abortAll()) };
 }

@@ -3,18 +3,27 @@ import path from "node:path";
 import type { Hono } from "hono";
 import { packageRoot } from "../package-root.js";
 
+const HTML = "text/html; charset=utf-8";
+const JS = "text/javascript; charset=utf-8";
+
 const ASSETS = {
-  "/": { file: "index.html", type: "text/html; charset=utf-8" },
-  "/console.js": { file: "console.js", type: "text/javascript; charset=utf-8" },
+  "/common.js": { file: "common.js", type: JS },
+  "/console.js": { file: "console.js", type: JS },
+  "/accounts.js": { file: "accounts.js", type: JS },
   "/console.css": { file: "console.css", type: "text/css; charset=utf-8" },
 } as const;
 
-/** The page's files (plain HTML, CSS and JS in `public/console/`, no build step), read once. */
+/**
+ * The page's files (plain HTML, CSS and JS in `public/console/`, no build step), read once:
+ * at `/` the single account's page, or in accounts mode the page with one card per account.
+ */
 export function pageRoutes(
   api: Hono,
+  mode: "single" | "accounts",
   folder = path.join(packageRoot(), "public", "console"),
 ): void {
-  for (const [route, asset] of Object.entries(ASSETS)) {
+  const page = { file: mode === "accounts" ? "accounts.html" : "index.html", type: HTML };
+  for (const [route, asset] of Object.entries({ "/": page, ...ASSETS })) {
     const body = readFileSync(path.join(folder, asset.file), "utf8");
     api.get(route, (c) => {
       c.header("Content-Type", asset.type);

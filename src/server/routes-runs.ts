@@ -1,31 +1,28 @@
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { RunRegistry, WireEvent } from "./runs.js";
-import type { ConsoleDeps, RunSummary } from "./types.js";
+import type { ConsoleScope, RunSource, RunSummary } from "./types.js";
 
 /**
- * The runs: the recent history (console and worker), one run, and its steps as a
- * server-sent event stream (`event: step` for each step event, `event: end` with the summary).
+ * The runs, relative to where they are mounted (`/api`, or `/api/accounts/<id>`): the
+ * recent history (console and worker), one run, and its steps as a server-sent event
+ * stream (`event: step` for each step event, `event: end` with the summary).
  */
-export function runRoutes(
-  api: Hono,
-  deps: ConsoleDeps,
-  registry: RunRegistry,
-  lastRuns: (limit: number) => Promise<RunSummary[]>,
-): void {
-  api.get("/api/runs", async (c) => {
-    const [runs, next] = await Promise.all([lastRuns(10), deps.runSource?.nextRun()]);
+export function runRoutes(api: Hono, scope: ConsoleScope): void {
+  const { registry, lastRuns } = scope;
+  api.get("/runs", async (c) => {
+    const [runs, next] = await Promise.all([lastRuns(10), scope.runSource?.nextRun()]);
     return c.json({ runs, next_run: next?.toISOString() ?? null });
   });
 
-  api.get("/api/runs/:id", async (c) => {
+  api.get("/runs/:id", async (c) => {
     const id = c.req.param("id");
     const run = registry.get(id) ?? (await lastRuns(50)).find((r) => r.id === id);
     if (!run) return c.json({ error: { code: "NOT_FOUND", message: "No such run." } }, 404);
     return c.json(run);
   });
 
-  api.get("/api/runs/:id/events", (c) => {
+  api.get("/runs/:id/events", (c) => {
     const id = c.req.param("id");
     if (!registry.get(id)) {
       return c.json({ error: { code: "NOT_FOUND", message: "No such console run." } }, 404);
@@ -60,10 +57,10 @@ export function runRoutes(
 /** The recent runs of the console and of the worker (when wired), newest first. */
 export function mergedRuns(
   registry: RunRegistry,
-  deps: ConsoleDeps,
+  runSource: RunSource | undefined,
 ): (limit: number) => Promise<RunSummary[]> {
   return async (limit) => {
-    const worker = (await deps.runSource?.lastRuns(limit).catch(() => [])) ?? [];
+    const worker = (await runSource?.lastRuns(limit).catch(() => [])) ?? [];
     return [...registry.list(limit), ...worker]
       .sort((a, b) => b.started_at.localeCompare(a.started_at))
       .slice(0, limit);

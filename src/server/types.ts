@@ -1,6 +1,7 @@
 import type { App } from "../app.js";
 import type { ErrorCode } from "../errors.js";
 import type { RefreshOutcome, StepEvent, StepName } from "../refresh.js";
+import type { RunRegistry } from "./runs.js";
 
 /** One refresh run as the console reports it (console runs and, once wired, the worker's). */
 export interface RunSummary {
@@ -34,12 +35,50 @@ export type RefreshRunner = (
   options: { force: boolean },
 ) => Promise<RefreshOutcome>;
 
-/** Everything the console needs, injected by the composition root. */
-export interface ConsoleDeps {
+/** One account of the accounts file, as the console serves it. */
+export interface ConsoleAccount {
+  id: string;
+  userId: string;
+  /** The account's own app: its credentials, stores, lock and state file. */
   app: App;
   refreshRunner: RefreshRunner;
-  /** The worker's runs and schedule; without it the console shows only its own runs. */
   runSource?: RunSource | undefined;
+}
+
+/**
+ * What the token and run endpoints act on: the single account, or one account of the
+ * accounts file (its app, its console runs and its run history).
+ */
+export interface ConsoleScope {
+  app: App;
+  registry: RunRegistry;
+  runSource: RunSource | undefined;
+  /** The console's and the history's runs, newest first. */
+  lastRuns(limit: number): Promise<RunSummary[]>;
+  /** The account's id in accounts mode. */
+  account?: string;
+}
+
+/** Everything the console needs, injected by the composition root. */
+export type ConsoleDeps = ConsoleCommon &
+  (
+    | {
+        /** The single account: its refresh runner and (from the worker) its runs and schedule. */
+        refreshRunner: RefreshRunner;
+        runSource?: RunSource | undefined;
+        accounts?: undefined;
+      }
+    | {
+        /** Accounts mode: one entry per account of the accounts file. */
+        accounts: ConsoleAccount[];
+        refreshRunner?: undefined;
+        runSource?: undefined;
+      }
+  );
+
+export interface ConsoleCommon {
+  /** The single account's app; in accounts mode, the base app (logger, settings). */
+  app: App;
   /** The console's public base URL (e.g. `http://127.0.0.1:8079`), for the callback URL. */
   publicUrl: string;
   /** Requests per minute and client on the token endpoints (default: the configuration's). */

@@ -15,8 +15,15 @@ export class LoginGauge {
   };
 }
 
-/** One simulator per account (the simulator holds one account and one app). */
-export async function startAccounts(count: number, gauge?: LoginGauge): Promise<Simulator[]> {
+/**
+ * One simulator per account (the simulator holds one account and one app); `redirectUrl`
+ * is every app's registered redirect URL (e.g. a console's /auth/callback).
+ */
+export async function startAccounts(
+  count: number,
+  gauge?: LoginGauge,
+  redirectUrl?: string,
+): Promise<Simulator[]> {
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
       startSimulator({
@@ -28,6 +35,7 @@ export async function startAccounts(count: number, gauge?: LoginGauge): Promise<
         app: {
           apiKey: `key${i}${randomBytes(4).toString("hex")}`,
           apiSecret: `sec-${randomBytes(8).toString("hex")}`,
+          ...(redirectUrl ? { redirectUrl } : {}),
         },
         ...(gauge ? { onLoginActivity: gauge.onActivity } : {}),
       }),

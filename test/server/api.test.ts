@@ -5,43 +5,9 @@ import { runCli } from "../helpers/cli.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { tempDir } from "../helpers/setup.js";
 import type { App } from "../../src/app.js";
-import { exchangeAndSave, type StepEvent } from "../../src/refresh.js";
 import type { RunningConsole } from "../../src/server/serve.js";
-import type { RefreshRunner } from "../../src/server/types.js";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
-import { ADMIN, AUTH, consoleFor, readEvents, simApp } from "./console-helpers.js";
-
-/**
- * A refresh runner that waits at a gate (so a test can start a second refresh while one
- * runs), then gets a real request token from the simulator and exchanges it for real.
- */
-function gatedRunner(sim: Simulator, app: App) {
-  let open: () => void = () => {};
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  let calls = 0;
-  const runner: RefreshRunner = async (onStep: (e: StepEvent) => void) => {
-    calls += 1;
-    onStep({ step: "login", phase: "start" });
-    await gate;
-    const { token } = await requestTokenOverHttp(sim);
-    onStep({ step: "login", phase: "done", ms: 1 });
-    const steps = [{ step: "login" as const, ms: 1 }];
-    const record = await exchangeAndSave(
-      token,
-      {
-        kite: app.kite(sim.app.apiKey),
-        apiSecret: sim.app.apiSecret,
-        store: app.store,
-        logger: app.logger,
-        redactor: app.redactor,
-        onStep,
-      },
-      steps,
-    );
-    return { status: "refreshed", record, steps, totpSubmissions: 1 };
-  };
-  return { runner, open: () => open(), calls: () => calls };
-}
+import { ADMIN, AUTH, consoleFor, gatedRunner, readEvents, simApp } from "./console-helpers.js";
 
 const json = async (res: Response): Promise<Record<string, unknown>> =>
   (await res.json()) as Record<string, unknown>;

@@ -2,14 +2,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { App } from "../../src/app.js";
-import { findChromium } from "../../src/login/chromium.js";
-import { totpCode } from "../../src/login/totp.js";
 import { packageRoot } from "../../src/package-root.js";
 import type { RunningConsole } from "../../src/server/serve.js";
 import { findUnusedPort, startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
+import { loginOnKitePage, phonePage } from "./console-page.js";
 import { ADMIN, consoleFor, simApp } from "./console-helpers.js";
 
 const SHOTS = path.join(packageRoot(), "test-artifacts", "console");
@@ -39,12 +38,7 @@ describe("token console page", () => {
     });
     app = simApp(sim);
     server = await consoleFor(app, { port });
-    const { executablePath } = await findChromium(process.env["BROWSER_PATH"]);
-    browser = await chromium.launch({
-      executablePath,
-      chromiumSandbox: process.getuid?.() !== 0,
-    });
-    page = await browser.newPage({ viewport: { width: 420, height: 900 } });
+    ({ browser, page } = await phonePage());
   });
   after(async () => {
     await browser?.close();
@@ -83,14 +77,7 @@ describe("token console page", () => {
     await page.locator("#status[data-state='missing']").waitFor();
     const exchanges = sim.counters.exchangeCalls;
     await page.getByRole("button", { name: "Log in manually" }).click();
-    await page.waitForURL((url) => url.origin === sim.loginOrigin);
-    await page.locator("#userid").fill(sim.account.userId);
-    await page.locator("#password").fill(sim.account.password);
-    await page.locator("button[type=submit]").click();
-    const box = page.locator("form.twofa-form input:visible");
-    await box.waitFor();
-    await box.fill(await totpCode(sim.account.totpSecret, Date.now()));
-    await page.locator("form.twofa-form button[type=submit]").click();
+    await loginOnKitePage(page, sim);
     await page.waitForURL(`${server.url}/auth/callback?**`);
     expect(new URL(page.url()).searchParams.get("state")).toEqual(expect.any(String));
     await expect(page.locator("#result-text").textContent()).resolves.toMatch(

@@ -1,4 +1,3 @@
-import { historyRunSource } from "../../server/history.js";
 import { startConsole } from "../../server/serve.js";
 import { Schedule } from "../../worker/schedule.js";
 import { commandContext, type GlobalOptions } from "../context.js";
@@ -12,12 +11,16 @@ export async function serveCommand(
   const { app, out } = commandContext(global);
   const schedule = new Schedule(app.config.worker.schedule, app.config.worker.scheduleTz);
   const running = await startConsole(app, {
-    // The runs every entry point records (worker, refresh); "next run" is SCHEDULE's.
-    runSource: historyRunSource(app.state, () => schedule.next()),
+    // The runs every entry point records (worker, refresh), per account with an accounts
+    // file; "next run" is SCHEDULE's.
+    nextRun: () => schedule.next(),
     ...(options.host ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
   });
-  out.line(`Token console on ${running.url} (Ctrl-C to stop).`);
+  const accounts = app.config.accounts.list?.map((a) => a.id);
+  out.line(
+    `Token console on ${running.url}${accounts ? ` for ${accounts.length} accounts (${accounts.join(", ")})` : ""} (Ctrl-C to stop).`,
+  );
   if (app.config.server.adminToken === undefined)
     out.line("No ADMIN_TOKEN: the console is open to anyone on this machine.");
   await new Promise<void>((resolve) => {
