@@ -153,7 +153,10 @@ describe("the browser login in its own process (the login host)", { timeout: 300
     expect(fx.sim.counters.twofaAttempts).toBe(0);
     expect(files.map((f) => path.extname(f)).sort()).toEqual([".html", ".png"]);
     expect(files.every((f) => path.dirname(f) === dir)).toBe(true);
-    const html = readFileSync(files.find((f) => f.endsWith(".html"))!, "utf8");
+    const html = readFileSync(
+      files.find((f) => f.endsWith(".html"))!,
+      "utf8",
+    );
     expect(html).toContain("<html");
     expect(html).not.toContain("wrong-password");
   });

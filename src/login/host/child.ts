@@ -108,7 +108,8 @@ class LoginHost {
     };
     const clock: TotpClock = {
       now: () => Date.now() + offset,
-      sleep: (ms, signal) => this.#call(id, { method: "sleep", ms }, sync, signal ?? controller.signal),
+      sleep: (ms, signal) =>
+        this.#call(id, { method: "sleep", ms }, sync, signal ?? controller.signal),
     };
     const key = JSON.stringify([options.browserPath, options.noSandbox, options.runTag]);
     const lane = this.#lane(key, message);

@@ -209,7 +209,10 @@ export class BrowserHost {
     channel?.unref();
     if (child !== this.#child) return;
     clearTimeout(this.#idleTimer);
-    this.#idleTimer = setTimeout(() => void this.stop(), this.options.idleMs ?? DEFAULT_HOST_IDLE_MS);
+    this.#idleTimer = setTimeout(
+      () => void this.stop(),
+      this.options.idleMs ?? DEFAULT_HOST_IDLE_MS,
+    );
     this.#idleTimer.unref();
   }
 
