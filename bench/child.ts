@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { findChromium } from "../src/login/chromium.js";
+import { BrowserHost } from "../src/login/host/client.js";
 import { createLoginStrategy } from "../src/login/registry.js";
 import { refresh } from "../src/refresh.js";
 import { startSimulator } from "../src/simulator/index.js";
@@ -21,8 +22,14 @@ export interface RunTiming {
 
 export interface SubjectResult {
   subject: Subject;
+  /** The first run (module loading, the login host's start, the simulator's first page). */
+  cold: RunTiming;
+  /** The warm runs that follow it. */
   runs: RunTiming[];
+  /** This process's peak RSS (the worker's side). */
   nodePeakRssBytes: number;
+  /** The login host process's peak RSS (browser subject only; 0 otherwise). */
+  hostPeakRssBytes: number;
   chromiumPeakRssBytes: number;
   chromiumLeftAfterRuns: number;
 }
@@ -32,9 +39,15 @@ export async function main(subject: Subject, count: number): Promise<SubjectResu
   const { executablePath } = await findChromium(process.env["BROWSER_PATH"]);
   const file = path.join(tempDir("kt-bench-"), "token.json");
   let tag = "";
-  const sampler = peakSampler(() => tag);
+  // The browser login runs in the login host process, as in the worker.
+  const host = new BrowserHost();
+  const sampler = peakSampler(
+    () => tag,
+    () => host.pid,
+  );
   const runs: RunTiming[] = [];
-  // One warm-up run first (module loading, the simulator's first page), not counted.
+  let cold: RunTiming | undefined;
+  // One warm-up run first (cold: module loading, the host's start), reported on its own.
   for (let i = -1; i < count; i += 1) {
     tag = `bench-${process.pid}-${i + 1}`;
     let timing: RunTiming;
@@ -44,6 +57,7 @@ export async function main(subject: Subject, count: number): Promise<SubjectResu
       timing = { totalMs, steps: { login: loginMs, exchange: totalMs - loginMs } };
     } else {
       const login = createLoginStrategy(subject, {
+        host,
         browserPath: executablePath,
         noSandbox: undefined,
         runTag: tag,
@@ -58,16 +72,21 @@ export async function main(subject: Subject, count: number): Promise<SubjectResu
         steps: Object.fromEntries(outcome.steps.map((s) => [s.step, s.ms])),
       };
     }
+    sampler.sample();
     if (i >= 0) runs.push(timing);
+    else cold = timing;
   }
-  const chromiumPeakRssBytes = sampler.stop();
+  const peaks = sampler.stop();
   const left = processesTagged(`bench-${process.pid}-`).length;
+  await host.stop();
   await sim.close();
   return {
     subject,
+    cold: cold ?? { totalMs: Number.NaN, steps: {} },
     runs,
     nodePeakRssBytes: process.resourceUsage().maxRSS * 1024,
-    chromiumPeakRssBytes,
+    hostPeakRssBytes: peaks.process,
+    chromiumPeakRssBytes: peaks.tagged,
     chromiumLeftAfterRuns: left,
   };
 }

@@ -1,19 +1,89 @@
-/**
- * An idle process holding the modules a waiting worker keeps loaded (not the worker
- * itself, which is built elsewhere): `idle.js fresh`, or `idle.js browser|http` once one
- * refresh with that strategy has run against the simulator (a browser refresh closes its
- * browser, but Playwright's client stays loaded). Prints one JSON line when ready, then waits.
- */
-import { processesTagged } from "../test/helpers/processes.js";
+import { execFile, spawn } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { simulatorSettings, type Simulator } from "../src/simulator/index.js";
+import { CLI } from "../test/helpers/cli.js";
+import { descendantsOf } from "../test/helpers/processes.js";
+import { tempDir } from "../test/helpers/setup.js";
+import { rssOf } from "./proc.js";
 
-const afterRun = process.argv[2];
-await import("../src/app.js");
-await import("../src/config/load.js");
-await import("kiteconnect");
-if (afterRun === "browser" || afterRun === "http") {
-  const { main } = await import("./child.js");
-  await main(afterRun, 1);
+/**
+ * The real worker, idle: `kite-token worker` (the built CLI) against the simulator on
+ * loopback, with its schedule far away. Once its startup refresh is done and the login
+ * host's idle grace has passed, its RSS and its descendants (there should be none: no
+ * login host, no Chromium) are what a waiting worker costs.
+ */
+export type IdleMode = "valid-token" | "browser" | "http";
+
+export interface IdleFigure {
+  mode: IdleMode;
+  /** What the startup refresh did (`skipped` when the saved token was still good). */
+  startup: string;
+  rssBytes: number;
+  descendants: number;
+  descendantsRssBytes: number;
 }
-(globalThis as { gc?: () => void }).gc?.();
-process.stdout.write(`${JSON.stringify({ browsersLeft: processesTagged("bench-").length })}\n`);
-setInterval(() => undefined, 60_000);
+
+/** The login host's idle grace used here (the default is 5 s). */
+const GRACE_MS = 2000;
+
+function env(sim: Simulator, dir: string, strategy: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env["PATH"] ?? "",
+    HOME: process.env["HOME"] ?? "/tmp",
+    ...(process.env["BROWSER_PATH"] ? { BROWSER_PATH: process.env["BROWSER_PATH"] } : {}),
+    ...simulatorSettings(sim),
+    TOKEN_FILE: path.join(dir, "token.json"),
+    LOG_LEVEL: "info",
+    LOGIN_STRATEGY: strategy,
+    // 00:00 on 1 January: never during a benchmark.
+    SCHEDULE: "0 0 1 1 *",
+    BROWSER_HOST_IDLE_MS: String(GRACE_MS),
+  };
+}
+
+/**
+ * `valid-token`: a token saved beforehand (an HTTP refresh), so the worker starts and
+ * logs in with nothing: the worker before any browser run. `browser` / `http`: its
+ * startup refresh logs in that way.
+ */
+export async function idleWorker(sim: Simulator, mode: IdleMode): Promise<IdleFigure> {
+  const dir = tempDir("kt-bench-idle-");
+  if (mode === "valid-token") {
+    await promisify(execFile)(process.execPath, [CLI, "refresh"], {
+      cwd: dir,
+      env: env(sim, dir, "http"),
+    });
+  }
+  const worker = spawn(process.execPath, [CLI, "worker"], {
+    cwd: dir,
+    env: env(sim, dir, mode === "http" ? "http" : "browser"),
+    // Its log (JSON lines on stderr) tells when the startup refresh is done.
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let out = "";
+  const startup = await new Promise<string>((resolve, reject) => {
+    worker.stderr.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      const done = out.split("\n").find((line) => line.includes('"msg":"refresh done"'));
+      if (done) resolve((JSON.parse(done) as { status: string }).status);
+    });
+    worker.once("exit", (code) => reject(new Error(`worker exited (${code}) before its refresh`)));
+  });
+  // Past the login host's grace (plus a margin), then as it waits for the next morning.
+  await new Promise((resolve) => setTimeout(resolve, GRACE_MS + 2000));
+  const pid = worker.pid ?? 0;
+  const rssBytes = rssOf(pid);
+  const children = descendantsOf(pid);
+  const figure: IdleFigure = {
+    mode,
+    startup,
+    rssBytes,
+    descendants: children.length,
+    descendantsRssBytes: children.reduce((sum, child) => sum + rssOf(child), 0),
+  };
+  const exited = new Promise((resolve) => worker.once("exit", resolve));
+  worker.kill("SIGTERM");
+  await exited;
+  return figure;
+}

@@ -1,14 +1,23 @@
 import { readdirSync, readFileSync } from "node:fs";
 
-/** Resident memory of one process in bytes, from /proc (0 when it is gone). */
-export function rssOf(pid: number): number {
+function statusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    const kb = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(status)?.[1];
     return kb ? Number(kb) * 1024 : 0;
   } catch {
     return 0;
   }
+}
+
+/** Resident memory of one process in bytes, from /proc (0 when it is gone). */
+export function rssOf(pid: number): number {
+  return statusKb(pid, "VmRSS");
+}
+
+/** The peak resident memory of one process so far (VmHWM), in bytes (0 when it is gone). */
+export function peakRssOf(pid: number): number {
+  return statusKb(pid, "VmHWM");
 }
 
 /**
@@ -36,16 +45,29 @@ export function taggedRss(tag: string): { bytes: number; processes: number } {
   return { bytes, processes };
 }
 
-/** Samples `taggedRss(tag())` every `ms` until stopped; reports the peak. */
-export function peakSampler(tag: () => string, ms = 40): { stop(): number } {
-  let peak = 0;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, taggedRss(tag()).bytes);
-  }, ms);
+/**
+ * Samples `taggedRss(tag())` every `ms` until stopped, and the peak RSS of the process
+ * `pid()` names (the login host, which may be replaced between samples).
+ */
+export function peakSampler(
+  tag: () => string,
+  pid: () => number | undefined = () => undefined,
+  ms = 40,
+): { sample(): void; stop(): { tagged: number; process: number } } {
+  let tagged = 0;
+  let processPeak = 0;
+  const sample = (): void => {
+    tagged = Math.max(tagged, taggedRss(tag()).bytes);
+    const id = pid();
+    if (id !== undefined) processPeak = Math.max(processPeak, peakRssOf(id));
+  };
+  const timer = setInterval(sample, ms);
   return {
+    sample,
     stop() {
       clearInterval(timer);
-      return peak;
+      sample();
+      return { tagged, process: processPeak };
     },
   };
 }

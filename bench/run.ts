@@ -4,8 +4,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AccountsResult } from "./accounts.js";
 import type { Subject, SubjectResult } from "./child.js";
+import { startSimulator } from "../src/simulator/index.js";
+import { idleWorker, type IdleFigure } from "./idle.js";
 import { describeMachine, type Machine } from "./machine.js";
-import { rssOf } from "./proc.js";
 import { summarise, type Summary } from "./stats.js";
 
 /**
@@ -43,26 +44,15 @@ function child(name: string, args: string[], until?: (line: string) => boolean) 
   return { proc, firstLine };
 }
 
-interface IdleFigure {
-  rssBytes: number;
-  browsersLeft: number;
-}
-
-async function idleRss(mode: "fresh" | "browser" | "http"): Promise<IdleFigure> {
-  const { proc, firstLine } = child("idle", [mode]);
-  const line = await firstLine;
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const rssBytes = rssOf(proc.pid ?? 0);
-  proc.kill();
-  return { rssBytes, browsersLeft: (JSON.parse(line) as { browsersLeft: number }).browsersLeft };
-}
-
 interface SubjectReport {
   subject: Subject;
   runs: number;
+  /** The first run: the login host forked, Playwright loaded (browser subject). */
+  coldWallMs: number;
   wallMs: Summary;
   stepsP50Ms: Record<string, number>;
   nodePeakRssMiB: number;
+  hostPeakRssMiB: number;
   chromiumPeakRssMiB: number;
   chromiumLeftAfterRuns: number;
 }
@@ -78,9 +68,11 @@ function report(result: SubjectResult): SubjectReport {
   return {
     subject: result.subject,
     runs: result.runs.length,
+    coldWallMs: result.cold.totalMs,
     wallMs: summarise(result.runs.map((r) => r.totalMs)),
     stepsP50Ms: steps,
     nodePeakRssMiB: mib(result.nodePeakRssBytes),
+    hostPeakRssMiB: mib(result.hostPeakRssBytes),
     chromiumPeakRssMiB: mib(result.chromiumPeakRssBytes),
     chromiumLeftAfterRuns: result.chromiumLeftAfterRuns,
   };
@@ -124,30 +116,49 @@ function accountsMarkdown(rows: AccountsReport[]): string[] {
 
 const ms = (v: number | undefined): string => (v === undefined ? "—" : `${Math.round(v)}`);
 
+const label = (subject: Subject): string =>
+  subject === "floor" ? "bare Playwright floor" : `refresh, LOGIN_STRATEGY=${subject}`;
+
+function idleLine(what: string, f: IdleFigure | undefined): string {
+  if (!f) return `- ${what}: not measured`;
+  return `- ${what} (startup refresh: ${f.startup}): **${mib(f.rssBytes)} MiB** RSS; descendants: ${f.descendants}${f.descendants > 0 ? ` (${mib(f.descendantsRssBytes)} MiB)` : ""}`;
+}
+
 function markdown(
   machine: Machine,
   rows: SubjectReport[],
-  idle: Record<string, IdleFigure>,
+  idle: IdleFigure[],
   ratio: { refresh: number; login: number },
   accounts: AccountsReport[],
 ): string {
   const lines = [
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; ${machine.chromium}; playwright-core ${machine.playwrightCore}; load average at start ${machine.loadAverage.join(" / ")}.`,
     "",
-    "| subject | runs | wall p50 ms | p95 ms | max ms | login p50 | exchange p50 | verify p50 | save p50 | Node peak RSS MiB | Chromium peak RSS MiB |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| subject | cold run ms | warm runs | wall p50 ms | p95 ms | max ms | login p50 | exchange p50 | verify p50 | save p50 | main Node peak RSS MiB | login host peak RSS MiB | Chromium peak RSS MiB |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows.map(
       (r) =>
-        `| ${r.subject === "floor" ? "bare Playwright floor" : `refresh, LOGIN_STRATEGY=${r.subject}`} | ${r.runs} | ${ms(r.wallMs.p50)} | ${ms(r.wallMs.p95)} | ${ms(r.wallMs.max)} | ${ms(r.stepsP50Ms["login"])} | ${ms(r.stepsP50Ms["exchange"])} | ${ms(r.stepsP50Ms["verify"])} | ${ms(r.stepsP50Ms["save"])} | ${r.nodePeakRssMiB} | ${r.subject === "http" ? "— (none started)" : r.chromiumPeakRssMiB} |`,
+        `| ${label(r.subject)} | ${ms(r.coldWallMs)} | ${r.runs} | ${ms(r.wallMs.p50)} | ${ms(r.wallMs.p95)} | ${ms(r.wallMs.max)} | ${ms(r.stepsP50Ms["login"])} | ${ms(r.stepsP50Ms["exchange"])} | ${ms(r.stepsP50Ms["verify"])} | ${ms(r.stepsP50Ms["save"])} | ${r.nodePeakRssMiB} | ${r.subject === "browser" ? r.hostPeakRssMiB : "— (none)"} | ${r.subject === "http" ? "— (none started)" : r.chromiumPeakRssMiB} |`,
     ),
     "",
-    `Browser refresh p50 / floor p50: **${ratio.refresh.toFixed(2)}×** (login step alone: ${ratio.login.toFixed(2)}×).`,
+    `Browser refresh p50 / floor p50 (warm runs): **${ratio.refresh.toFixed(2)}×** (login step alone: ${ratio.login.toFixed(2)}×).`,
     "",
-    "Idle memory (an idle Node process that loaded the modules a waiting worker keeps; the worker itself is measured once it is merged):",
+    "The cold run is the first one (not in the warm figures): for the browser it forks the login host and loads Playwright there. The main process and the login host are separate columns (not summed); the floor runs Playwright in its main process.",
     "",
-    `- modules loaded, no run yet: ${mib(idle["fresh"]?.rssBytes ?? 0)} MiB RSS`,
-    `- after one browser refresh, browser closed: ${mib(idle["afterBrowser"]?.rssBytes ?? 0)} MiB RSS (Playwright's client stays loaded), Chromium processes left: ${idle["afterBrowser"]?.browsersLeft ?? "?"}`,
-    `- after one HTTP refresh: ${mib(idle["afterHttp"]?.rssBytes ?? 0)} MiB RSS`,
+    "The idle worker (`kite-token worker`, schedule far away) after its startup refresh and the login host's idle grace:",
+    "",
+    idleLine(
+      "token still valid at start, no login yet",
+      idle.find((f) => f.mode === "valid-token"),
+    ),
+    idleLine(
+      "after a browser login",
+      idle.find((f) => f.mode === "browser"),
+    ),
+    idleLine(
+      "after an HTTP login",
+      idle.find((f) => f.mode === "http"),
+    ),
     "",
     ...accountsMarkdown(accounts),
     "",
@@ -164,11 +175,12 @@ for (const subject of SUBJECTS) {
   const { firstLine } = child("child", [subject, String(runs)]);
   results.push(report(JSON.parse(await firstLine) as SubjectResult));
 }
-const idle = {
-  fresh: await idleRss("fresh"),
-  afterBrowser: await idleRss("browser"),
-  afterHttp: await idleRss("http"),
-};
+process.stderr.write("bench: the idle worker…\n");
+const sim = await startSimulator();
+const idle: IdleFigure[] = [];
+for (const mode of ["valid-token", "browser", "http"] as const)
+  idle.push(await idleWorker(sim, mode));
+await sim.close();
 const floor = results.find((r) => r.subject === "floor");
 const browser = results.find((r) => r.subject === "browser");
 const ratio = {

@@ -7,7 +7,7 @@ import { KiteApi } from "./kite/api.js";
 import { createLogger, type Logger } from "./log.js";
 import { buildLoginUrl } from "./login/types.js";
 import { createLoginStrategy } from "./login/registry.js";
-import type { SharedBrowser } from "./login/shared-browser.js";
+import { BrowserHost } from "./login/host/client.js";
 import { systemClock } from "./login/totp.js";
 import { SecretRedactor } from "./redact.js";
 import { KiteTokenError } from "./errors.js";
@@ -21,7 +21,6 @@ import { redisDisplayName, redisPassword, sharedRedisStore } from "./stores/spec
 import { createLoginLock } from "./lock/factory.js";
 import { FileLoginLock } from "./lock/file.js";
 import type { LoginLock } from "./lock/types.js";
-import { FailureEvidence } from "./login/evidence.js";
 import { TwofaBudget, type SecondFactorBudget } from "./worker/budget.js";
 import { RedisTwofaBudget } from "./worker/redis-budget.js";
 import { StateFile } from "./worker/state.js";
@@ -38,7 +37,9 @@ export interface App {
   kite(apiKey: string): KiteApi;
   /** The alert channels, episodes and messages, built on first use (loads nodemailer then). */
   alerts(): Promise<AlertService>;
-  /** Closes the connections the stores hold (Redis). */
+  /** Runs the browser logins in a child process (never Playwright in this one). */
+  browserHost: BrowserHost;
+  /** Closes the connections the stores hold (Redis) and stops the login host it owns. */
   close(): Promise<void>;
   /** The single-login lock, the state file (run history) and the day's 2FA budget. */
   lock: LoginLock;
@@ -54,6 +55,8 @@ export interface AppOptions {
   onStoreWrite?: (report: WriteReport) => void;
   /** Pauses between an alert channel's tries (default 2 s, then 5 s); tests shorten them. */
   alertRetryDelaysMs?: number[];
+  /** Another app's login host (many accounts share one); it stays that app's to stop. */
+  browserHost?: BrowserHost;
 }
 
 /** Builds the configured stores: the first is primary, the others receive copies. */
@@ -110,15 +113,19 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     logger,
     ...(options.onStoreWrite ? { onWrite: options.onStoreWrite } : {}),
   });
+  const browserHost =
+    options.browserHost ?? new BrowserHost({ idleMs: config.browser.hostIdleMs, logger });
   return {
     config,
     logger,
     redactor,
     store,
     redis,
+    browserHost,
     close: async () => {
       await store.close();
       await redis.close();
+      if (!options.browserHost) await browserHost.stop();
     },
     kite: (key) =>
       new KiteApi({ apiKey: key, apiRoot: config.kite.apiRoot, timeoutMs: config.timeouts.apiMs }),
@@ -192,8 +199,6 @@ export function refreshDeps(
       runTag?: string;
       /** Told the files saved when a login failed (screenshot and page), for the alert. */
       onEvidence?: (files: string[]) => void;
-      /** Many accounts: the batch's one browser, each login in its own context. */
-      sharedBrowser?: SharedBrowser;
     } = {},
 ): RefreshDeps {
   const credentials = credentialsOf(app.config);
@@ -203,18 +208,16 @@ export function refreshDeps(
     redirectUrl: app.config.kite.redirectUrl,
     kite: app.kite(credentials.apiKey),
     login: createLoginStrategy(app.config.loginStrategy, {
+      host: app.browserHost,
       browserPath: app.config.browser.path,
       noSandbox: app.config.browser.noSandbox,
       selectors: app.config.browser.selectors,
       ...(extra.runTag ? { runTag: extra.runTag } : {}),
-      ...(extra.sharedBrowser ? { shared: extra.sharedBrowser } : {}),
-      onFailure: async (page, code) => {
-        const files = await new FailureEvidence({
-          dir: app.config.worker.artifactsDir,
-          scrub: (text) => app.redactor.scrub(text),
-        }).capture(page, code);
-        extra.onEvidence?.(files);
-        return files;
+      // Taken in the login host, where the page is; the secrets it scrubs go over IPC.
+      evidence: {
+        dir: app.config.worker.artifactsDir,
+        secrets: () => app.redactor.values(),
+        ...(extra.onEvidence ? { onFiles: extra.onEvidence } : {}),
       },
     }),
     store: app.store,

@@ -137,6 +137,28 @@ export class KiteTokenError extends Error {
     return ERROR_CODES[this.code].hint;
   }
 
+  /** The error back from its `toJSON()` (e.g. after crossing to another process). */
+  static fromJSON(
+    data: {
+      code: string;
+      message: string;
+      retryable?: boolean | undefined;
+      kiteMessage?: string | undefined;
+      kiteErrorType?: string | undefined;
+      status?: number | undefined;
+    },
+    cause?: unknown,
+  ): KiteTokenError {
+    const known = Object.hasOwn(ERROR_CODES, data.code);
+    return new KiteTokenError(known ? (data.code as ErrorCode) : "BROWSER_FAILED", data.message, {
+      retryable: known ? data.retryable : undefined,
+      kiteMessage: data.kiteMessage,
+      kiteErrorType: data.kiteErrorType,
+      status: data.status,
+      cause,
+    });
+  }
+
   toJSON(): Record<string, unknown> {
     return {
       code: this.code,

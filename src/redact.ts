@@ -16,6 +16,11 @@ export class SecretRedactor {
     return this;
   }
 
+  /** The known values, for a redactor in another process (the login host's evidence). */
+  values(): string[] {
+    return [...this.#values];
+  }
+
   scrub(text: string): string {
     let out = text;
     for (const value of this.#values) {

@@ -1,6 +1,5 @@
 import { createApp, refreshDeps, type App, type RunTuning } from "../app.js";
 import { toKiteTokenError, type KiteTokenError } from "../errors.js";
-import { SharedBrowser } from "../login/shared-browser.js";
 import { refresh, type RefreshOutcome, type StepEvent } from "../refresh.js";
 import { accountConfig } from "./account-config.js";
 import type { AccountSettings } from "./file.js";
@@ -23,13 +22,17 @@ export interface BatchOptions {
   tuning?: RunTuning;
 }
 
-/** One app per account, sharing the batch's logger (with the account id) and redactor. */
+/**
+ * One app per account, sharing the batch's logger (with the account id), redactor and
+ * login host: the accounts' concurrent browser logins share one host and one Chromium.
+ */
 export function accountApps(base: App): Array<{ account: AccountSettings; app: App }> {
   return (base.config.accounts.list ?? []).map((account) => ({
     account,
     app: createApp(accountConfig(base.config, account), {
       logger: base.logger.child({ account: account.id }),
       redactor: base.redactor,
+      browserHost: base.browserHost,
     }),
   }));
 }
@@ -44,10 +47,6 @@ export async function refreshAccounts(
   options: BatchOptions = {},
 ): Promise<AccountResult[]> {
   const { config } = base;
-  const shared = new SharedBrowser(
-    { browserPath: config.browser.path, noSandbox: config.browser.noSandbox },
-    config.timeouts.stepMs,
-  );
   const apps = accountApps(base);
   const results = new Map<string, AccountResult>();
   try {
@@ -61,7 +60,6 @@ export async function refreshAccounts(
       let result: AccountResult;
       try {
         const deps = refreshDeps(app, {
-          sharedBrowser: shared,
           ...options.tuning,
           ...(options.trigger ? { trigger: options.trigger } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
@@ -78,7 +76,6 @@ export async function refreshAccounts(
       options.onResult?.(result);
     });
   } finally {
-    await shared.close();
     await Promise.all(apps.map(({ app }) => app.close().catch(() => undefined)));
   }
   return apps.flatMap(({ account }) => results.get(account.id) ?? []);

@@ -69,6 +69,11 @@ export const RawConfigSchema = z.object({
   BROWSER_NO_SANDBOX: optionalText.pipe(
     z.enum(["true", "false"], { message: "must be true or false" }).optional(),
   ),
+  BROWSER_HOST_IDLE_MS: z.coerce
+    .number({ message: "must be a number of milliseconds" })
+    .int("must be a whole number of milliseconds")
+    .min(100, "must be at least 100")
+    .max(600_000, "must be at most 600000 (ten minutes)"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
     message: "must be one of fatal, error, warn, info, debug, trace, silent",
   }),
@@ -107,6 +112,8 @@ export interface Config {
     noSandbox: boolean | undefined;
     /** What the browser login looks for: config/selectors.json, then SELECTORS_FILE. */
     selectors: LoginSelectors;
+    /** How long the login host process stays after its last browser login. */
+    hostIdleMs: number;
   };
   loginStrategy: LoginStrategyName;
   logLevel: RawConfig["LOG_LEVEL"];
@@ -142,6 +149,7 @@ export function toConfig(raw: RawConfig, selectors: LoginSelectors): Config {
       noSandbox:
         raw.BROWSER_NO_SANDBOX === undefined ? undefined : raw.BROWSER_NO_SANDBOX === "true",
       selectors,
+      hostIdleMs: raw.BROWSER_HOST_IDLE_MS,
     },
     loginStrategy: raw.LOGIN_STRATEGY,
     logLevel: raw.LOG_LEVEL,

@@ -1,5 +1,8 @@
 import type { Browser } from "playwright-core";
 import { launchForLogin, type BrowserLoginOptions } from "./browser.js";
+import { closeWithin } from "./launch.js";
+
+const CLOSE_TIMEOUT_MS = 5000;
 
 /**
  * One Chromium for a batch of logins (many accounts): launched on first use, relaunched
@@ -27,8 +30,10 @@ export class SharedBrowser {
   }
 
   async close(): Promise<void> {
-    const current = await this.#browser?.catch(() => undefined);
+    // Forgotten before any await: a login starting now launches a new browser.
+    const pending = this.#browser;
     this.#browser = undefined;
-    await current?.close().catch(() => undefined);
+    const current = await pending?.catch(() => undefined);
+    if (current) await closeWithin(current, CLOSE_TIMEOUT_MS);
   }
 }

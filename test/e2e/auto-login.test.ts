@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { expect } from "expect";
 import { AutoLogin } from "../../src/login/auto.js";
 import { BrowserLogin } from "../../src/login/browser.js";
+import { BrowserHost } from "../../src/login/host/client.js";
 import { HttpLogin } from "../../src/login/http.js";
 import { defaultSelectors } from "../../src/login/selectors.js";
 import { createLoginStrategy } from "../../src/login/registry.js";
@@ -23,13 +24,17 @@ function run(login: LoginStrategy, o: DepsOverrides = {}) {
 
 describe("LOGIN_STRATEGY=auto against the simulator", () => {
   it("auto is the HTTP login first: no browser needed when it works", async () => {
+    // The host is never started: the HTTP login needs no browser.
+    const host = new BrowserHost();
     const auto = createLoginStrategy("auto", {
+      host,
       browserPath: "/nonexistent/chromium",
       noSandbox: undefined,
     });
     const outcome = await run(auto, { clock: fastClock() });
     expect(outcome.status).toBe("refreshed");
     expect(fx.sim.counters.loginAttempts).toBe(1);
+    expect(host.pid).toBeUndefined();
   });
 
   it("falls back to the browser when Kite's login endpoint changed", async () => {

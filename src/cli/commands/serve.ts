@@ -28,5 +28,7 @@ export async function serveCommand(
     process.once("SIGTERM", resolve);
   });
   await running.close();
+  // Stops the login host of a refresh started from the console, if one is still up.
+  await app.close();
   return EXIT_OK;
 }

@@ -1,0 +1,181 @@
+/**
+ * The login host: a child process of kite-token that runs the browser logins, so the
+ * worker itself never loads Playwright (ESM modules cannot be unloaded: a worker that
+ * loaded it once would carry ~90 MB for the rest of the day). One Chromium is shared by
+ * the logins in flight, each in its own isolated context, and closed as soon as none is
+ * left. The parent ends this process by disconnecting (after an idle grace, at its own
+ * close, or by dying): the browsers are closed and the process exits.
+ */
+import { SecretRedactor } from "../../redact.js";
+import { BrowserLogin } from "../browser.js";
+import { FailureEvidence } from "../evidence.js";
+import { SharedBrowser } from "../shared-browser.js";
+import type { TotpClock } from "../totp.js";
+import {
+  fromErrorData,
+  toErrorData,
+  type ChildMessage,
+  type ErrorData,
+  type ParentMessage,
+} from "./protocol.js";
+
+type LoginMessage = Extract<ParentMessage, { type: "login" }>;
+type CallBody = { method: "sleep"; ms: number } | { method: "beforeSecondFactor" };
+
+interface PendingCall {
+  settle(now: number, error: ErrorData | undefined): void;
+}
+
+/** A Chromium shared by the logins launched with the same settings, and how many use it. */
+interface Lane {
+  browser: SharedBrowser;
+  users: number;
+}
+
+const SHUTDOWN_LIMIT_MS = 6000;
+
+class LoginHost {
+  readonly #lanes = new Map<string, Lane>();
+  readonly #logins = new Map<number, AbortController>();
+  readonly #calls = new Map<number, PendingCall>();
+  #nextCall = 0;
+
+  constructor(private readonly send: (message: ChildMessage) => void) {}
+
+  handle(message: ParentMessage): void {
+    if (message.type === "login") void this.#login(message);
+    else if (message.type === "abort") this.#logins.get(message.id)?.abort(new Error("aborted"));
+    else {
+      const call = this.#calls.get(message.call);
+      this.#calls.delete(message.call);
+      call?.settle(message.now, message.error);
+    }
+  }
+
+  /** Stops every login and closes every browser. */
+  async shutdown(): Promise<void> {
+    for (const controller of this.#logins.values()) controller.abort(new Error("host stopping"));
+    const lanes = [...this.#lanes.values()];
+    this.#lanes.clear();
+    await Promise.all(lanes.map((lane) => lane.browser.close()));
+  }
+
+  #lane(key: string, message: LoginMessage): Lane {
+    let lane = this.#lanes.get(key);
+    if (!lane) {
+      const { browserPath, noSandbox, runTag } = message.options;
+      lane = {
+        browser: new SharedBrowser(
+          { browserPath, noSandbox, ...(runTag ? { runTag } : {}) },
+          message.timeouts.stepMs,
+        ),
+        users: 0,
+      };
+      this.#lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  /** An RPC to the parent; its reply carries the parent's clock, which `sync` takes. */
+  #call(id: number, body: CallBody, sync: (now: number) => void, signal: AbortSignal) {
+    return new Promise<void>((resolve, reject) => {
+      const call = ++this.#nextCall;
+      const onAbort = (): void => {
+        this.#calls.delete(call);
+        reject(signal.reason as Error);
+      };
+      this.#calls.set(call, {
+        settle: (now, error) => {
+          signal.removeEventListener("abort", onAbort);
+          sync(now);
+          if (error) reject(fromErrorData(error));
+          else resolve();
+        },
+      });
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.send({ type: "call", call, id, ...body });
+    });
+  }
+
+  async #login(message: LoginMessage): Promise<void> {
+    const { id, options } = message;
+    const controller = new AbortController();
+    this.#logins.set(id, controller);
+    // The parent's clock, followed between replies: its offset is resynced by each one.
+    let offset = message.now - Date.now();
+    const sync = (now: number): void => {
+      offset = now - Date.now();
+    };
+    const clock: TotpClock = {
+      now: () => Date.now() + offset,
+      sleep: (ms, signal) =>
+        this.#call(id, { method: "sleep", ms }, sync, signal ?? controller.signal),
+    };
+    const key = JSON.stringify([options.browserPath, options.noSandbox, options.runTag]);
+    const lane = this.#lane(key, message);
+    lane.users += 1;
+    let evidence: string[] = [];
+    const { evidence: where } = options;
+    const login = new BrowserLogin({
+      browserPath: options.browserPath,
+      noSandbox: options.noSandbox,
+      shared: lane.browser,
+      ...(options.selectors ? { selectors: options.selectors } : {}),
+      ...(where
+        ? {
+            onFailure: async (page, code) => {
+              const redactor = new SecretRedactor().add(...where.secrets);
+              evidence = await new FailureEvidence({
+                dir: where.dir,
+                scrub: (text) => redactor.scrub(text),
+              }).capture(page, code);
+            },
+          }
+        : {}),
+    });
+    let reply: ChildMessage;
+    try {
+      const result = await login.login(message.input, {
+        clock,
+        signal: controller.signal,
+        timeouts: message.timeouts,
+        maxTotpSubmissions: message.maxTotpSubmissions,
+        beforeSecondFactor: () =>
+          this.#call(id, { method: "beforeSecondFactor" }, sync, controller.signal),
+        onServerDate: (date) => this.send({ type: "serverDate", id, date }),
+        onProgress: (detail) => this.send({ type: "progress", id, detail }),
+      });
+      reply = { type: "done", id, result, evidence };
+    } catch (error) {
+      reply = { type: "done", id, error: toErrorData(error), evidence };
+    } finally {
+      this.#logins.delete(id);
+      lane.users -= 1;
+      // No login left on this browser: it is closed before the answer goes back.
+      if (lane.users === 0 && this.#lanes.get(key) === lane) {
+        this.#lanes.delete(key);
+        await lane.browser.close();
+      }
+    }
+    this.send(reply);
+  }
+}
+
+// The entry point: only as a forked child with an IPC channel.
+if (process.send === undefined) {
+  process.stderr.write("kite-token: the login host runs only as a child of kite-token.\n");
+  process.exit(2);
+}
+const host = new LoginHost((message) => {
+  if (process.connected) process.send?.(message, undefined, {}, () => undefined);
+});
+process.on("message", (message) => host.handle(message as ParentMessage));
+const stop = (): void => {
+  setTimeout(() => process.exit(0), SHUTDOWN_LIMIT_MS).unref();
+  void host.shutdown().finally(() => process.exit(0));
+};
+// The parent is gone or done with us (it disconnects after its idle grace, or it died).
+process.once("disconnect", stop);
+process.once("SIGTERM", stop);
+// Ctrl-C reaches the whole process group: the parent decides, and aborts the logins.
+process.on("SIGINT", () => undefined);

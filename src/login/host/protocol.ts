@@ -1,0 +1,77 @@
+import { KiteTokenError, toKiteTokenError } from "../../errors.js";
+import type { LoginSelectors } from "../selectors.js";
+import type { LoginInput, LoginResult } from "../types.js";
+
+/**
+ * The messages between the worker (parent) and its login host (the child process that
+ * runs Chromium), over the fork's IPC channel with `serialization: "advanced"`. Secrets
+ * (the password, the TOTP secret, what evidence must scrub) travel only here: never in
+ * the child's arguments or environment.
+ */
+
+/** A KiteTokenError as plain data. */
+export interface ErrorData {
+  code: string;
+  message: string;
+  retryable: boolean;
+  kiteMessage?: string | undefined;
+  kiteErrorType?: string | undefined;
+  status?: number | undefined;
+  /** The underlying failure's own message (Playwright's, Chromium's), for --verbose. */
+  causeMessage?: string | undefined;
+}
+
+/** How the child launches Chromium and what it looks for: one login's browser settings. */
+export interface HostLoginOptions {
+  browserPath: string | undefined;
+  noSandbox: boolean | undefined;
+  selectors?: LoginSelectors | undefined;
+  runTag?: string | undefined;
+  /** Where the child saves a failed login's screenshot and page, and what it scrubs. */
+  evidence?: { dir: string; secrets: string[] } | undefined;
+}
+
+export type ParentMessage =
+  | {
+      type: "login";
+      id: number;
+      input: LoginInput;
+      options: HostLoginOptions;
+      timeouts: { stepMs: number; redirectMs: number };
+      maxTotpSubmissions: number;
+      /** The parent's clock (`clock.now()`) when sent. */
+      now: number;
+    }
+  | { type: "abort"; id: number }
+  | { type: "reply"; call: number; now: number; error?: ErrorData };
+
+export type ChildMessage =
+  | { type: "call"; call: number; id: number; method: "sleep"; ms: number }
+  | { type: "call"; call: number; id: number; method: "beforeSecondFactor" }
+  | { type: "serverDate"; id: number; date: string | undefined }
+  | { type: "progress"; id: number; detail: string }
+  | { type: "done"; id: number; result: LoginResult; evidence: string[] }
+  | { type: "done"; id: number; error: ErrorData; evidence: string[] };
+
+/** An error as data for the other side; anything but a KiteTokenError becomes BROWSER_FAILED. */
+export function toErrorData(error: unknown): ErrorData {
+  const failure = toKiteTokenError(error, "BROWSER_FAILED", "Chromium failed during the login.");
+  const cause: unknown = failure.cause;
+  return {
+    code: failure.code,
+    message: failure.message,
+    retryable: failure.retryable,
+    kiteMessage: failure.kiteMessage,
+    kiteErrorType: failure.kiteErrorType,
+    status: failure.status,
+    causeMessage: cause instanceof Error ? cause.message : undefined,
+  };
+}
+
+/** The KiteTokenError an ErrorData stands for (same code, message, retryable, Kite's words). */
+export function fromErrorData(data: ErrorData): KiteTokenError {
+  return KiteTokenError.fromJSON(
+    data,
+    data.causeMessage === undefined ? undefined : new Error(data.causeMessage),
+  );
+}

@@ -1,0 +1,295 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, it } from "node:test";
+import { expect } from "expect";
+import { KiteTokenError } from "../../src/errors.js";
+import { BrowserHost } from "../../src/login/host/client.js";
+import { HostedBrowserLogin } from "../../src/login/host/hosted.js";
+import { buildLoginUrl, type LoginContext, type LoginInput } from "../../src/login/types.js";
+import { refresh } from "../../src/refresh.js";
+import { startLineChild } from "../helpers/child-lines.js";
+import { failure, simulatorFixture } from "../helpers/fixture.js";
+import { descendantsOf, isRunning, processesTagged } from "../helpers/processes.js";
+import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
+
+const fx = simulatorFixture();
+let runs = 0;
+const newTag = (): string => `host-${process.pid}-${++runs}`;
+
+function hosted(host: BrowserHost, tag: string, evidenceDir?: string): HostedBrowserLogin {
+  return new HostedBrowserLogin({
+    host,
+    browserPath: process.env["BROWSER_PATH"],
+    noSandbox: undefined,
+    runTag: tag,
+    ...(evidenceDir
+      ? { evidence: { dir: evidenceDir, secrets: () => [fx.sim.account.password] } }
+      : {}),
+  });
+}
+
+function input(o: Partial<LoginInput> = {}): LoginInput {
+  return {
+    loginUrl: buildLoginUrl(fx.sim.loginUrl, fx.sim.app.apiKey),
+    userId: fx.sim.account.userId,
+    password: fx.sim.account.password,
+    totpSecret: fx.sim.account.totpSecret,
+    redirectUrl: fx.sim.app.redirectUrl,
+    ...o,
+  };
+}
+
+function context(o: Partial<LoginContext> = {}): LoginContext {
+  return {
+    clock: fastClock(),
+    timeouts: { stepMs: 15_000, redirectMs: 15_000 },
+    maxTotpSubmissions: 2,
+    ...o,
+  };
+}
+
+/** Polls until `done()` holds, or fails after `ms` (a coarse bound). */
+async function eventually(done: () => boolean, ms: number, what: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > until) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Chromium browser processes the host started (its direct children). */
+function browsersOf(hostPid: number | undefined): number {
+  if (hostPid === undefined) return 0;
+  return descendantsOf(hostPid).filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const parent = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
+      return parent === String(hostPid);
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+/** Every live process whose command line contains `text`. */
+function commandLinesWith(text: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text)) found.push(pid);
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return found;
+}
+
+describe("the browser login in its own process (the login host)", { timeout: 300_000 }, () => {
+  it("refreshes through the host, leaving no Chromium behind, and the host ends after its grace", async () => {
+    const host = new BrowserHost({ idleMs: 300 });
+    const tag = newTag();
+    let pid: number | undefined;
+    const deps = {
+      ...depsFor(fx.sim, path.join(tempDir(), "token.json"), { clock: fastClock() }),
+      login: hosted(host, tag),
+      onStep: () => (pid ??= host.pid),
+    };
+    const outcome = await refresh(deps, { force: true });
+    expect(outcome.status).toBe("refreshed");
+    expect(fx.sim.isAccessTokenValid(outcome.record.access_token)).toBe(true);
+    expect(outcome.steps.find((s) => s.step === "login")).toBeDefined();
+    expect(processesTagged(tag)).toEqual([]);
+    expect(fx.host.hits).toEqual([]);
+    expect(pid).toBeDefined();
+    await eventually(() => host.pid === undefined && !isRunning(pid!), 10_000, "host gone");
+  });
+
+  it("keeps the password and TOTP secret out of every command line and the host's environment", async () => {
+    const host = new BrowserHost({ idleMs: 300 });
+    const seen: string[][] = [];
+    let environ = "";
+    await hosted(host, newTag()).login(
+      input(),
+      context({
+        beforeSecondFactor: async () => {
+          seen.push(commandLinesWith(fx.sim.account.password));
+          seen.push(commandLinesWith(fx.sim.account.totpSecret));
+          environ = readFileSync(`/proc/${host.pid}/environ`, "utf8");
+        },
+      }),
+    );
+    await host.stop();
+    expect(seen).toEqual([[], []]);
+    expect(environ.length).toBeGreaterThan(0);
+    expect(environ).not.toContain(fx.sim.account.password);
+    expect(environ).not.toContain(fx.sim.account.totpSecret);
+  });
+
+  it("stops at a wrong password after exactly one attempt, with Kite's message and the evidence", async () => {
+    const host = new BrowserHost({ idleMs: 300 });
+    const dir = tempDir();
+    const files: string[] = [];
+    const error = await failure(
+      host.login({
+        input: input({ password: "wrong-password" }),
+        context: context(),
+        options: {
+          browserPath: process.env["BROWSER_PATH"],
+          noSandbox: undefined,
+          evidence: { dir, secrets: ["wrong-password"] },
+        },
+        onEvidence: (list) => files.push(...list),
+      }),
+    );
+    await host.stop();
+    expect(error).toBeInstanceOf(KiteTokenError);
+    expect(error.code).toBe("BAD_CREDENTIALS");
+    expect(error.retryable).toBe(false);
+    expect(error.kiteMessage).toBe("Invalid username or password.");
+    expect(error.hint).toContain("KITE_PASSWORD");
+    expect(fx.sim.counters.loginAttempts).toBe(1);
+    expect(fx.sim.counters.twofaAttempts).toBe(0);
+    expect(files.map((f) => path.extname(f)).sort()).toEqual([".html", ".png"]);
+    expect(files.every((f) => path.dirname(f) === dir)).toBe(true);
+    const html = readFileSync(
+      files.find((f) => f.endsWith(".html"))!,
+      "utf8",
+    );
+    expect(html).toContain("<html");
+    expect(html).not.toContain("wrong-password");
+  });
+
+  it("retries a rejected TOTP once, each code recorded by the parent's hook first, its clock waits in the parent", async () => {
+    fx.sim.setScenario({ rejectTotp: true });
+    const host = new BrowserHost({ idleMs: 300 });
+    const clock = fastClock();
+    const codesBefore: number[] = [];
+    const error = await failure(
+      hosted(host, newTag()).login(
+        input(),
+        context({
+          clock,
+          beforeSecondFactor: async () => {
+            codesBefore.push(fx.sim.counters.twofaAttempts);
+          },
+        }),
+      ),
+    );
+    await host.stop();
+    expect(error.code).toBe("TOTP_REJECTED");
+    expect(error.kiteMessage).toBe("Invalid TOTP");
+    expect(fx.sim.counters.twofaAttempts).toBe(2);
+    expect(codesBefore).toEqual([0, 1]);
+    // The second code waited for the next window on the parent's (fast) clock.
+    expect(clock.skippedMs).toBeGreaterThan(0);
+  });
+
+  it("submits no code when the parent's hook refuses, failing with the parent's own error", async () => {
+    const host = new BrowserHost({ idleMs: 300 });
+    const refusal = new KiteTokenError("TWOFA_BUDGET_SPENT", "Two codes were rejected today.");
+    const error = await failure(
+      hosted(host, newTag()).login(
+        input(),
+        context({
+          beforeSecondFactor: () => Promise.reject(refusal),
+        }),
+      ),
+    );
+    await host.stop();
+    expect(error).toBe(refusal);
+    expect(fx.sim.counters.loginAttempts).toBe(1);
+    expect(fx.sim.counters.twofaAttempts).toBe(0);
+  });
+
+  it("aborts a login in flight: ABORTED, no code submitted, no Chromium left", async () => {
+    const host = new BrowserHost({ idleMs: 300 });
+    const tag = newTag();
+    const controller = new AbortController();
+    const error = await failure(
+      hosted(host, tag).login(
+        input(),
+        context({
+          signal: controller.signal,
+          beforeSecondFactor: () => {
+            controller.abort(new Error("test stop"));
+            return new Promise<void>(() => undefined);
+          },
+        }),
+      ),
+    );
+    expect(error.code).toBe("ABORTED");
+    expect(processesTagged(tag)).toEqual([]);
+    expect(fx.sim.counters.twofaAttempts).toBe(0);
+    await host.stop();
+  });
+
+  it("fails the login with BROWSER_FAILED when the host is killed, and the next login works", async () => {
+    const host = new BrowserHost({ idleMs: 300 });
+    const tag = newTag();
+    let killed: number | undefined;
+    const error = await failure(
+      hosted(host, tag).login(
+        input(),
+        context({
+          beforeSecondFactor: () => {
+            killed = host.pid;
+            process.kill(killed!, "SIGKILL");
+            return new Promise<void>(() => undefined);
+          },
+        }),
+      ),
+    );
+    expect(error.code).toBe("BROWSER_FAILED");
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain("SIGKILL");
+    // Its Chromium notices its pipe closed and goes too.
+    await eventually(() => processesTagged(tag).length === 0, 10_000, "Chromium gone");
+    const result = await hosted(host, newTag()).login(input(), context());
+    expect(result.requestToken).toMatch(/\S/);
+    expect(host.pid).not.toBe(killed);
+    await host.stop();
+  });
+
+  it("runs two concurrent logins in one Chromium, each in its own context, none left after", async () => {
+    const host = new BrowserHost({ idleMs: 300 });
+    const tag = newTag();
+    const login = hosted(host, tag);
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, browsersOf(host.pid))), 50);
+    const [a, b] = await Promise.all([
+      login.login(input(), context()),
+      login.login(input(), context()),
+    ]).finally(() => clearInterval(sampler));
+    expect(most).toBe(1);
+    expect(a.requestToken).not.toBe(b.requestToken);
+    // Two sessions: two login pages, two passwords, two codes, and both tokens good.
+    const c = fx.sim.counters;
+    expect([c.loginPageLoads, c.loginAttempts, c.twofaAttempts, c.redirectsIssued]).toEqual([
+      2, 2, 2, 2,
+    ]);
+    expect(processesTagged(tag)).toEqual([]);
+    expect(browsersOf(host.pid)).toBe(0);
+    await host.stop();
+  });
+
+  it("closes the host and its Chromium when its parent is killed mid-login", async () => {
+    const tag = newTag();
+    const script = fileURLToPath(new URL("../helpers/host-parent.js", import.meta.url));
+    const env: Record<string, string> = process.env["BROWSER_PATH"]
+      ? { BROWSER_PATH: process.env["BROWSER_PATH"] }
+      : {};
+    const parent = startLineChild(script, env, tempDir(), ["--parent", tag]);
+    const line = await parent.waitFor((l) => l.startsWith("{"), 60_000);
+    const { hostPid } = JSON.parse(line) as { hostPid: number };
+    expect(isRunning(hostPid)).toBe(true);
+    expect(processesTagged(tag).length).toBeGreaterThan(0);
+    parent.child.kill("SIGKILL");
+    await eventually(
+      () => !isRunning(hostPid) && processesTagged(tag).length === 0,
+      10_000,
+      "host and Chromium gone",
+    );
+  });
+});
