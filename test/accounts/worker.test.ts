@@ -84,6 +84,23 @@ const savedToken = (dir: string, i: number): Record<string, string> | undefined 
     : undefined;
 const outcomes = async (service: AccountsWorkerService, i: number) =>
   (await service.accounts[i]!.app.state.read()).runs.map((r) => r.error_code ?? r.outcome);
+/** Chromium browsers this process launched (its direct children; not their own children). */
+function browsersOf(pid: number): number {
+  return descendantsOf(pid).filter((child) => {
+    if (!isRunning(child)) return false; // a closed browser not yet reaped
+    try {
+      const stat = readFileSync(`/proc/${child}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const cmdline = readFileSync(`/proc/${child}/cmdline`, "utf8").replace(/\0/g, " ");
+      return (
+        parent === pid &&
+        /^(chromium|chrome|headless_shell)$/.test(path.basename(cmdline.split(" ")[0] ?? ""))
+      );
+    } catch {
+      return false; // ended while we looked
+    }
+  }).length;
+}
 const subjects = () => smtp.mails.map((m) => m.parsed.subject ?? "");
 const settle = () => new Promise((r) => setTimeout(r, 300)); // a late mail would show by now
 
@@ -131,15 +148,24 @@ describe("the worker over many accounts", { timeout: 600_000 }, () => {
 
   it("never runs more logins at once than CONCURRENCY across the accounts", async () => {
     const run = await startService(sims, { CONCURRENCY: "2", ALERT_CHANNELS: "none" });
+    // Each login runs its own Chromium: count them while the accounts refresh.
+    let browserPeak = 0;
+    const sampler = setInterval(() => {
+      browserPeak = Math.max(browserPeak, browsersOf(process.pid));
+    }, 25);
     try {
       await waitFor(() => !run.service.busy, "every account's run");
     } finally {
+      clearInterval(sampler);
       await stopService(run);
     }
+    expect(browserPeak).toBeGreaterThanOrEqual(1);
+    expect(browserPeak).toBeLessThanOrEqual(2);
     sims.forEach((sim, i) => {
       expect(sim.counters.loginAttempts).toBe(1);
       expect(sim.isAccessTokenValid(savedToken(run.dir, i)?.["access_token"] ?? "")).toBe(true);
     });
+    // Logins in flight at Kite (password accepted, request token not yet issued).
     expect(gauge.peak).toBeGreaterThanOrEqual(1);
     expect(gauge.peak).toBeLessThanOrEqual(2);
   });
