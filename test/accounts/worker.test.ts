@@ -146,6 +146,29 @@ describe("the worker over many accounts", { timeout: 600_000 }, () => {
     expect(health.code).toBe(1);
   });
 
+  it("the manual fallback's commands take --account: login-url per account, exchange refused without one", async () => {
+    const two = sims.slice(0, 2);
+    const dir = tempDir("kt-accounts-manual-");
+    const env = workerEnv(two, dir);
+    const all = await runCli(["login-url"], env, dir);
+    expect(all.stdout.trim().split("\n")).toEqual([
+      `[acct-0] ${two[0]!.loginUrl}?v=3&api_key=${two[0]!.app.apiKey}`,
+      `[acct-1] ${two[1]!.loginUrl}?v=3&api_key=${two[1]!.app.apiKey}`,
+    ]);
+    const one = await runCli(["login-url", "--account", "acct-1"], env, dir);
+    expect(one.stdout.trim()).toBe(`${two[1]!.loginUrl}?v=3&api_key=${two[1]!.app.apiKey}`);
+    const unnamed = await runCli(["exchange", "AbCdEf0123456789AbCdEf0123456789"], env, dir);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toContain("add --account <id> (acct-0, acct-1)");
+    const unknown = await runCli(
+      ["exchange", "--account", "acct-9", "AbCdEf0123456789AbCdEf0123456789"],
+      env,
+      dir,
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("No account acct-9");
+  });
+
   it("never runs more logins at once than CONCURRENCY across the accounts", async () => {
     const run = await startService(sims, { CONCURRENCY: "2", ALERT_CHANNELS: "none" });
     // Each login runs its own Chromium: count them while the accounts refresh.
