@@ -185,6 +185,7 @@ async function buildAlerts(
     episodes: new Episodes(new FileAlertStateStore(config.alerts.stateFile), logger),
     logger,
     onSuccess: config.alerts.onSuccess,
+    account: config.account?.id,
   });
 }
 

@@ -1,5 +1,5 @@
 import { createApp, refreshDeps, type App, type RunTuning } from "../app.js";
-import { toKiteTokenError, type KiteTokenError } from "../errors.js";
+import { KiteTokenError, toKiteTokenError } from "../errors.js";
 import { refresh, type RefreshOutcome, type StepEvent } from "../refresh.js";
 import { accountConfig } from "./account-config.js";
 import type { AccountSettings } from "./file.js";
@@ -29,12 +29,45 @@ export interface BatchOptions {
 export function accountApps(base: App): Array<{ account: AccountSettings; app: App }> {
   return (base.config.accounts.list ?? []).map((account) => ({
     account,
-    app: createApp(accountConfig(base.config, account), {
-      logger: base.logger.child({ account: account.id }),
-      redactor: base.redactor,
-      browserHost: base.browserHost,
-    }),
+    app: accountApp(base, account),
   }));
+}
+
+function accountApp(base: App, account: AccountSettings): App {
+  return createApp(accountConfig(base.config, account), {
+    logger: base.logger.child({ account: account.id }),
+    redactor: base.redactor,
+    // One login host (one Chromium, a context per login) for every account of the process.
+    browserHost: base.browserHost,
+  });
+}
+
+/**
+ * The app of the account `id` (`--account`), or the base app when none is asked for and
+ * there is no accounts file. With an accounts file, the account must be named.
+ */
+export function selectAccount(base: App, id: string | undefined): App {
+  const list = base.config.accounts.list;
+  if (!list) {
+    if (id === undefined) return base;
+    throw new KiteTokenError(
+      "USAGE",
+      `--account ${id} needs an accounts file (ACCOUNTS_FILE or config/accounts.json), and there is none.`,
+    );
+  }
+  const ids = list.map((a) => a.id).join(", ");
+  if (id === undefined)
+    throw new KiteTokenError(
+      "USAGE",
+      `The accounts file lists several accounts: add --account <id> (${ids}).`,
+    );
+  const account = list.find((a) => a.id.toLowerCase() === id.toLowerCase());
+  if (!account)
+    throw new KiteTokenError(
+      "USAGE",
+      `No account ${id} in ${base.config.accounts.file ?? "the accounts file"} (it lists ${ids}).`,
+    );
+  return accountApp(base, account);
 }
 
 /**

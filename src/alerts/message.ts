@@ -27,19 +27,37 @@ function message(
   return { kind, subject, text: renderText(blocks), html: renderHtml(blocks), attachments };
 }
 
-/** The manual fallback, step by step. */
-export function manualFallback(loginUrl: string): Block {
+/** Who a message is about: the user id, or `acct-1 (ZX1001)` for an account of the accounts file. */
+export function accountLabel(userId: string, account?: string): string {
+  return account ? `${account} (${userId})` : userId;
+}
+
+/** The manual fallback, step by step; for an account of the accounts file, its own commands. */
+export function manualFallback(loginUrl: string, account?: string): Block {
+  const exchange = account
+    ? `npx kite-token exchange --account ${account} '<callback URL>'`
+    : "npx kite-token exchange '<callback URL>'";
   return {
     kind: "list",
-    title: "To get today's token by hand (two minutes):",
+    title: account
+      ? `To get today's token for ${account} by hand (two minutes):`
+      : "To get today's token by hand (two minutes):",
     items: [
-      `Open this URL in a browser and log in: ${loginUrl}`,
+      `Open this URL in a browser and log in${account ? ` as ${account}'s user` : ""}: ${loginUrl}`,
       "Kite then redirects to your app's redirect URL. Copy the whole address from the address bar (even if the page says it cannot connect).",
-      "Run `npx kite-token exchange '<callback URL>'` in the kite-token folder, with the address you copied.",
-      "Or, once the cause above is fixed, run `npm run refresh`.",
+      `Run \`${exchange}\` in the kite-token folder, with the address you copied.`,
+      account
+        ? "Or, once the cause above is fixed, run `npx kite-token refresh` (accounts whose token is valid are left alone)."
+        : "Or, once the cause above is fixed, run `npm run refresh`.",
     ],
   };
 }
+
+/** For an account of the accounts file: where its settings are (the hints name KITE_* variables). */
+const accountSettingsRow = (account: string): [string, string] => [
+  "Its settings",
+  `account ${account} in the accounts file: fix the variable or file its entry names (user_id_env, password_env, totp_secret_env…), not the single-account KITE_* ones`,
+];
 
 function nextAttemptText(report: FailureReport, now: Date): string {
   if (report.nextAttemptAt) {
@@ -53,19 +71,21 @@ function nextAttemptText(report: FailureReport, now: Date): string {
 }
 
 export function failureMessage(report: FailureReport, now = new Date()): AlertMessage {
-  const { error } = report;
+  const { error, account } = report;
+  const who = accountLabel(report.userId, account);
   const at = report.at ?? now;
   const next = report.nextAttemptAt
     ? `next attempt ${hhmm(report.nextAttemptAt)} IST`
     : "no more attempts today";
   const rows: Array<[string, string]> = [
-    ["Account", report.userId],
+    ["Account", who],
     ["Failed step", report.step ? STEP_LABELS[report.step] : "unknown"],
     ["Error", `${error.code}: ${error.message}`],
   ];
   if (error.kiteMessage) rows.push(["Kite said", `"${error.kiteMessage}"`]);
+  rows.push(["What to do", error.hint]);
+  if (account) rows.push(accountSettingsRow(account));
   rows.push(
-    ["What to do", error.hint],
     ["Attempts today", String(report.attempts)],
     ["Next attempt", nextAttemptText(report, at)],
     ["When", formatIstShort(at)],
@@ -73,10 +93,10 @@ export function failureMessage(report: FailureReport, now = new Date()): AlertMe
   const blocks: Block[] = [
     {
       kind: "para",
-      text: `kite-token could not refresh the Kite access token for ${report.userId}.`,
+      text: `kite-token could not refresh the Kite access token for ${who}.`,
     },
     { kind: "fields", rows },
-    manualFallback(report.loginUrl),
+    manualFallback(report.loginUrl, account),
   ];
   const attachments = report.screenshotPath
     ? [
@@ -99,7 +119,7 @@ export function failureMessage(report: FailureReport, now = new Date()): AlertMe
   });
   return message(
     "failure",
-    `kite-token: ${report.userId} token refresh FAILED (${error.code}), ${next}`,
+    `kite-token: ${who} token refresh FAILED (${error.code}), ${next}`,
     blocks,
     attachments,
   );
@@ -107,6 +127,7 @@ export function failureMessage(report: FailureReport, now = new Date()): AlertMe
 
 export interface RecoveryInfo {
   userId: string;
+  account?: string | undefined;
   expiresAt: Date;
   at: Date;
   failures: number;
@@ -116,13 +137,14 @@ export interface RecoveryInfo {
 
 export function recoveredMessage(info: RecoveryInfo): AlertMessage {
   const plural = info.failures === 1 ? "" : "s";
+  const who = accountLabel(info.userId, info.account);
   return message(
     "recovered",
-    `kite-token: ${info.userId} token refreshed, recovered after ${info.failures} failed attempt${plural}`,
+    `kite-token: ${who} token refreshed, recovered after ${info.failures} failed attempt${plural}`,
     [
       {
         kind: "para",
-        text: `Recovered: the Kite access token for ${info.userId} is valid again as of ${hhmm(info.at)} IST, until ${formatIstShort(info.expiresAt)}. It followed ${info.failures} failed attempt${plural} since ${hhmm(info.firstFailureAt)} IST (${info.codes.join(", ")}). Nothing more to do.`,
+        text: `Recovered: the Kite access token for ${who} is valid again as of ${hhmm(info.at)} IST, until ${formatIstShort(info.expiresAt)}. It followed ${info.failures} failed attempt${plural} since ${hhmm(info.firstFailureAt)} IST (${info.codes.join(", ")}). Nothing more to do.`,
       },
     ],
   );
@@ -140,20 +162,22 @@ const undeliveredText = (stores: UndeliveredStore[]): string =>
 /** A run saved the token but could not copy it everywhere (TOKEN_STORES secondaries). */
 export function deliveryMessage(info: {
   userId: string;
+  account?: string | undefined;
   expiresAt: Date;
   at: Date;
   stores: UndeliveredStore[];
 }): AlertMessage {
   const names = info.stores.map((s) => s.name).join(", ");
-  return message("delivery", `kite-token: ${info.userId} token saved, NOT delivered to ${names}`, [
+  const who = accountLabel(info.userId, info.account);
+  return message("delivery", `kite-token: ${who} token saved, NOT delivered to ${names}`, [
     {
       kind: "para",
-      text: `The Kite access token for ${info.userId} was refreshed at ${hhmm(info.at)} IST and is valid until ${formatIstShort(info.expiresAt)}, but it could not be copied to every store in TOKEN_STORES.`,
+      text: `The Kite access token for ${who} was refreshed at ${hhmm(info.at)} IST and is valid until ${formatIstShort(info.expiresAt)}, but it could not be copied to every store in TOKEN_STORES.`,
     },
     {
       kind: "fields",
       rows: [
-        ["Account", info.userId],
+        ["Account", who],
         ...info.stores.map((s): [string, string] => [
           s.name,
           `${s.error_code ?? "failed"} after ${s.attempts} attempts`,
@@ -184,13 +208,19 @@ export function withUndelivered(alert: AlertMessage, stores: UndeliveredStore[])
 }
 
 /** The one-line success notice (ALERT_ON_SUCCESS). */
-export function successMessage(userId: string, expiresAt: Date, at: Date): AlertMessage {
-  const line = `kite-token: token for ${userId} refreshed at ${hhmm(at)} IST, valid until ${formatIstShort(expiresAt)}.`;
+export function successMessage(
+  userId: string,
+  expiresAt: Date,
+  at: Date,
+  account?: string,
+): AlertMessage {
+  const line = `kite-token: token for ${accountLabel(userId, account)} refreshed at ${hhmm(at)} IST, valid until ${formatIstShort(expiresAt)}.`;
   return message("success", line, [{ kind: "para", text: line }]);
 }
 
 export interface DeadlineInfo {
   userId: string;
+  account?: string | undefined;
   deadline: Date;
   status: TokenStatus;
   loginUrl: string;
@@ -207,23 +237,25 @@ const STATE_TEXT: Record<TokenStatus["state"], string> = {
 };
 
 export function deadlineMessage(info: DeadlineInfo): AlertMessage {
+  const who = accountLabel(info.userId, info.account);
   const rows: Array<[string, string]> = [
-    ["Account", info.userId],
+    ["Account", who],
     ["Token", STATE_TEXT[info.status.state]],
   ];
   if (info.lastFailure) {
     rows.push(["Last failure", info.lastFailure.code], ["What to do", info.lastFailure.hint]);
+    if (info.account) rows.push(accountSettingsRow(info.account));
   }
   return message(
     "deadline",
-    `kite-token: ${info.userId} has NO valid Kite token at ${hhmm(info.deadline)} IST`,
+    `kite-token: ${who} has NO valid Kite token at ${hhmm(info.deadline)} IST`,
     [
       {
         kind: "para",
-        text: `At ${hhmm(info.deadline)} IST there is still no valid Kite access token for ${info.userId}, whatever the automatic retries are doing. The market opens at 09:15 IST.`,
+        text: `At ${hhmm(info.deadline)} IST there is still no valid Kite access token for ${who}, whatever the automatic retries are doing. The market opens at 09:15 IST.`,
       },
       { kind: "fields", rows },
-      manualFallback(info.loginUrl),
+      manualFallback(info.loginUrl, info.account),
     ],
   );
 }

@@ -5,6 +5,8 @@ import type { RefreshOutcome, StepEvent, StepName } from "../refresh.js";
 export interface FailureReport {
   /** The Zerodha user id (never a secret). */
   userId: string;
+  /** The account's id in the accounts file (many accounts); named beside the user id. */
+  account?: string | undefined;
   /** The step that failed, when known (see `failedStepTracker`). */
   step: StepName | undefined;
   error: KiteTokenError;

@@ -22,6 +22,8 @@ export interface AlertServiceOptions {
   logger: Logger;
   /** ALERT_ON_SUCCESS: a one-line notice after every refresh that logged in. */
   onSuccess: boolean;
+  /** The account's id in the accounts file: every message names it beside the user id. */
+  account?: string | undefined;
   now?: () => Date;
 }
 
@@ -52,7 +54,7 @@ export class AlertService {
           this.#o.logger.info({ code: failure.error.code }, "failure already alerted");
           return [];
         }
-        return this.#send(failureMessage(failure, now));
+        return this.#send(failureMessage({ account: this.#o.account, ...failure }, now));
       }
       const { record, status } = run.outcome;
       const at = run.at ?? now;
@@ -72,6 +74,7 @@ export class AlertService {
           failed,
           recoveredMessage({
             userId: record.user_id,
+            account: this.#o.account,
             expiresAt,
             at,
             failures: closed.failures,
@@ -81,11 +84,20 @@ export class AlertService {
         );
       }
       if (this.#o.onSuccess && status === "refreshed") {
-        return this.#sendWith(failed, successMessage(record.user_id, expiresAt, at));
+        return this.#sendWith(
+          failed,
+          successMessage(record.user_id, expiresAt, at, this.#o.account),
+        );
       }
       if (untold.length > 0) {
         return this.#send(
-          deliveryMessage({ userId: record.user_id, expiresAt, at, stores: untold }),
+          deliveryMessage({
+            userId: record.user_id,
+            account: this.#o.account,
+            expiresAt,
+            at,
+            stores: untold,
+          }),
         );
       }
       return [];
@@ -105,7 +117,7 @@ export class AlertService {
       const code = state.episode?.codes.at(-1) as ErrorCode | undefined;
       const lastFailure =
         code && code in ERROR_CODES ? { code, hint: ERROR_CODES[code].hint } : undefined;
-      return this.#send(deadlineMessage({ ...input, lastFailure }));
+      return this.#send(deadlineMessage({ ...input, account: this.#o.account, lastFailure }));
     });
   }
 

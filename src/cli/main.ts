@@ -74,16 +74,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
       "the request_token, the redirect URL from the address bar, or its query string",
     )
     .option("--json", "print the outcome as JSON")
-    .action(async (input: string, opts: { json?: boolean }) => {
+    .option("--account <id>", "with an accounts file: the account whose app and token it is")
+    .action(async (input: string, opts: { json?: boolean; account?: string }) => {
       const { exchangeCommand } = await import("./commands/exchange.js");
       await run(() => exchangeCommand(global(), input, opts))();
     });
   program
     .command("login-url")
     .description("print the Kite login URL to open for a manual login")
-    .action(async () => {
+    .option("--account <id>", "with an accounts file: that account's URL only")
+    .action(async (opts: { account?: string }) => {
       const { loginUrlCommand } = await import("./commands/login-url.js");
-      await run(() => loginUrlCommand(global()))();
+      await run(() => loginUrlCommand(global(), opts))();
     });
   program
     .command("test-alert")

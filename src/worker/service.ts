@@ -1,4 +1,5 @@
 import { deadlineWatchdog, refreshDeps, type App, type RunTuning } from "../app.js";
+import type { LoginSlots } from "../accounts/login-slots.js";
 import { configuredAlerts, reportRun, RunWitness } from "../alerts/run-alerts.js";
 import type { AlertService } from "../alerts/service.js";
 import type { Watchdog, WatchdogTimer } from "../alerts/watchdog.js";
@@ -29,7 +30,18 @@ export interface WorkerService {
   alerts: AlertService | undefined;
   watchdog: Watchdog | undefined;
   console: RunningConsole | undefined;
+  /** Whether a run is in progress. */
+  readonly busy: boolean;
   /** Stops the schedule, the in-flight run, the watchdog and the console; flushes alerts. */
+  stop(reason?: string): Promise<void>;
+}
+
+/** One account's worker with its alerts and deadline watchdog, not yet started. */
+export interface WorkerUnit {
+  worker: Worker;
+  alerts: AlertService | undefined;
+  watchdog: Watchdog | undefined;
+  /** Stops the watchdog and the worker (aborting its run), then flushes its alerts. */
   stop(reason?: string): Promise<void>;
 }
 
@@ -42,16 +54,17 @@ function scheduledDay(worker: Worker): (deadline: Date) => boolean {
 }
 
 /**
- * `kite-token worker`: the scheduled refresh, its alerts (one per failure episode, a
- * recovery note, ALERT_ON_SUCCESS notices), the deadline watchdog (ALERT_DEADLINE) and,
- * with SERVER_ENABLED=true, the token console sharing the same pipeline and login lock.
+ * One account's worker: the retry loop over the refresh pipeline, its alerts (one per
+ * failure episode, a recovery note, ALERT_ON_SUCCESS notices) and its deadline watchdog
+ * (ALERT_DEADLINE). With `slots`, each login waits for one of the process's CONCURRENCY slots.
  */
-export async function startWorkerService(
+export async function workerUnit(
   app: App,
-  options: WorkerServiceOptions = {},
-): Promise<WorkerService> {
+  options: WorkerServiceOptions & { slots?: LoginSlots } = {},
+): Promise<WorkerUnit> {
   const alerts = await configuredAlerts(app);
   const tuning = options.tuning ?? {};
+  const { slots } = options;
   // Alerts go out one after another, off the run's path: a slow SMTP server delays no retry.
   let sending: Promise<void> = Promise.resolve();
   let witness = new RunWitness();
@@ -66,15 +79,14 @@ export async function startWorkerService(
     summary: options.summary ?? {},
     refresh: (trigger, signal) => {
       witness = new RunWitness();
-      return refresh(
-        refreshDeps(app, {
-          trigger,
-          signal,
-          onStep: witness.onStep,
-          onEvidence: witness.onEvidence,
-          ...tuning,
-        }),
-      );
+      const deps = refreshDeps(app, {
+        trigger,
+        signal,
+        onStep: witness.onStep,
+        onEvidence: witness.onEvidence,
+        ...tuning,
+      });
+      return refresh(slots ? { ...deps, login: slots.wrap(deps.login) } : deps);
     },
     onAttempt,
     ...(options.backoff ? { backoff: options.backoff } : {}),
@@ -84,30 +96,72 @@ export async function startWorkerService(
     isActiveDay: scheduledDay(worker),
     ...(options.watchdogTimer ? { timer: options.watchdogTimer } : {}),
   });
-  let running: RunningConsole | undefined;
-  if (app.config.server.enabled) {
-    const [{ startConsole }, { pipelineRunner }] = await Promise.all([
-      import("../server/serve.js"),
-      import("../server/app.js"),
-    ]);
-    running = await startConsole(app, {
-      // The same pipeline under the same login lock: a console refresh never logs in twice.
-      refreshRunner: pipelineRunner(app, tuning),
-      runSource: historyRunSource(app.state, () => worker.schedule.next()),
-      ...(options.consolePort !== undefined ? { port: options.consolePort } : {}),
-    });
-  }
-  worker.start();
   return {
     worker,
     alerts,
     watchdog,
-    console: running,
     stop: async (reason) => {
       watchdog?.stop();
-      await Promise.all([worker.stop(reason), running?.close()]);
+      await worker.stop(reason);
       await Promise.race([sending, new Promise((r) => setTimeout(r, ALERT_FLUSH_MS).unref())]);
       alerts?.close();
+    },
+  };
+}
+
+/**
+ * The token console inside the worker (SERVER_ENABLED=true), sharing its pipeline and login
+ * lock. The one place the worker starts a console, for one account or many.
+ */
+export async function startWorkerConsole(
+  app: App,
+  nextRun: () => Date,
+  options: WorkerServiceOptions,
+): Promise<RunningConsole | undefined> {
+  if (!app.config.server.enabled) return undefined;
+  if (app.config.accounts.list) {
+    // Many accounts: the console over every account (startConsole over the account apps,
+    // each with its own runner and history) is wired here once it exists.
+    app.logger.warn(
+      { server_enabled: true },
+      "the console is not served with an accounts file yet",
+    );
+    return undefined;
+  }
+  const [{ startConsole }, { pipelineRunner }] = await Promise.all([
+    import("../server/serve.js"),
+    import("../server/app.js"),
+  ]);
+  return startConsole(app, {
+    // The same pipeline under the same login lock: a console refresh never logs in twice.
+    refreshRunner: pipelineRunner(app, options.tuning ?? {}),
+    runSource: historyRunSource(app.state, nextRun),
+    ...(options.consolePort !== undefined ? { port: options.consolePort } : {}),
+  });
+}
+
+/**
+ * `kite-token worker` for the single account (KITE_* variables): the scheduled refresh, its
+ * alerts, the deadline watchdog and, with SERVER_ENABLED=true, the token console.
+ */
+export async function startWorkerService(
+  app: App,
+  options: WorkerServiceOptions = {},
+): Promise<WorkerService> {
+  const unit = await workerUnit(app, options);
+  const { worker } = unit;
+  const running = await startWorkerConsole(app, () => worker.schedule.next(), options);
+  worker.start();
+  return {
+    worker,
+    alerts: unit.alerts,
+    watchdog: unit.watchdog,
+    console: running,
+    get busy() {
+      return worker.busy;
+    },
+    stop: async (reason) => {
+      await Promise.all([unit.stop(reason), running?.close()]);
     },
   };
 }

@@ -28,6 +28,33 @@ export type AttemptResult = { trigger: string; attempt: number } & (
   | { ok: false; error: KiteTokenError; nextAttemptAt: Date | undefined }
 );
 
+/** What the worker logs at start (never a secret): the summary, the schedule, the retries. */
+export function workerSettings(
+  config: WorkerConfig,
+  schedule: Schedule,
+  summary: Record<string, unknown>,
+): Record<string, unknown> {
+  const { hour, minute } = config.retryDeadline;
+  return {
+    ...summary,
+    schedule: config.schedule,
+    schedule_tz: config.scheduleTz,
+    retry_deadline_ist: `${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}`,
+    retry_max: config.retryMax,
+    next_run_ist: formatIst(schedule.next()),
+  };
+}
+
+/** SCHEDULE in SCHEDULE_TZ as a running cron task calling `onTick`. */
+export function scheduleTask(config: WorkerConfig, onTick: () => void): ScheduledTask {
+  const task = createTask(config.schedule, onTick, {
+    timezone: config.scheduleTz,
+    name: "kite-token refresh",
+  });
+  void task.start();
+  return task;
+}
+
 /**
  * The scheduled worker: a catch-up refresh at start, then one at each scheduled time
  * (SCHEDULE in SCHEDULE_TZ), each retried by the error's class until RETRY_DEADLINE or
@@ -53,25 +80,20 @@ export class Worker {
     return this.#task !== undefined;
   }
 
-  start(): void {
-    const { config, logger } = this.deps;
-    logger.info(
-      {
-        ...this.deps.summary,
-        schedule: config.schedule,
-        schedule_tz: config.scheduleTz,
-        retry_deadline_ist: `${String(config.retryDeadline.hour).padStart(2, "0")}:${String(config.retryDeadline.minute).padStart(2, "0")}`,
-        retry_max: config.retryMax,
-        next_run_ist: formatIst(this.schedule.next()),
-      },
-      "worker started",
-    );
-    this.#task = createTask(config.schedule, () => this.trigger("schedule"), {
-      timezone: config.scheduleTz,
-      name: "kite-token refresh",
-    });
-    void this.#task.start();
-    this.trigger("startup");
+  /**
+   * Logs the settings, schedules the runs and starts the catch-up run. A worker that is one
+   * of several (many accounts) is started with `{ scheduled: false }`: whoever owns the one
+   * schedule triggers it, and logs the settings.
+   */
+  start(options: { scheduled?: boolean } = {}): void {
+    if (options.scheduled !== false) {
+      this.deps.logger.info(
+        workerSettings(this.deps.config, this.schedule, this.deps.summary),
+        "worker started",
+      );
+      this.#task = scheduleTask(this.deps.config, () => void this.trigger("schedule"));
+    }
+    void this.trigger("startup");
   }
 
   /** Starts a run unless one is in progress (then this trigger is skipped). */

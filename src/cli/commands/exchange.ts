@@ -1,3 +1,4 @@
+import { selectAccount } from "../../accounts/batch.js";
 import { exchangeForApp } from "../../app.js";
 import { parseRequestToken } from "../../login/redirect.js";
 import { formatIstShort } from "../../time.js";
@@ -7,12 +8,15 @@ import { EXIT_OK, exitCodeFor, printStoreWarnings, stepPrinter } from "../output
 export async function exchangeCommand(
   global: GlobalOptions,
   input: string,
-  options: { json?: boolean },
+  options: { json?: boolean; account?: string },
 ): Promise<number> {
   const requestToken = parseRequestToken(input);
   const ctx = commandContext(global, { require: ["apiKey", "apiSecret"] });
-  const { app, out } = ctx;
+  const { out } = ctx;
+  let app = ctx.app;
   try {
+    // Many accounts: the token is exchanged with the named account's app and saved for it.
+    app = selectAccount(ctx.app, options.account);
     const record = await exchangeForApp(
       app,
       requestToken,
@@ -36,5 +40,6 @@ export async function exchangeCommand(
     return exitCodeFor(error);
   } finally {
     await app.close();
+    if (app !== ctx.app) await ctx.app.close();
   }
 }

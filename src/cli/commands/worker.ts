@@ -1,6 +1,7 @@
-import { createApp } from "../../app.js";
+import { createApp, type App } from "../../app.js";
 import { LOGIN_CREDENTIALS, loadConfig } from "../../config/load.js";
 import { SecretRedactor } from "../../redact.js";
+import { startAccountsWorkerService } from "../../worker/accounts-service.js";
 import { startWorkerService } from "../../worker/service.js";
 import type { GlobalOptions } from "../context.js";
 import { EXIT_OK } from "../output.js";
@@ -8,12 +9,17 @@ import { EXIT_OK } from "../output.js";
 /** The worker must be gone this long after SIGTERM, whatever is in flight. */
 const STOP_LIMIT_MS = 9000;
 
-/** `kite-token worker`: runs until SIGTERM or SIGINT, refreshing on schedule. */
-export async function workerCommand(global: GlobalOptions): Promise<number> {
-  const redactor = new SecretRedactor();
-  const config = loadConfig({ require: LOGIN_CREDENTIALS });
-  const app = createApp(config, { redactor, ...(global.verbose ? { logLevel: "debug" } : {}) });
-  const service = await startWorkerService(app, {
+/** The single account's or every account's worker, as the command sees it. */
+function startService(app: App): Promise<{ busy: boolean; stop(reason: string): Promise<void> }> {
+  const { config } = app;
+  const shared = { alert_channels: config.alerts.channels, console: config.server.enabled };
+  if (config.accounts.list) {
+    // The service lists each account (id, user id, store, state file, lock): never a secret.
+    return startAccountsWorkerService(app, {
+      summary: { accounts_file: config.accounts.file, ...shared },
+    });
+  }
+  return startWorkerService(app, {
     summary: {
       user_id: config.kite.userId,
       login_url: config.kite.loginUrl,
@@ -22,15 +28,22 @@ export async function workerCommand(global: GlobalOptions): Promise<number> {
       state_file: config.worker.stateFile,
       lock: app.lock.name,
       artifacts_dir: config.worker.artifactsDir,
-      alert_channels: config.alerts.channels,
-      console: config.server.enabled,
+      ...shared,
     },
   });
+}
+
+/** `kite-token worker`: runs until SIGTERM or SIGINT, refreshing on schedule. */
+export async function workerCommand(global: GlobalOptions): Promise<number> {
+  const redactor = new SecretRedactor();
+  const config = loadConfig({ require: LOGIN_CREDENTIALS });
+  const app = createApp(config, { redactor, ...(global.verbose ? { logLevel: "debug" } : {}) });
+  const service = await startService(app);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));
   });
-  app.logger.info({ signal, in_flight: service.worker.busy }, "worker stopping");
+  app.logger.info({ signal, in_flight: service.busy }, "worker stopping");
   setTimeout(() => {
     app.logger.error({ signal }, "worker did not stop in time; exiting");
     process.exit(1);

@@ -1,0 +1,68 @@
+import { KiteTokenError } from "../errors.js";
+import type { LoginStrategy } from "../login/types.js";
+
+/**
+ * At most `limit` logins at once across every account of a process (CONCURRENCY). A
+ * waiter whose signal aborts leaves the queue at once with `ABORTED`.
+ */
+export class LoginSlots {
+  #active = 0;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(readonly limit: number) {}
+
+  /** Logins running now. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /** Waits for a free slot; resolves with its release (call it exactly once). */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    const stopped = (): KiteTokenError =>
+      new KiteTokenError("ABORTED", "The login was stopped while waiting for its turn.", {
+        cause: signal?.reason,
+      });
+    if (signal?.aborted) throw stopped();
+    if (this.#active >= this.limit) {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => {
+          const at = this.#waiting.indexOf(wake);
+          if (at >= 0) this.#waiting.splice(at, 1);
+          reject(stopped());
+        };
+        const wake = (): void => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        this.#waiting.push(wake);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+    } else {
+      this.#active++;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      // The slot passes straight to the next waiter, or is freed.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#active--;
+    };
+  }
+
+  /** The login strategy, each login waiting for a slot and holding it until it ends. */
+  wrap(strategy: LoginStrategy): LoginStrategy {
+    return {
+      name: strategy.name,
+      login: async (input, context) => {
+        const release = await this.acquire(context.signal);
+        try {
+          return await strategy.login(input, context);
+        } finally {
+          release();
+        }
+      },
+    };
+  }
+}
