@@ -1,3 +1,4 @@
+import type { LoginSlots } from "../accounts/login-slots.js";
 import { Hono } from "hono";
 import { refresh } from "../refresh.js";
 import { refreshDeps, type App, type RunTuning } from "../app.js";
@@ -27,10 +28,16 @@ export interface Console {
  * scheduled run in progress is waited for and its token reused, never a second login),
  * its failures reported through the alerts like `kite-token refresh`.
  */
-export function pipelineRunner(app: App, tuning: RunTuning = {}): RefreshRunner {
+export function pipelineRunner(
+  app: App,
+  tuning: RunTuning = {},
+  slots?: LoginSlots,
+): RefreshRunner {
   return async (onStep, signal, options) => {
     const hooks = reportingHooks(app, await configuredAlerts(app), onStep);
-    return refresh(refreshDeps(app, { signal, trigger: "console", ...hooks, ...tuning }), {
+    const deps = refreshDeps(app, { signal, trigger: "console", ...hooks, ...tuning });
+    // Inside the accounts worker, a console login waits for one of its CONCURRENCY slots.
+    return refresh(slots ? { ...deps, login: slots.wrap(deps.login) } : deps, {
       force: options.force,
     });
   };

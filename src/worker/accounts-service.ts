@@ -56,7 +56,10 @@ export async function startAccountsWorkerService(
     await Promise.all(apps.map(({ app }) => app.close().catch(() => undefined)));
     throw error;
   }
-  const running = await startWorkerConsole(base, () => schedule.next(), options);
+  const running = await startWorkerConsole(base, () => schedule.next(), options, {
+    apps,
+    slots,
+  });
   const trigger = async (reason: string): Promise<void> => {
     await Promise.all(accounts.map((a) => a.worker.trigger(reason)));
   };

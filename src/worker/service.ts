@@ -1,3 +1,4 @@
+import type { AccountSettings } from "../accounts/file.js";
 import { deadlineWatchdog, refreshDeps, type App, type RunTuning } from "../app.js";
 import type { LoginSlots } from "../accounts/login-slots.js";
 import { configuredAlerts, reportRun, RunWitness } from "../alerts/run-alerts.js";
@@ -117,26 +118,31 @@ export async function startWorkerConsole(
   app: App,
   nextRun: () => Date,
   options: WorkerServiceOptions,
+  accounts?: { apps: Array<{ account: AccountSettings; app: App }>; slots: LoginSlots },
 ): Promise<RunningConsole | undefined> {
   if (!app.config.server.enabled) return undefined;
-  if (app.config.accounts.list) {
-    // Many accounts: the console over every account (startConsole over the account apps,
-    // each with its own runner and history) is wired here once it exists.
-    app.logger.warn(
-      { server_enabled: true },
-      "the console is not served with an accounts file yet",
-    );
-    return undefined;
-  }
   const [{ startConsole }, { pipelineRunner }] = await Promise.all([
     import("../server/serve.js"),
     import("../server/app.js"),
   ]);
+  const tuning = options.tuning ?? {};
+  const port = options.consolePort !== undefined ? { port: options.consolePort } : {};
+  if (accounts) {
+    // Every account's line, with the worker's own apps (their locks, state and alerts); a
+    // console login takes one of the worker's CONCURRENCY slots like a scheduled one.
+    return startConsole(app, {
+      nextRun,
+      tuning,
+      accountApps: accounts.apps,
+      accountRunner: (_account, accountApp) => pipelineRunner(accountApp, tuning, accounts.slots),
+      ...port,
+    });
+  }
   return startConsole(app, {
     // The same pipeline under the same login lock: a console refresh never logs in twice.
-    refreshRunner: pipelineRunner(app, options.tuning ?? {}),
+    refreshRunner: pipelineRunner(app, tuning),
     runSource: historyRunSource(app.state, nextRun),
-    ...(options.consolePort !== undefined ? { port: options.consolePort } : {}),
+    ...port,
   });
 }
 

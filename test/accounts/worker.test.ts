@@ -61,11 +61,13 @@ function workerEnv(some: Simulator[], dir: string, extra: Record<string, string>
 async function startService(
   some: Simulator[],
   extra: Record<string, string> = {},
+  consolePort?: number,
 ): Promise<{ service: AccountsWorkerService; app: App; dir: string; env: Record<string, string> }> {
   const dir = tempDir("kt-accounts-worker-");
   const env = workerEnv(some, dir, extra);
   const app = createApp(loadConfig({ env, cwd: dir }), { logLevel: "silent" });
   const service = await startAccountsWorkerService(app, {
+    ...(consolePort === undefined ? {} : { consolePort }),
     backoff: () => 50,
     tuning: { clock: fastClock(), exchangeRetry: { attempts: 3, delayMs: () => 10 } },
   });
@@ -233,6 +235,48 @@ describe("the worker over many accounts", { timeout: 600_000 }, () => {
       expect.stringMatching(/^\[acct-2\] healthy: /),
     ]);
     expect(health.code).toBe(0);
+  });
+
+  it("with SERVER_ENABLED=true, hosts the console over every account: the worker's runs, a console refresh of one account", async () => {
+    const two = sims.slice(0, 2);
+    const admin = "an-admin-token-of-the-console-0123";
+    const run = await startService(two, { SERVER_ENABLED: "true", ADMIN_TOKEN: admin }, 0);
+    try {
+      await waitFor(() => !run.service.busy, "the startup runs");
+      const base = run.service.console?.url;
+      expect(base).toBeDefined();
+      const list = (await (await fetch(`${base}/api/accounts`)).json()) as {
+        accounts: Array<Record<string, unknown>>;
+      };
+      expect(list.accounts.map((a) => [a["id"], a["state"]])).toEqual([
+        [idOf(0), "valid"],
+        [idOf(1), "valid"],
+      ]);
+      for (const a of list.accounts) {
+        expect(a["last_run"]).toMatchObject({ source: "worker", outcome: "refreshed" });
+        expect(a["next_run"]).toEqual(run.service.schedule.next().toISOString());
+      }
+      // A console refresh of acct-1 goes through acct-1's pipeline (its lock, its app) only.
+      const started = await fetch(`${base}/api/accounts/${idOf(1)}/token/refresh`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+        body: JSON.stringify({ force: true }),
+      });
+      expect(started.status).toBe(202);
+      const { run_id: runId } = (await started.json()) as { run_id: string };
+      await waitFor(async () => {
+        const res = await fetch(`${base}/api/accounts/${idOf(1)}/runs/${runId}`);
+        return ((await res.json()) as { outcome: string }).outcome !== "running";
+      }, "the console's run");
+      const done = (await (
+        await fetch(`${base}/api/accounts/${idOf(1)}/runs/${runId}`)
+      ).json()) as Record<string, unknown>;
+      expect(done["outcome"]).toBe("refreshed");
+      expect(two.map((s) => s.counters.loginAttempts)).toEqual([1, 2]);
+      expect(JSON.stringify(list)).not.toContain(savedToken(run.dir, 0)?.["access_token"]);
+    } finally {
+      await stopService(run);
+    }
   });
 
   it("`kite-token worker`: the start log lists the accounts without a secret; SIGTERM mid-run stops every account within 10 s", async () => {
