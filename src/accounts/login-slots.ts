@@ -1,5 +1,6 @@
 import { KiteTokenError } from "../errors.js";
 import type { LoginStrategy } from "../login/types.js";
+import type { RefreshDeps } from "../refresh.js";
 
 /**
  * At most `limit` logins at once across every account of a process (CONCURRENCY). A
@@ -65,4 +66,9 @@ export class LoginSlots {
       },
     };
   }
+}
+
+/** The refresh's dependencies with its login waiting for one of `slots` (when given). */
+export function withSlots(deps: RefreshDeps, slots: LoginSlots | undefined): RefreshDeps {
+  return slots ? { ...deps, login: slots.wrap(deps.login) } : deps;
 }

@@ -1,4 +1,4 @@
-import type { LoginSlots } from "../accounts/login-slots.js";
+import { withSlots, type LoginSlots } from "../accounts/login-slots.js";
 import { Hono } from "hono";
 import { refresh } from "../refresh.js";
 import { refreshDeps, type App, type RunTuning } from "../app.js";
@@ -37,7 +37,7 @@ export function pipelineRunner(
     const hooks = reportingHooks(app, await configuredAlerts(app), onStep);
     const deps = refreshDeps(app, { signal, trigger: "console", ...hooks, ...tuning });
     // Inside the accounts worker, a console login waits for one of its CONCURRENCY slots.
-    return refresh(slots ? { ...deps, login: slots.wrap(deps.login) } : deps, {
+    return refresh(withSlots(deps, slots), {
       force: options.force,
     });
   };

@@ -1,6 +1,6 @@
 import type { AccountSettings } from "../accounts/file.js";
 import { deadlineWatchdog, refreshDeps, type App, type RunTuning } from "../app.js";
-import type { LoginSlots } from "../accounts/login-slots.js";
+import { withSlots, type LoginSlots } from "../accounts/login-slots.js";
 import { configuredAlerts, reportRun, RunWitness } from "../alerts/run-alerts.js";
 import type { AlertService } from "../alerts/service.js";
 import type { Watchdog, WatchdogTimer } from "../alerts/watchdog.js";
@@ -87,7 +87,7 @@ export async function workerUnit(
         onEvidence: witness.onEvidence,
         ...tuning,
       });
-      return refresh(slots ? { ...deps, login: slots.wrap(deps.login) } : deps);
+      return refresh(withSlots(deps, slots));
     },
     onAttempt,
     ...(options.backoff ? { backoff: options.backoff } : {}),
