@@ -4,7 +4,7 @@ import type { LoginContext } from "./types.js";
 
 /**
  * The TOTP answer shared by every login strategy: a code with enough of its window left,
- * the `beforeSecondFactor` hook before each submission, and a rejected code retried only
+ * the `beforeSecondFactor` hook right before each submission (after any wait for a window), and a rejected code retried only
  * with a code from a later window, at most `maxTotpSubmissions` times in all.
  * `submit` sends one code and resolves with Kite's rejection, or undefined when accepted;
  * anything it throws ends the login. Resolves with the number of codes submitted.
@@ -17,11 +17,17 @@ export async function answerSecondFactor(
   let submissions = 0;
   let lastWindow: number | undefined;
   for (;;) {
-    await context.beforeSecondFactor?.();
-    const { code, window } = await freshTotpCode(totpSecret, context.clock, {
+    const options = {
       ...(lastWindow === undefined ? {} : { afterWindowOf: lastWindow }),
       ...(context.signal ? { signal: context.signal } : {}),
-    });
+    };
+    // Wait for a usable window first, so that no code is counted against the day's budget
+    // while nothing is sent (a process killed during the wait has spent nothing).
+    await freshTotpCode(totpSecret, context.clock, options);
+    await context.beforeSecondFactor?.();
+    // The code itself from the clock as it is now (the hook may have corrected it); this
+    // normally returns at once, as the window above still has enough time left.
+    const { code, window } = await freshTotpCode(totpSecret, context.clock, options);
     lastWindow = window;
     submissions += 1;
     const rejection = await submit(code);
