@@ -12,7 +12,7 @@ import {
 } from "../../src/worker/accounts-service.js";
 import { smtpSink } from "../helpers/alert-servers.js";
 import { CLI, runCli } from "../helpers/cli.js";
-import { descendantsOf, isRunning } from "../helpers/processes.js";
+import { chromiumBrowsersUnder, descendantsOf, isRunning } from "../helpers/processes.js";
 import { fastClock, tempDir } from "../helpers/setup.js";
 import { NEVER, waitFor } from "../helpers/worker-app.js";
 import { exited, until } from "../helpers/worker-process.js";
@@ -86,31 +86,6 @@ const savedToken = (dir: string, i: number): Record<string, string> | undefined 
     : undefined;
 const outcomes = async (service: AccountsWorkerService, i: number) =>
   (await service.accounts[i]!.app.state.read()).runs.map((r) => r.error_code ?? r.outcome);
-const CHROMIUM = /^(chromium|chrome|headless_shell|chromium-headless-shell)$/;
-const argsOf = (pid: number): string[] =>
-  readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
-const parentOf = (pid: number): number => {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-};
-
-/**
- * Chromium browsers running under the process `pid`, however launched (Debian's wrappers run
- * the real binary as a child of a shell): Chromium processes whose parent is not Chromium
- * (its zygotes, renderers and helpers are its children, and a zygote's first instant, before
- * its exec, still shows the browser's own command line).
- */
-function browsersOf(pid: number): number {
-  return descendantsOf(pid).filter((child) => {
-    if (!isRunning(child)) return false; // a closed browser not yet reaped
-    try {
-      const isChromium = (p: number) => CHROMIUM.test(path.basename(argsOf(p)[0] ?? ""));
-      return isChromium(child) && !isChromium(parentOf(child));
-    } catch {
-      return false; // ended while we looked
-    }
-  }).length;
-}
 const subjects = () => smtp.mails.map((m) => m.parsed.subject ?? "");
 const settle = () => new Promise((r) => setTimeout(r, 300)); // a late mail would show by now
 
@@ -185,7 +160,7 @@ describe("the worker over many accounts", { timeout: 600_000 }, () => {
     let browserPeak = 0;
     const sampler = setInterval(() => {
       const host = run.app.browserHost.pid;
-      if (host !== undefined) browserPeak = Math.max(browserPeak, browsersOf(host));
+      if (host !== undefined) browserPeak = Math.max(browserPeak, chromiumBrowsersUnder(host));
     }, 25);
     try {
       await waitFor(() => !run.service.busy, "every account's run");

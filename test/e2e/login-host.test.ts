@@ -10,7 +10,7 @@ import { buildLoginUrl, type LoginContext, type LoginInput } from "../../src/log
 import { refresh } from "../../src/refresh.js";
 import { startLineChild } from "../helpers/child-lines.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
-import { descendantsOf, isRunning, processesTagged } from "../helpers/processes.js";
+import { chromiumBrowsersUnder, isRunning, processesTagged } from "../helpers/processes.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
 
 const fx = simulatorFixture();
@@ -58,19 +58,9 @@ async function eventually(done: () => boolean, ms: number, what: string): Promis
   }
 }
 
-/** Chromium browser processes the host started (its direct children). */
-function browsersOf(hostPid: number | undefined): number {
-  if (hostPid === undefined) return 0;
-  return descendantsOf(hostPid).filter((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const parent = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
-      return parent === String(hostPid);
-    } catch {
-      return false;
-    }
-  }).length;
-}
+/** Chromium browsers running under the host (none when there is no host). */
+const browsersOf = (hostPid: number | undefined): number =>
+  hostPid === undefined ? 0 : chromiumBrowsersUnder(hostPid);
 
 /** Every live process whose command line contains `text`. */
 function commandLinesWith(text: string): string[] {

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 
 /** Command lines of live processes that carry `--kite-token-run=<tag>`. */
 export function processesTagged(tag: string): string[] {
@@ -54,4 +55,28 @@ export function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+const CHROMIUM = /^(chromium|chrome|headless_shell|chromium-headless-shell)$/;
+const isChromium = (pid: number | string): boolean => {
+  const argv0 = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] ?? "";
+  return CHROMIUM.test(path.basename(argv0));
+};
+
+/**
+ * Chromium browsers running under the process `root`, however launched (Debian's wrappers
+ * run the real binary as a child of a shell): live Chromium processes whose parent is not
+ * Chromium (its zygotes, renderers and helpers are its children, and a zygote's first
+ * instant, before its exec, still shows the browser's own command line).
+ */
+export function chromiumBrowsersUnder(root: number): number {
+  return descendantsOf(root).filter((pid) => {
+    if (!isRunning(pid)) return false; // a closed browser not yet reaped
+    try {
+      const parent = parentOf(String(pid));
+      return isChromium(pid) && parent !== undefined && !isChromium(parent);
+    } catch {
+      return false; // ended while we looked
+    }
+  }).length;
 }
