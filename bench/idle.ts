@@ -11,7 +11,9 @@ import { rssOf } from "./proc.js";
  * The real worker, idle: `kite-token worker` (the built CLI) against the simulator on
  * loopback, with its schedule far away. Once its startup refresh is done and the login
  * host's idle grace has passed, its RSS and its descendants (there should be none: no
- * login host, no Chromium) are what a waiting worker costs.
+ * login host, no Chromium) are what a waiting worker costs: read at once, and again once
+ * V8 has settled (its idle-time garbage collection gives memory back after a few seconds
+ * without work, as it does for the hours a worker waits).
  */
 export type IdleMode = "valid-token" | "browser" | "http";
 
@@ -19,13 +21,20 @@ export interface IdleFigure {
   mode: IdleMode;
   /** What the startup refresh did (`skipped` when the saved token was still good). */
   startup: string;
+  /** Right after the login host's grace. */
   rssBytes: number;
+  /** After SETTLE_MS more of waiting (the most seen in its last seconds). */
+  settledRssBytes: number;
   descendants: number;
   descendantsRssBytes: number;
 }
 
 /** The login host's idle grace used here (the default is 5 s). */
 const GRACE_MS = 2000;
+/** How long the idle worker is watched after the first reading. */
+const SETTLE_MS = 15_000;
+/** The settled figure: the most RSS seen over this last part of the watch. */
+const SETTLED_TAIL_MS = 5000;
 
 function env(sim: Simulator, dir: string, strategy: string): NodeJS.ProcessEnv {
   return {
@@ -74,11 +83,18 @@ export async function idleWorker(sim: Simulator, mode: IdleMode): Promise<IdleFi
   await new Promise((resolve) => setTimeout(resolve, GRACE_MS + 2000));
   const pid = worker.pid ?? 0;
   const rssBytes = rssOf(pid);
+  let settledRssBytes = 0;
+  for (let waited = 0; waited < SETTLE_MS; waited += 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (waited + 1000 > SETTLE_MS - SETTLED_TAIL_MS)
+      settledRssBytes = Math.max(settledRssBytes, rssOf(pid));
+  }
   const children = descendantsOf(pid);
   const figure: IdleFigure = {
     mode,
     startup,
     rssBytes,
+    settledRssBytes,
     descendants: children.length,
     descendantsRssBytes: children.reduce((sum, child) => sum + rssOf(child), 0),
   };

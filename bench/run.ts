@@ -121,7 +121,7 @@ const label = (subject: Subject): string =>
 
 function idleLine(what: string, f: IdleFigure | undefined): string {
   if (!f) return `- ${what}: not measured`;
-  return `- ${what} (startup refresh: ${f.startup}): **${mib(f.rssBytes)} MiB** RSS; descendants: ${f.descendants}${f.descendants > 0 ? ` (${mib(f.descendantsRssBytes)} MiB)` : ""}`;
+  return `- ${what} (startup refresh: ${f.startup}): **${mib(f.settledRssBytes)} MiB** RSS settled, ${mib(f.rssBytes)} MiB right after the host's grace; descendants: ${f.descendants}${f.descendants > 0 ? ` (${mib(f.descendantsRssBytes)} MiB)` : ""}`;
 }
 
 function markdown(
@@ -145,7 +145,7 @@ function markdown(
     "",
     "The cold run is the first one (not in the warm figures): for the browser it forks the login host and loads Playwright there. The main process and the login host are separate columns (not summed); the floor runs Playwright in its main process.",
     "",
-    "The idle worker (`kite-token worker`, schedule far away) after its startup refresh and the login host's idle grace:",
+    "The idle worker (`kite-token worker`, schedule far away) after its startup refresh and the login host's idle grace (2 s here), then settled: the most seen over the last 5 s of a further 15 s of waiting, once V8's idle-time garbage collection has given memory back:",
     "",
     idleLine(
       "token still valid at start, no login yet",

@@ -3,11 +3,12 @@ import type { Watchdog, WatchdogTimer } from "./alerts/watchdog.js";
 import { alertSecrets } from "./config/alerts.js";
 import { credentialsOf } from "./config/load.js";
 import type { Config } from "./config/schema.js";
-import { KiteApi } from "./kite/api.js";
+import { KiteApi, type KiteCalls } from "./kite/api.js";
 import { createLogger, type Logger } from "./log.js";
 import { buildLoginUrl } from "./login/types.js";
 import { createLoginStrategy } from "./login/registry.js";
 import { BrowserHost } from "./login/host/client.js";
+import { HostedKiteApi } from "./login/host/hosted.js";
 import { systemClock } from "./login/totp.js";
 import { SecretRedactor } from "./redact.js";
 import { KiteTokenError } from "./errors.js";
@@ -34,7 +35,13 @@ export interface App {
   store: CompositeTokenStore;
   /** Redis clients shared by the stores and the login lock. */
   redis: RedisConnections;
-  kite(apiKey: string): KiteApi;
+  kite(apiKey: string): KiteCalls;
+  /**
+   * Every login and Kite API call runs in the login host (a long-running process: the
+   * worker, the console), so this process never keeps the kiteconnect client, the HTTP
+   * login's cookie jar or the TOTP library between runs. One-shot commands run them here.
+   */
+  kiteInHost: boolean;
   /** The alert channels, episodes and messages, built on first use (loads nodemailer then). */
   alerts(): Promise<AlertService>;
   /** Runs the browser logins in a child process (never Playwright in this one). */
@@ -57,6 +64,8 @@ export interface AppOptions {
   alertRetryDelaysMs?: number[];
   /** Another app's login host (many accounts share one); it stays that app's to stop. */
   browserHost?: BrowserHost;
+  /** Logins and Kite API calls in the login host (see `App.kiteInHost`); default false. */
+  kiteInHost?: boolean;
 }
 
 /** Builds the configured stores: the first is primary, the others receive copies. */
@@ -115,6 +124,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
   const browserHost =
     options.browserHost ?? new BrowserHost({ idleMs: config.browser.hostIdleMs, logger });
+  const kiteInHost = options.kiteInHost ?? false;
   return {
     config,
     logger,
@@ -127,8 +137,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       await redis.close();
       if (!options.browserHost) await browserHost.stop();
     },
-    kite: (key) =>
-      new KiteApi({ apiKey: key, apiRoot: config.kite.apiRoot, timeoutMs: config.timeouts.apiMs }),
+    kiteInHost,
+    kite: (key) => {
+      const api = { apiKey: key, apiRoot: config.kite.apiRoot, timeoutMs: config.timeouts.apiMs };
+      return kiteInHost ? new HostedKiteApi(browserHost, api) : new KiteApi(api);
+    },
     alerts: () => (alerts ??= buildAlerts(config, logger, redactor, options.alertRetryDelaysMs)),
     ...workerParts(config, redis, logger),
   };
@@ -210,6 +223,7 @@ export function refreshDeps(
     kite: app.kite(credentials.apiKey),
     login: createLoginStrategy(app.config.loginStrategy, {
       host: app.browserHost,
+      httpInHost: app.kiteInHost,
       browserPath: app.config.browser.path,
       noSandbox: app.config.browser.noSandbox,
       selectors: app.config.browser.selectors,

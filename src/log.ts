@@ -1,6 +1,6 @@
+import { createRequire } from "node:module";
 import { Writable } from "node:stream";
 import { pino, type Logger } from "pino";
-import pretty from "pino-pretty";
 import type { SecretRedactor } from "./redact.js";
 
 export type { Logger } from "pino";
@@ -45,8 +45,13 @@ export function createLogger(options: LoggerOptions): Logger {
     },
   });
   const usePretty = options.pretty ?? Boolean(process.stderr.isTTY);
+  // pino-pretty only for a person at a terminal: a service's JSON logs never load it.
   const stream = usePretty
-    ? pretty({ destination: scrubbed, colorize: Boolean(process.stderr.isTTY), sync: true })
+    ? (createRequire(import.meta.url)("pino-pretty") as typeof import("pino-pretty"))({
+        destination: scrubbed,
+        colorize: Boolean(process.stderr.isTTY),
+        sync: true,
+      })
     : scrubbed;
   return pino(
     {

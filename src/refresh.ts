@@ -1,6 +1,6 @@
 import type { KiteCredentials } from "./config/schema.js";
 import { KiteTokenError, isKiteTokenError } from "./errors.js";
-import type { KiteApi } from "./kite/api.js";
+import type { KiteCalls } from "./kite/api.js";
 import type { LoginLock } from "./lock/types.js";
 import type { Logger } from "./log.js";
 import { KiteClock } from "./login/skew.js";
@@ -44,7 +44,7 @@ export interface RefreshDeps {
   credentials: KiteCredentials;
   loginUrl: string;
   redirectUrl: string | undefined;
-  kite: KiteApi;
+  kite: KiteCalls;
   login: LoginStrategy;
   store: TokenStore;
   clock: TotpClock;
@@ -82,7 +82,7 @@ export type RunReport =
   | { ok: false; run: RunRecord; error: KiteTokenError };
 
 export interface ExchangeDeps {
-  kite: KiteApi;
+  kite: KiteCalls;
   apiSecret: string;
   store: TokenStore;
   logger: Logger;

@@ -1,5 +1,5 @@
 import { isKiteTokenError } from "./errors.js";
-import type { KiteApi } from "./kite/api.js";
+import type { KiteCalls } from "./kite/api.js";
 import { expiresAt, type TokenRecord } from "./stores/record.js";
 import type { TokenStore } from "./stores/types.js";
 
@@ -35,7 +35,7 @@ export interface TokenStatus {
  */
 export async function tokenStatus(
   store: TokenStore,
-  kiteFor: ((apiKey: string) => KiteApi) | undefined,
+  kiteFor: ((apiKey: string) => KiteCalls) | undefined,
   now: Date = new Date(),
 ): Promise<TokenStatus> {
   let record: TokenRecord | undefined;
@@ -88,7 +88,7 @@ export async function tokenStatus(
  */
 export async function configuredTokenStatus(
   store: TokenStore,
-  kiteFor: (apiKey: string) => KiteApi,
+  kiteFor: (apiKey: string) => KiteCalls,
   configuredKey: string | undefined,
   now: Date = new Date(),
 ): Promise<TokenStatus> {

@@ -39,6 +39,7 @@ function accountApp(base: App, account: AccountSettings): App {
     redactor: base.redactor,
     // One login host (one Chromium, a context per login) for every account of the process.
     browserHost: base.browserHost,
+    kiteInHost: base.kiteInHost,
   });
 }
 

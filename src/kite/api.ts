@@ -35,6 +35,14 @@ export interface KiteApiOptions {
   timeoutMs: number;
 }
 
+/** What the rest of the code calls on Kite: in this process (KiteApi) or in the login host. */
+export interface KiteCalls {
+  exchange(requestToken: string, apiSecret: string): Promise<ExchangedSession>;
+  verify(accessToken: string): Promise<KiteProfile>;
+  invalidate(accessToken: string): Promise<void>;
+}
+export type KiteCallName = keyof KiteCalls;
+
 type KiteConnectInstance = {
   generateSession(requestToken: string, apiSecret: string): Promise<unknown>;
   getProfile(): Promise<unknown>;
@@ -43,7 +51,7 @@ type KiteConnectInstance = {
 };
 
 /** The official kiteconnect client, pointed at KITE_API_ROOT, with our errors and types. */
-export class KiteApi {
+export class KiteApi implements KiteCalls {
   readonly #options: KiteApiOptions;
 
   constructor(options: KiteApiOptions) {

@@ -1,13 +1,11 @@
-import { createGuardrails, generate } from "otplib";
 import { sleep } from "../time.js";
 
 export const TOTP_PERIOD_MS = 30_000;
 /** Below this many milliseconds left in the window, wait for the next code. */
 export const TOTP_MIN_REMAINING_MS = 5_000;
 
-// Zerodha's keys are 32 base32 characters (20 bytes); otplib's default floor is 16
-// bytes. Some older authenticator keys are 10 bytes, which Kite also issued.
-const guardrails = createGuardrails({ MIN_SECRET_BYTES: 10 });
+/** Zerodha's keys are 32 base32 characters (20 bytes); some older ones are 10 bytes. */
+const MIN_SECRET_BYTES = 10;
 
 /** Normalises a pasted secret: spaces and dashes removed, upper case, no padding. */
 export function normaliseTotpSecret(secret: string): string {
@@ -20,15 +18,19 @@ export function totpSecretProblem(secret: string): string | undefined {
   if (s.length === 0) return "is empty";
   if (!/^[A-Z2-7]+$/.test(s)) return "is not base32 (only letters A-Z and digits 2-7 are allowed)";
   const bytes = Math.floor((s.length * 5) / 8);
-  if (bytes < 10) return `is too short (${s.length} characters; a TOTP key has at least 16)`;
+  if (bytes < MIN_SECRET_BYTES)
+    return `is too short (${s.length} characters; a TOTP key has at least 16)`;
   return undefined;
 }
 
-export function totpCode(secret: string, atMs: number): Promise<string> {
+export async function totpCode(secret: string, atMs: number): Promise<string> {
+  // Loaded on first use: configuration checks (every process) only need the format check.
+  const { createGuardrails, generate } = await import("otplib");
   return generate({
     secret: normaliseTotpSecret(secret),
     epoch: Math.floor(atMs / 1000),
-    guardrails,
+    // otplib's default floor is 16 bytes.
+    guardrails: createGuardrails({ MIN_SECRET_BYTES }),
   });
 }
 

@@ -8,7 +8,8 @@ export async function serveCommand(
   global: GlobalOptions,
   options: { host?: string; port?: number },
 ): Promise<number> {
-  const { app, out } = commandContext(global);
+  // Long-running: its logins and Kite calls run in the login host, which ends when idle.
+  const { app, out } = commandContext(global, {}, { kiteInHost: true });
   const schedule = new Schedule(app.config.worker.schedule, app.config.worker.scheduleTz);
   const running = await startConsole(app, {
     // The runs every entry point records (worker, refresh), per account with an accounts

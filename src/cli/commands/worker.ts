@@ -37,7 +37,12 @@ function startService(app: App): Promise<{ busy: boolean; stop(reason: string): 
 export async function workerCommand(global: GlobalOptions): Promise<number> {
   const redactor = new SecretRedactor();
   const config = loadConfig({ require: LOGIN_CREDENTIALS });
-  const app = createApp(config, { redactor, ...(global.verbose ? { logLevel: "debug" } : {}) });
+  // Long-running: every login and Kite call in the login host, so the idle worker stays small.
+  const app = createApp(config, {
+    redactor,
+    kiteInHost: true,
+    ...(global.verbose ? { logLevel: "debug" } : {}),
+  });
   const service = await startService(app);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));

@@ -3,14 +3,18 @@
  * worker itself never loads Playwright (ESM modules cannot be unloaded: a worker that
  * loaded it once would carry ~90 MB for the rest of the day). One Chromium is shared by
  * the logins in flight, each in its own isolated context, and closed as soon as none is
- * left. The parent ends this process by disconnecting (after an idle grace, at its own
- * close, or by dying): the browsers are closed and the process exits.
+ * left. A long-running process (the worker, the console) also runs its HTTP logins and
+ * its Kite API calls here, so that the kiteconnect client, the cookie jar and the TOTP
+ * library never stay in it between runs. The parent ends this process by disconnecting
+ * (after an idle grace, at its own close, or by dying): the browsers are closed and the
+ * process exits.
  */
 import { SecretRedactor } from "../../redact.js";
 import { BrowserLogin } from "../browser.js";
 import { FailureEvidence } from "../evidence.js";
 import { SharedBrowser } from "../shared-browser.js";
-import type { TotpClock } from "../totp.js";
+import { HttpLogin } from "../http.js";
+import type { LoginContext } from "../types.js";
 import {
   fromErrorData,
   toErrorData,
@@ -20,6 +24,7 @@ import {
 } from "./protocol.js";
 
 type LoginMessage = Extract<ParentMessage, { type: "login" }>;
+type KiteMessage = Extract<ParentMessage, { type: "kite" }>;
 type CallBody = { method: "sleep"; ms: number } | { method: "beforeSecondFactor" };
 
 interface PendingCall {
@@ -44,6 +49,7 @@ class LoginHost {
 
   handle(message: ParentMessage): void {
     if (message.type === "login") void this.#login(message);
+    else if (message.type === "kite") void this.#kite(message);
     else if (message.type === "abort") this.#logins.get(message.id)?.abort(new Error("aborted"));
     else {
       const call = this.#calls.get(message.call);
@@ -98,7 +104,7 @@ class LoginHost {
   }
 
   async #login(message: LoginMessage): Promise<void> {
-    const { id, options } = message;
+    const { id } = message;
     const controller = new AbortController();
     this.#logins.set(id, controller);
     // The parent's clock, followed between replies: its offset is resynced by each one.
@@ -106,11 +112,42 @@ class LoginHost {
     const sync = (now: number): void => {
       offset = now - Date.now();
     };
-    const clock: TotpClock = {
-      now: () => Date.now() + offset,
-      sleep: (ms, signal) =>
-        this.#call(id, { method: "sleep", ms }, sync, signal ?? controller.signal),
+    const context: LoginContext = {
+      clock: {
+        now: () => Date.now() + offset,
+        sleep: (ms, signal) =>
+          this.#call(id, { method: "sleep", ms }, sync, signal ?? controller.signal),
+      },
+      signal: controller.signal,
+      timeouts: message.timeouts,
+      maxTotpSubmissions: message.maxTotpSubmissions,
+      beforeSecondFactor: () =>
+        this.#call(id, { method: "beforeSecondFactor" }, sync, controller.signal),
+      onServerDate: (date) => this.send({ type: "serverDate", id, date }),
+      onProgress: (detail) => this.send({ type: "progress", id, detail }),
     };
+    let reply: ChildMessage;
+    try {
+      reply =
+        message.strategy === "http"
+          ? {
+              type: "done",
+              id,
+              result: await new HttpLogin().login(message.input, context),
+              evidence: [],
+            }
+          : await this.#browserLogin(message, context);
+    } catch (error) {
+      reply = { type: "done", id, error: toErrorData(error), evidence: [] };
+    } finally {
+      this.#logins.delete(id);
+    }
+    this.send(reply);
+  }
+
+  /** A browser login on the shared Chromium of its settings; its answer, once that is closed if unused. */
+  async #browserLogin(message: LoginMessage, context: LoginContext): Promise<ChildMessage> {
+    const { id, options } = message;
     const key = JSON.stringify([options.browserPath, options.noSandbox, options.runTag]);
     const lane = this.#lane(key, message);
     lane.users += 1;
@@ -133,29 +170,40 @@ class LoginHost {
           }
         : {}),
     });
-    let reply: ChildMessage;
     try {
-      const result = await login.login(message.input, {
-        clock,
-        signal: controller.signal,
-        timeouts: message.timeouts,
-        maxTotpSubmissions: message.maxTotpSubmissions,
-        beforeSecondFactor: () =>
-          this.#call(id, { method: "beforeSecondFactor" }, sync, controller.signal),
-        onServerDate: (date) => this.send({ type: "serverDate", id, date }),
-        onProgress: (detail) => this.send({ type: "progress", id, detail }),
-      });
-      reply = { type: "done", id, result, evidence };
+      return { type: "done", id, result: await login.login(message.input, context), evidence };
     } catch (error) {
-      reply = { type: "done", id, error: toErrorData(error), evidence };
+      return { type: "done", id, error: toErrorData(error), evidence };
     } finally {
-      this.#logins.delete(id);
       lane.users -= 1;
       // No login left on this browser: it is closed before the answer goes back.
       if (lane.users === 0 && this.#lanes.get(key) === lane) {
         this.#lanes.delete(key);
         await lane.browser.close();
       }
+    }
+  }
+
+  /** One Kite API call with the official client, loaded here on first use. */
+  async #kite(message: KiteMessage): Promise<void> {
+    const { id, request } = message;
+    let reply: ChildMessage;
+    try {
+      const { KiteApi } = await import("../../kite/api.js");
+      const api = new KiteApi(message.api);
+      const result: unknown =
+        request.call === "exchange"
+          ? await api.exchange(...request.args)
+          : request.call === "verify"
+            ? await api.verify(...request.args)
+            : await api.invalidate(...request.args);
+      reply = { type: "kiteDone", id, result };
+    } catch (error) {
+      reply = {
+        type: "kiteDone",
+        id,
+        error: toErrorData(error, ["KITE_UNAVAILABLE", `The Kite ${request.call} call failed.`]),
+      };
     }
     this.send(reply);
   }

@@ -2,12 +2,15 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { KiteTokenError } from "../../errors.js";
 import type { Logger } from "../../log.js";
+import type { KiteApiOptions, KiteCallName, KiteCalls } from "../../kite/api.js";
 import type { LoginContext, LoginInput, LoginResult } from "../types.js";
 import {
   fromErrorData,
   toErrorData,
   type ChildMessage,
+  type HostedStrategy,
   type HostLoginOptions,
+  type KiteRequest,
   type ParentMessage,
 } from "./protocol.js";
 
@@ -27,6 +30,8 @@ export interface BrowserHostOptions {
 }
 
 export interface HostLoginRequest {
+  /** Which login the host runs (default: the browser). */
+  strategy?: HostedStrategy;
   input: LoginInput;
   options: HostLoginOptions;
   context: LoginContext;
@@ -36,9 +41,12 @@ export interface HostLoginRequest {
 
 interface Pending {
   child: ChildProcess;
-  context: LoginContext;
+  /** A login's context; none for a Kite API call. */
+  context: LoginContext | undefined;
+  /** The Kite API call, for a Kite API call. */
+  kiteCall?: KiteCallName;
   onEvidence: ((files: string[]) => void) | undefined;
-  resolve(result: LoginResult): void;
+  resolve(result: unknown): void;
   reject(error: unknown): void;
   /** What the parent's `beforeSecondFactor` threw: the login fails with it. */
   refusal?: unknown;
@@ -47,10 +55,11 @@ interface Pending {
 }
 
 /**
- * The worker's side of the login host: forks the host process (`child.js`) when a
- * browser login needs it, forwards the login's callbacks across the IPC channel, and
- * ends the process once no login has needed it for `idleMs`. A host that dies fails
- * its logins in flight with BROWSER_FAILED; the next login forks a fresh one.
+ * The worker's side of the login host: forks the host process (`child.js`) when a login
+ * or a Kite API call needs it, forwards the login's callbacks across the IPC channel, and
+ * ends the process once nothing has needed it for `idleMs`. A host that dies fails its
+ * logins in flight with BROWSER_FAILED (its Kite calls with KITE_UNAVAILABLE); the next
+ * request forks a fresh one.
  */
 export class BrowserHost {
   #child: ChildProcess | undefined;
@@ -82,7 +91,7 @@ export class BrowserHost {
         child,
         context,
         onEvidence: request.onEvidence,
-        resolve,
+        resolve: resolve as (result: unknown) => void,
         reject,
         aborted: false,
       };
@@ -91,11 +100,12 @@ export class BrowserHost {
       const onAbort = (): void => this.#abort(id, pending);
       context.signal?.addEventListener("abort", onAbort, { once: true });
       const settle = (): void => context.signal?.removeEventListener("abort", onAbort);
-      pending.resolve = (result) => (settle(), resolve(result));
+      pending.resolve = (result) => (settle(), resolve(result as LoginResult));
       pending.reject = (error) => (settle(), reject(error));
       this.#send(child, {
         type: "login",
         id,
+        strategy: request.strategy ?? "browser",
         input: request.input,
         options: request.options,
         timeouts: context.timeouts,
@@ -103,6 +113,31 @@ export class BrowserHost {
         now: context.clock.now(),
       });
     });
+  }
+
+  /** One call of the official Kite client, made in the host (which loads the client there). */
+  kite<K extends KiteCallName>(
+    api: KiteApiOptions,
+    call: K,
+    ...args: Parameters<KiteCalls[K]>
+  ): ReturnType<KiteCalls[K]> {
+    clearTimeout(this.#idleTimer);
+    const child = this.#current();
+    const id = ++this.#nextId;
+    const result = new Promise<unknown>((resolve, reject) => {
+      this.#pending.set(id, {
+        child,
+        context: undefined,
+        kiteCall: call,
+        onEvidence: undefined,
+        resolve,
+        reject,
+        aborted: false,
+      });
+      this.#busy(child, true);
+      this.#send(child, { type: "kite", id, api, request: { call, args } as KiteRequest });
+    });
+    return result as ReturnType<KiteCalls[K]>;
   }
 
   /** Ends the host process (its browsers closed); logins in flight fail as BROWSER_FAILED. */
@@ -144,7 +179,14 @@ export class BrowserHost {
   #onMessage(child: ChildProcess, message: ChildMessage): void {
     const pending = this.#pending.get(message.id);
     if (!pending) return;
+    if (message.type === "kiteDone") {
+      this.#settled(message.id, pending);
+      if ("result" in message) pending.resolve(message.result);
+      else pending.reject(fromErrorData(message.error));
+      return;
+    }
     const { context } = pending;
+    if (!context) return;
     switch (message.type) {
       case "serverDate":
         context.onServerDate?.(message.date);
@@ -240,10 +282,21 @@ export class BrowserHost {
     for (const [id, pending] of this.#pending) {
       if (pending.child !== child) continue;
       this.#settled(id, pending);
+      if (pending.kiteCall) {
+        // Kite may or may not have seen the call: retryable (an exchange is retried with
+        // the same request token, which Kite then answers as spent or not).
+        pending.reject(
+          new KiteTokenError(
+            "KITE_UNAVAILABLE",
+            `The process making the Kite ${pending.kiteCall} call (pid ${child.pid}) ${stopped ? "was closed" : `ended unexpectedly (${what})`}; the call's answer was lost.`,
+          ),
+        );
+        continue;
+      }
       pending.reject(
         pending.aborted
           ? new KiteTokenError("ABORTED", "The login was stopped.", {
-              cause: pending.context.signal?.reason,
+              cause: pending.context?.signal?.reason,
             })
           : new KiteTokenError(
               "BROWSER_FAILED",

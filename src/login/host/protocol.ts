@@ -1,10 +1,11 @@
-import { KiteTokenError, toKiteTokenError } from "../../errors.js";
+import { KiteTokenError, toKiteTokenError, type ErrorCode } from "../../errors.js";
+import type { KiteApiOptions, KiteCallName, KiteCalls } from "../../kite/api.js";
 import type { LoginSelectors } from "../selectors.js";
 import type { LoginInput, LoginResult } from "../types.js";
 
 /**
  * The messages between the worker (parent) and its login host (the child process that
- * runs Chromium), over the fork's IPC channel with `serialization: "advanced"`. Secrets
+ * runs Chromium, and in a long-running process every login and Kite API call), over the fork's IPC channel with `serialization: "advanced"`. Secrets
  * (the password, the TOTP secret, what evidence must scrub) travel only here: never in
  * the child's arguments or environment.
  */
@@ -31,10 +32,19 @@ export interface HostLoginOptions {
   evidence?: { dir: string; secrets: string[] } | undefined;
 }
 
+/** The login strategies the host runs. */
+export type HostedStrategy = "browser" | "http";
+
+/** A Kite API call made by the host: its name and its arguments. */
+export type KiteRequest = {
+  [K in KiteCallName]: { call: K; args: Parameters<KiteCalls[K]> };
+}[KiteCallName];
+
 export type ParentMessage =
   | {
       type: "login";
       id: number;
+      strategy: HostedStrategy;
       input: LoginInput;
       options: HostLoginOptions;
       timeouts: { stepMs: number; redirectMs: number };
@@ -42,6 +52,7 @@ export type ParentMessage =
       /** The parent's clock (`clock.now()`) when sent. */
       now: number;
     }
+  | { type: "kite"; id: number; api: KiteApiOptions; request: KiteRequest }
   | { type: "abort"; id: number }
   | { type: "reply"; call: number; now: number; error?: ErrorData };
 
@@ -51,11 +62,19 @@ export type ChildMessage =
   | { type: "serverDate"; id: number; date: string | undefined }
   | { type: "progress"; id: number; detail: string }
   | { type: "done"; id: number; result: LoginResult; evidence: string[] }
-  | { type: "done"; id: number; error: ErrorData; evidence: string[] };
+  | { type: "done"; id: number; error: ErrorData; evidence: string[] }
+  | { type: "kiteDone"; id: number; result: unknown }
+  | { type: "kiteDone"; id: number; error: ErrorData };
 
-/** An error as data for the other side; anything but a KiteTokenError becomes BROWSER_FAILED. */
-export function toErrorData(error: unknown): ErrorData {
-  const failure = toKiteTokenError(error, "BROWSER_FAILED", "Chromium failed during the login.");
+/** An error as data for the other side; anything but a KiteTokenError becomes `fallback`. */
+export function toErrorData(
+  error: unknown,
+  fallback: [code: ErrorCode, message: string] = [
+    "BROWSER_FAILED",
+    "Chromium failed during the login.",
+  ],
+): ErrorData {
+  const failure = toKiteTokenError(error, ...fallback);
   const cause: unknown = failure.cause;
   return {
     code: failure.code,
