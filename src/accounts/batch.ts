@@ -3,7 +3,7 @@ import { KiteTokenError, toKiteTokenError } from "../errors.js";
 import { refresh, type RefreshOutcome, type StepEvent } from "../refresh.js";
 import { accountConfig } from "./account-config.js";
 import type { AccountSettings } from "./file.js";
-import { forEachLimited } from "./pool.js";
+import { LoginSlots, withSlots } from "./login-slots.js";
 
 export type AccountResult = { id: string; userId: string; storeName: string } & (
   { ok: true; outcome: RefreshOutcome } | { ok: false; error: KiteTokenError }
@@ -84,8 +84,11 @@ export async function refreshAccounts(
   const apps = accountApps(base);
   const results = new Map<string, AccountResult>();
   try {
-    await forEachLimited(apps, options.concurrency ?? config.accounts.concurrency, async (one) => {
-      const { account, app } = one;
+    // Every account's refresh runs at once; only their logins wait for one of the slots,
+    // as in the worker: a login starts the moment another ends, so the shared Chromium
+    // is never left without a login between two of them (and closed, then relaunched).
+    const slots = new LoginSlots(options.concurrency ?? config.accounts.concurrency);
+    const one = async ({ account, app }: { account: AccountSettings; app: App }) => {
       const head = {
         id: account.id,
         userId: account.credentials.userId,
@@ -99,7 +102,7 @@ export async function refreshAccounts(
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.onStep ? { onStep: (e: StepEvent) => options.onStep?.(account, e) } : {}),
         });
-        const outcome = await refresh(deps, { force: Boolean(options.force) });
+        const outcome = await refresh(withSlots(deps, slots), { force: Boolean(options.force) });
         result = { ...head, ok: true, outcome };
       } catch (error) {
         const failure = toKiteTokenError(error, "BROWSER_FAILED", "The refresh failed.");
@@ -108,7 +111,8 @@ export async function refreshAccounts(
       }
       results.set(account.id, result);
       options.onResult?.(result);
-    });
+    };
+    await Promise.all(apps.map(one));
   } finally {
     await Promise.all(apps.map(({ app }) => app.close().catch(() => undefined)));
   }

@@ -22,7 +22,14 @@ export interface BrowserLoginOptions {
    * Many accounts: one browser for the batch, each login in its own isolated context
    * (closed after it). Without it, each login launches and closes its own Chromium.
    */
-  shared?: { browser(): Promise<Browser> };
+  shared?: {
+    browser(): Promise<Browser>;
+    /**
+     * Takes a login's context while it closes: the login answers without waiting for
+     * it, and closing the browser waits for it.
+     */
+    closing?(closed: Promise<void>): void;
+  };
 }
 
 /** Finds Chromium (BROWSER_PATH, PATH, Playwright's own) and launches it for a login. */
@@ -61,8 +68,8 @@ export class BrowserLogin implements LoginStrategy {
     };
     const onAbort = (): void => void close();
     context.signal?.addEventListener("abort", onAbort, { once: true });
+    const { shared } = this.options;
     try {
-      const { shared } = this.options;
       const browser = shared
         ? await shared.browser()
         : (owned = await launchForLogin(this.options, context.timeouts.stepMs));
@@ -94,7 +101,10 @@ export class BrowserLogin implements LoginStrategy {
       throw failure;
     } finally {
       context.signal?.removeEventListener("abort", onAbort);
-      await close();
+      const closed = close();
+      // In a shared browser the next login need not wait for this context to close.
+      if (shared?.closing) shared.closing(closed);
+      else await closed;
     }
   }
 }

@@ -10,6 +10,8 @@ const CLOSE_TIMEOUT_MS = 5000;
  */
 export class SharedBrowser {
   #browser: Promise<Browser> | undefined;
+  /** Logins' contexts still closing: the browser is closed after them. */
+  readonly #closing = new Set<Promise<void>>();
 
   constructor(
     private readonly options: Pick<BrowserLoginOptions, "browserPath" | "noSandbox" | "runTag">,
@@ -25,6 +27,11 @@ export class SharedBrowser {
     return this.#browser;
   }
 
+  closing(closed: Promise<void>): void {
+    this.#closing.add(closed);
+    void closed.finally(() => this.#closing.delete(closed));
+  }
+
   #launch(): Promise<Browser> {
     return launchForLogin(this.options, this.stepMs);
   }
@@ -34,6 +41,7 @@ export class SharedBrowser {
     const pending = this.#browser;
     this.#browser = undefined;
     const current = await pending?.catch(() => undefined);
+    await Promise.all(this.#closing);
     if (current) await closeWithin(current, CLOSE_TIMEOUT_MS);
   }
 }
