@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import { simulatorSettings, type Simulator } from "../src/simulator/index.js";
 import { CLI } from "../test/helpers/cli.js";
 import { descendantsOf } from "../test/helpers/processes.js";
+import { accountsEnv, writeAccountsFile } from "../test/accounts/helpers.js";
 import { tempDir } from "../test/helpers/setup.js";
 import { rssOf } from "./proc.js";
 
@@ -15,7 +16,7 @@ import { rssOf } from "./proc.js";
  * V8 has settled (its idle-time garbage collection gives memory back after a few seconds
  * without work, as it does for the hours a worker waits).
  */
-export type IdleMode = "valid-token" | "browser" | "http";
+export type IdleMode = "valid-token" | "browser" | "http" | "accounts";
 
 export interface IdleFigure {
   mode: IdleMode;
@@ -36,12 +37,20 @@ const SETTLE_MS = 15_000;
 /** The settled figure: the most RSS seen over this last part of the watch. */
 const SETTLED_TAIL_MS = 5000;
 
-function env(sim: Simulator, dir: string, strategy: string): NodeJS.ProcessEnv {
+function env(
+  sim: Simulator,
+  dir: string,
+  strategy: string,
+  accounts: Simulator[] = [],
+): NodeJS.ProcessEnv {
   return {
     PATH: process.env["PATH"] ?? "",
     HOME: process.env["HOME"] ?? "/tmp",
     ...(process.env["BROWSER_PATH"] ? { BROWSER_PATH: process.env["BROWSER_PATH"] } : {}),
     ...simulatorSettings(sim),
+    ...(accounts.length > 0
+      ? { ...accountsEnv(accounts), ACCOUNTS_FILE: writeAccountsFile(dir, accounts) }
+      : {}),
     TOKEN_FILE: path.join(dir, "token.json"),
     LOG_LEVEL: "info",
     LOGIN_STRATEGY: strategy,
@@ -54,9 +63,14 @@ function env(sim: Simulator, dir: string, strategy: string): NodeJS.ProcessEnv {
 /**
  * `valid-token`: a token saved beforehand (an HTTP refresh), so the worker starts and
  * logs in with nothing: the worker before any browser run. `browser` / `http`: its
- * startup refresh logs in that way.
+ * startup refresh logs in that way. `accounts`: the worker over an accounts file listing
+ * `accounts` (one simulator each), every one logged in with the browser at start.
  */
-export async function idleWorker(sim: Simulator, mode: IdleMode): Promise<IdleFigure> {
+export async function idleWorker(
+  sim: Simulator,
+  mode: IdleMode,
+  accounts: Simulator[] = [],
+): Promise<IdleFigure> {
   const dir = tempDir("kt-bench-idle-");
   if (mode === "valid-token") {
     await promisify(execFile)(process.execPath, [CLI, "refresh"], {
@@ -66,16 +80,20 @@ export async function idleWorker(sim: Simulator, mode: IdleMode): Promise<IdleFi
   }
   const worker = spawn(process.execPath, [CLI, "worker"], {
     cwd: dir,
-    env: env(sim, dir, mode === "http" ? "http" : "browser"),
+    env: env(sim, dir, mode === "http" ? "http" : "browser", mode === "accounts" ? accounts : []),
     // Its log (JSON lines on stderr) tells when the startup refresh is done.
     stdio: ["ignore", "ignore", "pipe"],
   });
   let out = "";
+  // One "refresh done" line per account (one without an accounts file).
+  const expected = Math.max(1, accounts.length);
   const startup = await new Promise<string>((resolve, reject) => {
     worker.stderr.on("data", (chunk: Buffer) => {
       out += chunk.toString("utf8");
-      const done = out.split("\n").find((line) => line.includes('"msg":"refresh done"'));
-      if (done) resolve((JSON.parse(done) as { status: string }).status);
+      const done = out.split("\n").filter((line) => line.includes('"msg":"refresh done"'));
+      if (done.length < expected) return;
+      const statuses = done.map((line) => (JSON.parse(line) as { status: string }).status);
+      resolve([...new Set(statuses)].join(", "));
     });
     worker.once("exit", (code) => reject(new Error(`worker exited (${code}) before its refresh`)));
   });

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { AccountsResult } from "./accounts.js";
 import type { Subject, SubjectResult } from "./child.js";
 import { startSimulator } from "../src/simulator/index.js";
+import { startAccounts } from "../test/accounts/helpers.js";
 import { idleWorker, type IdleFigure } from "./idle.js";
 import { describeMachine, type Machine } from "./machine.js";
 import { summarise, type Summary } from "./stats.js";
@@ -18,6 +19,8 @@ import { summarise, type Summary } from "./stats.js";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const script = (name: string): string => path.join(here, `${name}.js`);
 const SUBJECTS: Subject[] = ["floor", "browser", "http"];
+/** The idle worker over an accounts file: this many accounts. */
+const IDLE_ACCOUNTS = 10;
 const STEPS = ["login", "exchange", "verify", "save"] as const;
 
 function runsWanted(argv: string[]): number {
@@ -159,6 +162,10 @@ function markdown(
       "after an HTTP login",
       idle.find((f) => f.mode === "http"),
     ),
+    idleLine(
+      `over an accounts file of ${IDLE_ACCOUNTS} accounts, after a browser login for each`,
+      idle.find((f) => f.mode === "accounts"),
+    ),
     "",
     ...accountsMarkdown(accounts),
     "",
@@ -180,7 +187,9 @@ const sim = await startSimulator();
 const idle: IdleFigure[] = [];
 for (const mode of ["valid-token", "browser", "http"] as const)
   idle.push(await idleWorker(sim, mode));
-await sim.close();
+const idleAccounts = await startAccounts(IDLE_ACCOUNTS);
+idle.push(await idleWorker(sim, "accounts", idleAccounts));
+await Promise.all([sim.close(), ...idleAccounts.map((s) => s.close())]);
 const floor = results.find((r) => r.subject === "floor");
 const browser = results.find((r) => r.subject === "browser");
 const ratio = {
