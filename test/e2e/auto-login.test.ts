@@ -45,6 +45,39 @@ describe("LOGIN_STRATEGY=auto against the simulator", () => {
     expect(fx.sim.counters.twofaAttempts).toBe(1);
   });
 
+  it("in a long-running process, both strategies run in the login host and auto falls back there", async () => {
+    fx.sim.setScenario({ loginFailures: [{ status: 404, html: true }] });
+    const host = new BrowserHost({ idleMs: 300 });
+    const auto = createLoginStrategy("auto", {
+      host,
+      httpInHost: true,
+      browserPath: process.env["BROWSER_PATH"],
+      noSandbox: undefined,
+    });
+    const pids = new Set<number>();
+    const events: string[] = [];
+    let hostAtFallback: number | undefined;
+    const deps = {
+      ...depsFor(fx.sim, path.join(tempDir(), "token.json"), { clock: fastClock() }),
+      login: auto,
+      onStep: (e: StepEvent) => {
+        if (host.pid !== undefined) pids.add(host.pid);
+        if (e.phase !== "progress") return;
+        events.push(e.detail ?? "");
+        if (e.detail?.includes("trying browser")) hostAtFallback = host.pid;
+      },
+    };
+    const outcome = await refresh(deps, { force: true });
+    await host.stop();
+    expect(outcome.status).toBe("refreshed");
+    expect(events).toContain("http login failed (LOGIN_API_CHANGED); trying browser");
+    expect([fx.sim.counters.loginAttempts, fx.sim.counters.twofaAttempts]).toEqual([2, 1]);
+    // The host was already up when the HTTP try failed (it ran there), and the same
+    // process then ran the browser login.
+    expect(hostAtFallback).toBeDefined();
+    expect([...pids]).toEqual([hostAtFallback]);
+  });
+
   it("falls back to HTTP when the login page changed", async () => {
     // A page whose user id field is no longer where the browser looks for it.
     const changedPage = new BrowserLogin({
