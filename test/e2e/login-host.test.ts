@@ -5,11 +5,12 @@ import { describe, it } from "node:test";
 import { expect } from "expect";
 import { KiteTokenError } from "../../src/errors.js";
 import { BrowserHost } from "../../src/login/host/client.js";
-import { HostedBrowserLogin } from "../../src/login/host/hosted.js";
-import { buildLoginUrl, type LoginContext, type LoginInput } from "../../src/login/types.js";
+import { HostedBrowserLogin, HostedHttpLogin } from "../../src/login/host/hosted.js";
+import type { LoginInput } from "../../src/login/types.js";
 import { refresh } from "../../src/refresh.js";
 import { startLineChild } from "../helpers/child-lines.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
+import { loginContext, loginInput } from "../helpers/login-input.js";
 import { chromiumBrowsersUnder, isRunning, processesTagged } from "../helpers/processes.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
 
@@ -29,25 +30,8 @@ function hosted(host: BrowserHost, tag: string, evidenceDir?: string): HostedBro
   });
 }
 
-function input(o: Partial<LoginInput> = {}): LoginInput {
-  return {
-    loginUrl: buildLoginUrl(fx.sim.loginUrl, fx.sim.app.apiKey),
-    userId: fx.sim.account.userId,
-    password: fx.sim.account.password,
-    totpSecret: fx.sim.account.totpSecret,
-    redirectUrl: fx.sim.app.redirectUrl,
-    ...o,
-  };
-}
-
-function context(o: Partial<LoginContext> = {}): LoginContext {
-  return {
-    clock: fastClock(),
-    timeouts: { stepMs: 15_000, redirectMs: 15_000 },
-    maxTotpSubmissions: 2,
-    ...o,
-  };
-}
+const input = (o: Partial<LoginInput> = {}): LoginInput => loginInput(fx.sim, o);
+const context = loginContext;
 
 /** Polls until `done()` holds, or fails after `ms` (a coarse bound). */
 async function eventually(done: () => boolean, ms: number, what: string): Promise<void> {
@@ -151,30 +135,33 @@ describe("the browser login in its own process (the login host)", { timeout: 300
     expect(html).not.toContain("wrong-password");
   });
 
-  it("retries a rejected TOTP once, each code recorded by the parent's hook first, its clock waits in the parent", async () => {
-    fx.sim.setScenario({ rejectTotp: true });
-    const host = new BrowserHost({ idleMs: 300 });
-    const clock = fastClock();
-    const codesBefore: number[] = [];
-    const error = await failure(
-      hosted(host, newTag()).login(
-        input(),
-        context({
-          clock,
-          beforeSecondFactor: async () => {
-            codesBefore.push(fx.sim.counters.twofaAttempts);
-          },
-        }),
-      ),
-    );
-    await host.stop();
-    expect(error.code).toBe("TOTP_REJECTED");
-    expect(error.kiteMessage).toBe("Invalid TOTP");
-    expect(fx.sim.counters.twofaAttempts).toBe(2);
-    expect(codesBefore).toEqual([0, 1]);
-    // The second code waited for the next window on the parent's (fast) clock.
-    expect(clock.skippedMs).toBeGreaterThan(0);
-  });
+  for (const strategy of ["browser", "http"] as const) {
+    it(`retries a rejected TOTP once (${strategy} login), each code recorded by the parent's hook first, its clock waits in the parent`, async () => {
+      fx.sim.setScenario({ rejectTotp: true });
+      const host = new BrowserHost({ idleMs: 300 });
+      const login = strategy === "browser" ? hosted(host, newTag()) : new HostedHttpLogin(host);
+      const clock = fastClock();
+      const codesBefore: number[] = [];
+      const error = await failure(
+        login.login(
+          input(),
+          context({
+            clock,
+            beforeSecondFactor: async () => {
+              codesBefore.push(fx.sim.counters.twofaAttempts);
+            },
+          }),
+        ),
+      );
+      await host.stop();
+      expect(error.code).toBe("TOTP_REJECTED");
+      expect(error.kiteMessage).toBe("Invalid TOTP");
+      expect(fx.sim.counters.twofaAttempts).toBe(2);
+      expect(codesBefore).toEqual([0, 1]);
+      // The second code waited for the next window on the parent's (fast) clock.
+      expect(clock.skippedMs).toBeGreaterThan(0);
+    });
+  }
 
   it("submits no code when the parent's hook refuses, failing with the parent's own error", async () => {
     const host = new BrowserHost({ idleMs: 300 });
