@@ -13,8 +13,7 @@ import { SecretRedactor } from "../../redact.js";
 import { BrowserLogin } from "../browser.js";
 import { FailureEvidence } from "../evidence.js";
 import { SharedBrowser } from "../shared-browser.js";
-import { HttpLogin } from "../http.js";
-import type { LoginContext } from "../types.js";
+import type { LoginContext, LoginResult } from "../types.js";
 import {
   fromErrorData,
   toErrorData,
@@ -130,12 +129,7 @@ class LoginHost {
     try {
       reply =
         message.strategy === "http"
-          ? {
-              type: "done",
-              id,
-              result: await new HttpLogin().login(message.input, context),
-              evidence: [],
-            }
+          ? { type: "done", id, result: await this.#httpLogin(message, context), evidence: [] }
           : await this.#browserLogin(message, context);
     } catch (error) {
       reply = { type: "done", id, error: toErrorData(error), evidence: [] };
@@ -145,7 +139,16 @@ class LoginHost {
     this.send(reply);
   }
 
-  /** A browser login on the shared Chromium of its settings; its answer, once that is closed if unused. */
+  /** The HTTP login, loaded on first use (a browser-only host never needs it). */
+  async #httpLogin(message: LoginMessage, context: LoginContext): Promise<LoginResult> {
+    const { HttpLogin } = await import("../http.js");
+    return new HttpLogin().login(message.input, context);
+  }
+
+  /**
+   * A browser login on the shared Chromium of its settings. Its answer comes once that
+   * Chromium is closed, when no other login uses it.
+   */
   async #browserLogin(message: LoginMessage, context: LoginContext): Promise<ChildMessage> {
     const { id, options } = message;
     const key = JSON.stringify([options.browserPath, options.noSandbox, options.runTag]);
