@@ -27,6 +27,7 @@ export class SharedBrowser {
     return this.#browser;
   }
 
+  /** A login's context being closed: the login answers at once, `close()` waits for it. */
   closing(closed: Promise<void>): void {
     this.#closing.add(closed);
     void closed.finally(() => this.#closing.delete(closed));

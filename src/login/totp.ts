@@ -23,14 +23,27 @@ export function totpSecretProblem(secret: string): string | undefined {
   return undefined;
 }
 
+/**
+ * otplib and its guardrails (its default floor is 16 bytes), loaded on first use:
+ * configuration checks, in every process, only need the format check above.
+ */
+type Otplib = typeof import("otplib");
+let otp:
+  | Promise<{ generate: Otplib["generate"]; guardrails: ReturnType<Otplib["createGuardrails"]> }>
+  | undefined;
+function otplib() {
+  return (otp ??= import("otplib").then(({ createGuardrails, generate }) => ({
+    generate,
+    guardrails: createGuardrails({ MIN_SECRET_BYTES }),
+  })));
+}
+
 export async function totpCode(secret: string, atMs: number): Promise<string> {
-  // Loaded on first use: configuration checks (every process) only need the format check.
-  const { createGuardrails, generate } = await import("otplib");
+  const { generate, guardrails } = await otplib();
   return generate({
     secret: normaliseTotpSecret(secret),
     epoch: Math.floor(atMs / 1000),
-    // otplib's default floor is 16 bytes.
-    guardrails: createGuardrails({ MIN_SECRET_BYTES }),
+    guardrails,
   });
 }
 

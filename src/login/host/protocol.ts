@@ -5,9 +5,10 @@ import type { LoginInput, LoginResult } from "../types.js";
 
 /**
  * The messages between the worker (parent) and its login host (the child process that
- * runs Chromium, and in a long-running process every login and Kite API call), over the fork's IPC channel with `serialization: "advanced"`. Secrets
- * (the password, the TOTP secret, what evidence must scrub) travel only here: never in
- * the child's arguments or environment.
+ * runs Chromium and, for a long-running process, every login and Kite API call), over
+ * the fork's IPC channel with `serialization: "advanced"`. Secrets (the password, the
+ * TOTP secret, what evidence must scrub) travel only here: never in the child's
+ * arguments or environment.
  */
 
 /** A KiteTokenError as plain data. */
