@@ -1,7 +1,13 @@
 import type { Browser } from "playwright-core";
 import { KiteTokenError } from "../errors.js";
 
-/** Flags that keep a headless login lean and quiet on a closed network. */
+/**
+ * Flags that keep a headless login lean and quiet on a closed network. No
+ * `--disable-features` here: Playwright passes its own list (media router, optimization
+ * hints, paint holding, the cross-origin redirect restart that breaks Fetch interception
+ * in Chromium 155 and later…) and Chromium reads only the last such switch, so a list of
+ * ours would switch all of Playwright's back on.
+ */
 const LEAN_ARGS = [
   "--disable-gpu",
   "--disable-dev-shm-usage",
@@ -14,7 +20,6 @@ const LEAN_ARGS = [
   "--no-first-run",
   "--no-default-browser-check",
   "--mute-audio",
-  "--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication",
 ];
 
 /** Starting Chromium on a loaded machine can take seconds; it is not a page step. */
