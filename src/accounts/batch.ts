@@ -85,9 +85,11 @@ export async function refreshAccounts(
   const results = new Map<string, AccountResult>();
   try {
     // Every account's refresh runs at once; only their logins wait for one of the slots,
-    // as in the worker: a login starts the moment another ends, so the shared Chromium
-    // is never left without a login between two of them (and closed, then relaunched).
-    const slots = new LoginSlots(options.concurrency ?? config.accounts.concurrency);
+    // as in the worker: a login starts the moment another ends, and while logins wait
+    // the login host keeps its Chromium between two of them (not closed, then relaunched).
+    const slots = new LoginSlots(options.concurrency ?? config.accounts.concurrency, (on, handed) =>
+      base.browserHost.holdBrowser(on, handed),
+    );
     const one = async ({ account, app }: { account: AccountSettings; app: App }) => {
       const head = {
         id: account.id,

@@ -10,7 +10,16 @@ export class LoginSlots {
   #active = 0;
   readonly #waiting: Array<() => void> = [];
 
-  constructor(readonly limit: number) {}
+  /**
+   * `onQueue`, when given, is told when logins start waiting (`true`: the first waiter)
+   * and when none waits any more (`false`), with whether the last waiter was handed a
+   * slot (its login is starting) or gave up (no login follows). The login host keeps its
+   * Chromium between two logins while some wait (see `BrowserHost.holdBrowser`).
+   */
+  constructor(
+    readonly limit: number,
+    private readonly onQueue?: (waiting: boolean, handedOver: boolean) => void,
+  ) {}
 
   /** Logins running now. */
   get active(): number {
@@ -29,6 +38,7 @@ export class LoginSlots {
         const onAbort = (): void => {
           const at = this.#waiting.indexOf(wake);
           if (at >= 0) this.#waiting.splice(at, 1);
+          if (at >= 0 && this.#waiting.length === 0) this.onQueue?.(false, false);
           reject(stopped());
         };
         const wake = (): void => {
@@ -36,6 +46,7 @@ export class LoginSlots {
           resolve();
         };
         this.#waiting.push(wake);
+        if (this.#waiting.length === 1) this.onQueue?.(true, false);
         signal?.addEventListener("abort", onAbort, { once: true });
       });
     } else {
@@ -47,6 +58,7 @@ export class LoginSlots {
       released = true;
       // The slot passes straight to the next waiter, or is freed.
       const next = this.#waiting.shift();
+      if (next && this.#waiting.length === 0) this.onQueue?.(false, true);
       if (next) next();
       else this.#active--;
     };

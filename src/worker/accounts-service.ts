@@ -44,7 +44,10 @@ export async function startAccountsWorkerService(
   options: WorkerServiceOptions = {},
 ): Promise<AccountsWorkerService> {
   const { config, logger } = base;
-  const slots = new LoginSlots(config.accounts.concurrency);
+  // While logins wait for a turn, the login host keeps Chromium open between two of them.
+  const slots = new LoginSlots(config.accounts.concurrency, (on, handed) =>
+    base.browserHost.holdBrowser(on, handed),
+  );
   const schedule = new Schedule(config.worker.schedule, config.worker.scheduleTz);
   const apps = accountApps(base);
   const accounts: AccountWorker[] = [];

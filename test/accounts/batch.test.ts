@@ -8,6 +8,7 @@ import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { runCli } from "../helpers/cli.js";
+import { chromiumBrowserPidsUnder } from "../helpers/processes.js";
 import { tempDir } from "../helpers/setup.js";
 import { LoginGauge, accountsEnv, idOf, startAccounts, writeAccountsFile } from "./helpers.js";
 
@@ -81,5 +82,30 @@ describe("many accounts", { timeout: 600_000 }, () => {
     await app.close();
     expect(results.filter((r) => r.ok)).toHaveLength(6);
     expect(gauge.peak).toBe(2);
+  });
+
+  it("keeps one Chromium from the first login to the last, even one login at a time", async () => {
+    const dir = tempDir();
+    const { app } = appFor(sims.slice(0, 3), dir, { CONCURRENCY: "1" });
+    gauge.peak = 0;
+    // Every Chromium browser seen under the login host while the batch runs.
+    const seen = new Set<number>();
+    const look = (): void => {
+      const host = app.browserHost.pid;
+      if (host) for (const pid of chromiumBrowserPidsUnder(host)) seen.add(pid);
+    };
+    const timer = setInterval(look, 25);
+    const results = await refreshAccounts(app, { force: true });
+    clearInterval(timer);
+    const host = app.browserHost.pid;
+    const left = host ? chromiumBrowserPidsUnder(host) : [];
+    await app.close();
+
+    expect(results.filter((r) => r.ok)).toHaveLength(3);
+    expect(gauge.peak).toBe(1);
+    // The next login was waiting each time one ended: the browser was not closed and
+    // launched again in between. And it is closed with the last login, before the end.
+    expect(seen.size).toBe(1);
+    expect(left).toEqual([]);
   });
 });

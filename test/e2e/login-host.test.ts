@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { expect } from "expect";
+import { LoginSlots } from "../../src/accounts/login-slots.js";
 import { KiteTokenError } from "../../src/errors.js";
 import { BrowserHost } from "../../src/login/host/client.js";
 import { HostedBrowserLogin, HostedHttpLogin } from "../../src/login/host/hosted.js";
@@ -11,7 +12,12 @@ import { refresh } from "../../src/refresh.js";
 import { startLineChild } from "../helpers/child-lines.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
 import { loginContext, loginInput } from "../helpers/login-input.js";
-import { chromiumBrowsersUnder, isRunning, processesTagged } from "../helpers/processes.js";
+import {
+  chromiumBrowserPidsUnder,
+  chromiumBrowsersUnder,
+  isRunning,
+  processesTagged,
+} from "../helpers/processes.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
 
 const fx = simulatorFixture();
@@ -249,6 +255,39 @@ describe("the browser login in its own process (the login host)", { timeout: 300
     expect(processesTagged(tag)).toEqual([]);
     expect(browsersOf(host.pid)).toBe(0);
     await host.stop();
+  });
+
+  it("keeps Chromium between two logins while one waits for its turn, not once the waiter gives up", async () => {
+    // A long idle grace: only the hold decides when the browser closes.
+    const host = new BrowserHost({ idleMs: 60_000 });
+    const tag = newTag();
+    const slots = new LoginSlots(1, (on, handed) => host.holdBrowser(on, handed));
+    const login = slots.wrap(hosted(host, tag));
+    const seen = new Set<number>();
+    const sampler = setInterval(() => {
+      if (host.pid) for (const pid of chromiumBrowserPidsUnder(host.pid)) seen.add(pid);
+    }, 25);
+    // One at a time: the second waits for the first, which leaves it the browser open.
+    const [a, b] = await Promise.all([
+      login.login(input(), context()),
+      login.login(input(), context()),
+    ]).finally(() => clearInterval(sampler));
+    expect(a.requestToken).not.toBe(b.requestToken);
+    expect(seen.size).toBe(1);
+    expect(browsersOf(host.pid)).toBe(0); // closed with the last login, before its answer
+
+    // A waiter that gives up: the login in flight no longer keeps the browser for it.
+    const gaveUp = new AbortController();
+    const first = login.login(input(), context());
+    const second = login.login(input(), context({ signal: gaveUp.signal }));
+    await eventually(() => browsersOf(host.pid) === 1, 15_000, "the first login's browser");
+    gaveUp.abort(new Error("stopping"));
+    await expect(second).rejects.toMatchObject({ code: "ABORTED" });
+    await first;
+    expect(browsersOf(host.pid)).toBe(0);
+    expect(fx.sim.counters.loginAttempts).toBe(3);
+    await host.stop();
+    expect(processesTagged(tag)).toEqual([]);
   });
 
   it("closes the host and its Chromium when its parent is killed mid-login", async () => {

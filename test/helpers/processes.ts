@@ -70,6 +70,11 @@ const isChromium = (pid: number | string): boolean => {
  * instant, before its exec, still shows the browser's own command line).
  */
 export function chromiumBrowsersUnder(root: number): number {
+  return chromiumBrowserPidsUnder(root).length;
+}
+
+/** The pids of the Chromium browsers running under the process `root` (see above). */
+export function chromiumBrowserPidsUnder(root: number): number[] {
   return descendantsOf(root).filter((pid) => {
     if (!isRunning(pid)) return false; // a closed browser not yet reaped
     try {
@@ -78,5 +83,5 @@ export function chromiumBrowsersUnder(root: number): number {
     } catch {
       return false; // ended while we looked
     }
-  }).length;
+  });
 }

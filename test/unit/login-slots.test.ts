@@ -79,4 +79,41 @@ describe("login slots (CONCURRENCY across accounts)", () => {
     expect(state.started).toBe(1);
     expect(slots.active).toBe(0);
   });
+
+  it("tells when logins start waiting, and whether the last waiter got its turn or gave up", async () => {
+    const told: Array<[boolean, boolean]> = [];
+    const slots = new LoginSlots(1, (waiting, handedOver) => told.push([waiting, handedOver]));
+    const { state, strategy } = heldLogins();
+    const limited = slots.wrap(strategy);
+    const first = limited.login(input, context());
+    await tick();
+    expect(told).toEqual([]); // nobody waits yet
+    const second = limited.login(input, context());
+    const third = limited.login(input, context());
+    await tick();
+    expect(told).toEqual([[true, false]]); // once, for the first waiter
+    state.finish.shift()?.();
+    await first;
+    await tick();
+    expect(told).toEqual([[true, false]]); // the third still waits
+    state.finish.shift()?.();
+    await second;
+    await tick();
+    expect(told).toEqual([
+      [true, false],
+      [false, true], // the last waiter was handed its turn: its login is starting
+    ]);
+    const stop = new AbortController();
+    const fourth = limited.login(input, context(stop.signal));
+    await tick();
+    stop.abort(new Error("SIGTERM"));
+    await expect(fourth).rejects.toMatchObject({ code: "ABORTED" });
+    expect(told.slice(2)).toEqual([
+      [true, false],
+      [false, false], // it gave up: no login follows
+    ]);
+    state.finish.shift()?.();
+    await third;
+    expect(slots.active).toBe(0);
+  });
 });

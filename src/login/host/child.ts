@@ -43,6 +43,8 @@ class LoginHost {
   readonly #logins = new Map<number, AbortController>();
   readonly #calls = new Map<number, PendingCall>();
   #nextCall = 0;
+  /** The parent has logins waiting for a turn: a Chromium no login uses stays open. */
+  #held = false;
 
   constructor(private readonly send: (message: ChildMessage) => void) {}
 
@@ -50,6 +52,7 @@ class LoginHost {
     if (message.type === "login") void this.#login(message);
     else if (message.type === "kite") void this.#kite(message);
     else if (message.type === "abort") this.#logins.get(message.id)?.abort(new Error("aborted"));
+    else if (message.type === "hold") this.#hold(message.on);
     else {
       const call = this.#calls.get(message.call);
       this.#calls.delete(message.call);
@@ -63,6 +66,17 @@ class LoginHost {
     const lanes = [...this.#lanes.values()];
     this.#lanes.clear();
     await Promise.all(lanes.map((lane) => lane.browser.close()));
+  }
+
+  /** Held, Chromium stays between logins; released, every one no login uses is closed. */
+  #hold(on: boolean): void {
+    this.#held = on;
+    if (on) return;
+    for (const [key, lane] of this.#lanes) {
+      if (lane.users > 0) continue;
+      this.#lanes.delete(key);
+      void lane.browser.close();
+    }
   }
 
   #lane(key: string, message: LoginMessage): Lane {
@@ -104,6 +118,7 @@ class LoginHost {
 
   async #login(message: LoginMessage): Promise<void> {
     const { id } = message;
+    this.#held = message.hold;
     const controller = new AbortController();
     this.#logins.set(id, controller);
     // The parent's clock, followed between replies: its offset is resynced by each one.
@@ -146,8 +161,8 @@ class LoginHost {
   }
 
   /**
-   * A browser login on the shared Chromium of its settings. Its answer comes once that
-   * Chromium is closed, when no other login uses it.
+   * A browser login on the shared Chromium of its settings. When no other login uses that
+   * Chromium and none is waiting in the parent, its answer comes once Chromium is closed.
    */
   async #browserLogin(message: LoginMessage, context: LoginContext): Promise<ChildMessage> {
     const { id, options } = message;
@@ -179,8 +194,9 @@ class LoginHost {
       return { type: "done", id, error: toErrorData(error), evidence };
     } finally {
       lane.users -= 1;
-      // No login left on this browser: it is closed before the answer goes back.
-      if (lane.users === 0 && this.#lanes.get(key) === lane) {
+      // No login left on this browser and none waiting for a turn: it is closed before
+      // the answer goes back. Held, the next login (already queued) uses it at once.
+      if (lane.users === 0 && !this.#held && this.#lanes.get(key) === lane) {
         this.#lanes.delete(key);
         await lane.browser.close();
       }

@@ -68,6 +68,8 @@ export class BrowserHost {
   readonly #stopping = new WeakSet<ChildProcess>();
   #nextId = 0;
   #idleTimer: NodeJS.Timeout | undefined;
+  /** Logins are waiting for a turn: the host keeps its Chromium between two of them. */
+  #hold = false;
 
   constructor(private readonly options: BrowserHostOptions = {}) {}
 
@@ -111,8 +113,23 @@ export class BrowserHost {
         timeouts: context.timeouts,
         maxTotpSubmissions: context.maxTotpSubmissions,
         now: context.clock.now(),
+        hold: this.#hold,
       });
     });
+  }
+
+  /**
+   * Keeps the host's Chromium open between two logins while `on` (logins are queued for a
+   * turn, so one follows at once and need not launch it again). Turned off when the last
+   * waiter was handed its turn, the next login's message carries it (a message now would
+   * close the browser that login is about to use); turned off otherwise, the host closes
+   * a Chromium no login uses at once.
+   */
+  holdBrowser(on: boolean, handedOver = false): void {
+    if (this.#hold === on) return;
+    this.#hold = on;
+    const child = this.#child;
+    if (child?.connected && (on || !handedOver)) this.#send(child, { type: "hold", on });
   }
 
   /** One call of the official Kite client, made in the host (which loads the client there). */

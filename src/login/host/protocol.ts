@@ -52,7 +52,14 @@ export type ParentMessage =
       maxTotpSubmissions: number;
       /** The parent's clock (`clock.now()`) when sent. */
       now: number;
+      /** More logins follow at once: keep Chromium when this one ends (see "hold"). */
+      hold: boolean;
     }
+  /**
+   * Whether logins are waiting for a turn in the parent: while they are, Chromium stays
+   * open between two logins; turned off, a Chromium no login uses is closed at once.
+   */
+  | { type: "hold"; on: boolean }
   | { type: "kite"; id: number; api: KiteApiOptions; request: KiteRequest }
   | { type: "abort"; id: number }
   | { type: "reply"; call: number; now: number; error?: ErrorData };
