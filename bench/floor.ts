@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { chromium } from "playwright-core";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext } from "playwright-core";
 import { totpCode } from "../src/login/totp.js";
 import type { Simulator } from "../src/simulator/index.js";
 
@@ -8,22 +9,43 @@ import type { Simulator } from "../src/simulator/index.js";
  * navigation and clicks as our login, then a bare exchange, with no checks, no logging
  * and no storage. Like ours, it catches the redirect with DevTools Fetch interception
  * limited to the redirect URL, so the redirect host is never contacted either.
- * Resolves with the time to the request token and the time to the access token.
  */
-export async function floorRun(
-  sim: Simulator,
-  executablePath: string,
-  tag: string,
-): Promise<{ loginMs: number; totalMs: number }> {
-  const started = performance.now();
-  const browser = await chromium.launch({
+
+/** What the bare script needs of one simulated account and its app. */
+export interface FloorAccount {
+  loginUrl: string;
+  apiRoot: string;
+  redirectUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  userId: string;
+  password: string;
+  totpSecret: string;
+}
+
+export const floorAccount = (sim: Simulator): FloorAccount => ({
+  loginUrl: sim.loginUrl,
+  apiRoot: sim.apiRoot,
+  redirectUrl: sim.app.redirectUrl,
+  apiKey: sim.app.apiKey,
+  apiSecret: sim.app.apiSecret,
+  userId: sim.account.userId,
+  password: sim.account.password,
+  totpSecret: sim.account.totpSecret,
+});
+
+const launch = (executablePath: string, tag: string): Promise<Browser> =>
+  chromium.launch({
     executablePath,
     headless: true,
     chromiumSandbox: process.getuid?.() !== 0,
     args: [`--kite-token-run=${tag}`],
   });
-  const page = await browser.newPage();
-  const cdp = await page.context().newCDPSession(page);
+
+/** The login's navigation and clicks in a context; resolves with the request token. */
+async function bareLogin(context: BrowserContext, account: FloorAccount): Promise<string> {
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
   const redirect = new Promise<string>((resolve) => {
     cdp.on("Fetch.requestPaused", (event: { requestId: string; request: { url: string } }) => {
       resolve(event.request.url);
@@ -31,24 +53,86 @@ export async function floorRun(
     });
   });
   await cdp.send("Fetch.enable", {
-    patterns: [{ urlPattern: `${sim.app.redirectUrl}*`, requestStage: "Request" }],
+    patterns: [{ urlPattern: `${account.redirectUrl}*`, requestStage: "Request" }],
   });
-  await page.goto(`${sim.loginUrl}?v=3&api_key=${sim.app.apiKey}`);
-  await page.fill("#userid", sim.account.userId);
-  await page.fill("#password", sim.account.password);
+  await page.goto(`${account.loginUrl}?v=3&api_key=${account.apiKey}`);
+  await page.fill("#userid", account.userId);
+  await page.fill("#password", account.password);
   await page.click("button[type=submit]");
-  await page.fill("form.twofa-form input", await totpCode(sim.account.totpSecret, Date.now()));
+  await page.fill("form.twofa-form input", await totpCode(account.totpSecret, Date.now()));
   await page.click("form.twofa-form button[type=submit]", { noWaitAfter: true });
-  const token = new URL(await redirect).searchParams.get("request_token") ?? "";
-  await browser.close();
-  const loginMs = performance.now() - started;
+  return new URL(await redirect).searchParams.get("request_token") ?? "";
+}
+
+/** The bare exchange of a request token for an access token. */
+async function bareExchange(account: FloorAccount, token: string): Promise<void> {
   const checksum = createHash("sha256")
-    .update(sim.app.apiKey + token + sim.app.apiSecret)
+    .update(account.apiKey + token + account.apiSecret)
     .digest("hex");
-  await fetch(`${sim.apiRoot}/session/token`, {
+  const reply = await fetch(`${account.apiRoot}/session/token`, {
     method: "POST",
     headers: { "X-Kite-Version": "3", "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ api_key: sim.app.apiKey, request_token: token, checksum }),
-  }).then((r) => r.json());
+    body: new URLSearchParams({ api_key: account.apiKey, request_token: token, checksum }),
+  });
+  if (!reply.ok) throw new Error(`the bare exchange answered HTTP ${reply.status}`);
+  await reply.json();
+}
+
+/**
+ * One login from a browser's launch: resolves with the time to the request token and the
+ * time to the access token.
+ */
+export async function floorRun(
+  sim: Simulator,
+  executablePath: string,
+  tag: string,
+): Promise<{ loginMs: number; totalMs: number }> {
+  const account = floorAccount(sim);
+  const started = performance.now();
+  const browser = await launch(executablePath, tag);
+  const context = await browser.newContext();
+  const token = await bareLogin(context, account);
+  await browser.close();
+  const loginMs = performance.now() - started;
+  await bareExchange(account, token);
   return { loginMs, totalMs: performance.now() - started };
+}
+
+/** What `floor.js batch` reads on its standard input (never on its command line). */
+export interface FloorBatch {
+  executablePath: string;
+  tag: string;
+  concurrency: number;
+  accounts: FloorAccount[];
+}
+
+/**
+ * Many accounts, bare: one browser, a context per login, `concurrency` logins at a time,
+ * each followed by its exchange. Run in a fresh process per batch (see accounts.ts), so
+ * that loading Playwright and launching Chromium are paid by each batch, as ours pay
+ * them in the login host.
+ */
+export async function floorBatch(batch: FloorBatch): Promise<void> {
+  const browser = await launch(batch.executablePath, batch.tag);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let account = batch.accounts[next++]; account; account = batch.accounts[next++]) {
+      const context = await browser.newContext();
+      const token = await bareLogin(context, account);
+      // Like ours: the next login does not wait for this context to close.
+      const closed = context.close();
+      await bareExchange(account, token);
+      await closed;
+    }
+  };
+  await Promise.all(Array.from({ length: batch.concurrency }, lane));
+  await browser.close();
+}
+
+// `floor.js batch`: one batch, its settings as JSON on stdin; prints "done" at the end.
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === "batch") {
+  let input = "";
+  for await (const chunk of process.stdin) input += String(chunk);
+  await floorBatch(JSON.parse(input) as FloorBatch);
+  process.stdout.write("done\n");
 }
