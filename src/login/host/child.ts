@@ -45,6 +45,8 @@ class LoginHost {
   #nextCall = 0;
   /** The parent has logins waiting for a turn: a Chromium no login uses stays open. */
   #held = false;
+  /** Browsers being closed after a hold ended: the host's shutdown waits for them. */
+  readonly #closing = new Set<Promise<void>>();
 
   constructor(private readonly send: (message: ChildMessage) => void) {}
 
@@ -65,7 +67,7 @@ class LoginHost {
     for (const controller of this.#logins.values()) controller.abort(new Error("host stopping"));
     const lanes = [...this.#lanes.values()];
     this.#lanes.clear();
-    await Promise.all(lanes.map((lane) => lane.browser.close()));
+    await Promise.all([...lanes.map((lane) => lane.browser.close()), ...this.#closing]);
   }
 
   /** Held, Chromium stays between logins; released, every one no login uses is closed. */
@@ -75,7 +77,9 @@ class LoginHost {
     for (const [key, lane] of this.#lanes) {
       if (lane.users > 0) continue;
       this.#lanes.delete(key);
-      void lane.browser.close();
+      const closed = lane.browser.close();
+      this.#closing.add(closed);
+      void closed.finally(() => this.#closing.delete(closed));
     }
   }
 
