@@ -44,6 +44,15 @@ function accountApp(base: App, account: AccountSettings): App {
 }
 
 /**
+ * The login turns of the accounts of a process: at most `limit` logins at once
+ * (CONCURRENCY), and while logins wait for a turn the login host keeps its Chromium
+ * between two of them (not closed, then launched again for the next).
+ */
+export function accountSlots(base: App, limit = base.config.accounts.concurrency): LoginSlots {
+  return new LoginSlots(limit, (on, handedOver) => base.browserHost.holdBrowser(on, handedOver));
+}
+
+/**
  * The app of the account `id` (`--account`), or the base app when none is asked for and
  * there is no accounts file. With an accounts file, the account must be named.
  */
@@ -80,16 +89,12 @@ export async function refreshAccounts(
   base: App,
   options: BatchOptions = {},
 ): Promise<AccountResult[]> {
-  const { config } = base;
   const apps = accountApps(base);
   const results = new Map<string, AccountResult>();
   try {
     // Every account's refresh runs at once; only their logins wait for one of the slots,
-    // as in the worker: a login starts the moment another ends, and while logins wait
-    // the login host keeps its Chromium between two of them (not closed, then relaunched).
-    const slots = new LoginSlots(options.concurrency ?? config.accounts.concurrency, (on, handed) =>
-      base.browserHost.holdBrowser(on, handed),
-    );
+    // as in the worker: a login starts the moment another ends, in the same Chromium.
+    const slots = accountSlots(base, options.concurrency);
     const one = async ({ account, app }: { account: AccountSettings; app: App }) => {
       const head = {
         id: account.id,

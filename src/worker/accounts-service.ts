@@ -1,7 +1,7 @@
 import type { ScheduledTask } from "node-cron";
-import { accountApps } from "../accounts/batch.js";
+import { accountApps, accountSlots } from "../accounts/batch.js";
 import type { AccountSettings } from "../accounts/file.js";
-import { LoginSlots } from "../accounts/login-slots.js";
+import type { LoginSlots } from "../accounts/login-slots.js";
 import type { App } from "../app.js";
 import type { RunningConsole } from "../server/serve.js";
 import { Schedule } from "./schedule.js";
@@ -44,10 +44,7 @@ export async function startAccountsWorkerService(
   options: WorkerServiceOptions = {},
 ): Promise<AccountsWorkerService> {
   const { config, logger } = base;
-  // While logins wait for a turn, the login host keeps Chromium open between two of them.
-  const slots = new LoginSlots(config.accounts.concurrency, (on, handed) =>
-    base.browserHost.holdBrowser(on, handed),
-  );
+  const slots = accountSlots(base);
   const schedule = new Schedule(config.worker.schedule, config.worker.scheduleTz);
   const apps = accountApps(base);
   const accounts: AccountWorker[] = [];

@@ -8,7 +8,7 @@ import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { runCli } from "../helpers/cli.js";
-import { chromiumBrowserPidsUnder } from "../helpers/processes.js";
+import { chromiumBrowserPidsUnder, watchChromiumBrowsers } from "../helpers/processes.js";
 import { tempDir } from "../helpers/setup.js";
 import { LoginGauge, accountsEnv, idOf, startAccounts, writeAccountsFile } from "./helpers.js";
 
@@ -89,14 +89,9 @@ describe("many accounts", { timeout: 600_000 }, () => {
     const { app } = appFor(sims.slice(0, 3), dir, { CONCURRENCY: "1" });
     gauge.peak = 0;
     // Every Chromium browser seen under the login host while the batch runs.
-    const seen = new Set<number>();
-    const look = (): void => {
-      const host = app.browserHost.pid;
-      if (host) for (const pid of chromiumBrowserPidsUnder(host)) seen.add(pid);
-    };
-    const timer = setInterval(look, 25);
+    const browsers = watchChromiumBrowsers(() => app.browserHost.pid);
     const results = await refreshAccounts(app, { force: true });
-    clearInterval(timer);
+    browsers.stop();
     const host = app.browserHost.pid;
     const left = host ? chromiumBrowserPidsUnder(host) : [];
     await app.close();
@@ -105,7 +100,7 @@ describe("many accounts", { timeout: 600_000 }, () => {
     expect(gauge.peak).toBe(1);
     // The next login was waiting each time one ended: the browser was not closed and
     // launched again in between. And it is closed with the last login, before the end.
-    expect(seen.size).toBe(1);
+    expect(browsers.seen.size).toBe(1);
     expect(left).toEqual([]);
   });
 });

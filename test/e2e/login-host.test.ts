@@ -13,10 +13,10 @@ import { startLineChild } from "../helpers/child-lines.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
 import { loginContext, loginInput } from "../helpers/login-input.js";
 import {
-  chromiumBrowserPidsUnder,
   chromiumBrowsersUnder,
   isRunning,
   processesTagged,
+  watchChromiumBrowsers,
 } from "../helpers/processes.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
 
@@ -263,17 +263,14 @@ describe("the browser login in its own process (the login host)", { timeout: 300
     const tag = newTag();
     const slots = new LoginSlots(1, (on, handed) => host.holdBrowser(on, handed));
     const login = slots.wrap(hosted(host, tag));
-    const seen = new Set<number>();
-    const sampler = setInterval(() => {
-      if (host.pid) for (const pid of chromiumBrowserPidsUnder(host.pid)) seen.add(pid);
-    }, 25);
+    const browsers = watchChromiumBrowsers(() => host.pid);
     // One at a time: the second waits for the first, which leaves it the browser open.
     const [a, b] = await Promise.all([
       login.login(input(), context()),
       login.login(input(), context()),
-    ]).finally(() => clearInterval(sampler));
+    ]).finally(() => browsers.stop());
     expect(a.requestToken).not.toBe(b.requestToken);
-    expect(seen.size).toBe(1);
+    expect(browsers.seen.size).toBe(1);
     expect(browsersOf(host.pid)).toBe(0); // closed with the last login, before its answer
 
     // A waiter that gives up: the login in flight no longer keeps the browser for it.

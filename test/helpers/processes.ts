@@ -85,3 +85,16 @@ export function chromiumBrowserPidsUnder(root: number): number[] {
     }
   });
 }
+
+/** Every Chromium browser seen under the process `pidOf()` names, looked for every 25 ms. */
+export function watchChromiumBrowsers(pidOf: () => number | undefined): {
+  seen: Set<number>;
+  stop(): void;
+} {
+  const seen = new Set<number>();
+  const timer = setInterval(() => {
+    const root = pidOf();
+    if (root) for (const pid of chromiumBrowserPidsUnder(root)) seen.add(pid);
+  }, 25);
+  return { seen, stop: () => clearInterval(timer) };
+}
