@@ -45,7 +45,7 @@ class LoginHost {
   #nextCall = 0;
   /** The parent has logins waiting for a turn: a Chromium no login uses stays open. */
   #held = false;
-  /** Browsers being closed after a hold ended: the host's shutdown waits for them. */
+  /** Browsers being closed: the host's shutdown waits for them. */
   readonly #closing = new Set<Promise<void>>();
 
   constructor(private readonly send: (message: ChildMessage) => void) {}
@@ -74,13 +74,16 @@ class LoginHost {
   #hold(on: boolean): void {
     this.#held = on;
     if (on) return;
-    for (const [key, lane] of this.#lanes) {
-      if (lane.users > 0) continue;
-      this.#lanes.delete(key);
-      const closed = lane.browser.close();
-      this.#closing.add(closed);
-      void closed.finally(() => this.#closing.delete(closed));
-    }
+    for (const [key, lane] of this.#lanes) if (lane.users === 0) void this.#closeLane(key, lane);
+  }
+
+  /** Closes a lane's Chromium (no login uses it); a login starting now gets a new one. */
+  #closeLane(key: string, lane: Lane): Promise<void> {
+    this.#lanes.delete(key);
+    const closed = lane.browser.close();
+    this.#closing.add(closed);
+    void closed.finally(() => this.#closing.delete(closed));
+    return closed;
   }
 
   #lane(key: string, message: LoginMessage): Lane {
@@ -200,10 +203,8 @@ class LoginHost {
       lane.users -= 1;
       // No login left on this browser and none waiting for a turn: it is closed before
       // the answer goes back. Held, the next login (already queued) uses it at once.
-      if (lane.users === 0 && !this.#held && this.#lanes.get(key) === lane) {
-        this.#lanes.delete(key);
-        await lane.browser.close();
-      }
+      if (lane.users === 0 && !this.#held && this.#lanes.get(key) === lane)
+        await this.#closeLane(key, lane);
     }
   }
 
