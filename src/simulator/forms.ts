@@ -54,18 +54,33 @@ export function twofaFormHtml(variant: TwofaVariant): string {
 }
 
 /**
- * The SPA's script. It reads its settings from the JSON block `#sim-config`.
+ * The SPA's script. It reads its settings from the JSON block `#sim-config`; `page` is
+ * "login" (the /connect/login shell) or "twofa" (the /connect/twofa page of fullPageTwofa).
+ *
  * Login: posts user_id/password to /api/login; on success hides the login form (it
- * stays in the DOM, display:none) and appends the 2FA form.
+ * stays in the DOM, display:none) and appends the 2FA form, at once or
+ * `twofaRenderDelayMs` later; with `fullPageTwofa` it instead keeps the login reply's
+ * user_id/request_id/twofa_type in sessionStorage and loads /connect/twofa, whose copy of
+ * this script renders the 2FA form (`twofaRenderDelayMs` after load) from it.
+ *
  * 2FA: posts user_id/request_id/twofa_value/twofa_type to /api/twofa, then goes to
- * /connect/finish. A submit is ignored while one is in flight, after success, and
- * when the value is the code that was just refused (so a click after an automatic
- * submission never sends the same code twice).
+ * /connect/finish. With `guardSubmit` (the default) a submit is ignored while one is in
+ * flight, after success, when the value is the code that was just refused (so a click
+ * after an automatic submission never sends the same code twice) and when it is not 6
+ * digits; without it every submit posts whatever the box holds. The other switches
+ * (see Scenario): autoSubmit/autoSubmitOn/autoSubmitDelayMs, clearAfterReject,
+ * rebuildAfterReject (a brand-new form replaces the refused one; the page-level state,
+ * "succeeded" and "the code just refused", carries over), disableWhileBusy, doublePost.
+ * A reply to a form that has since been replaced is ignored, as is any reply after success.
  */
 export const SPA_SCRIPT = String.raw`(function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("sim-config").textContent);
   var app = document.getElementById("app");
+  var SIX_DIGITS = /^\d{6}$/;
+  var STORE_KEY = "kitesim.twofa." + cfg.sessId;
+  // The second factor's page-level state, kept when a form is rebuilt.
+  var twofa = { done: false, lastRejected: null };
   function fromHtml(html) {
     var t = document.createElement("template");
     t.innerHTML = html;
@@ -75,6 +90,10 @@ export const SPA_SCRIPT = String.raw`(function () {
   function failureText(r) {
     if (r.json && typeof r.json.message === "string") return r.json.message;
     return "Something went wrong (HTTP " + r.status + "). Please try again.";
+  }
+  function pageUrl(path) {
+    return path + "?api_key=" + encodeURIComponent(cfg.apiKey) +
+      "&sess_id=" + encodeURIComponent(cfg.sessId);
   }
   function post(path, fields) {
     return fetch(path, {
@@ -90,44 +109,105 @@ export const SPA_SCRIPT = String.raw`(function () {
       });
     });
   }
-  function renderTwofa(data) {
+  function boxValue(input) { return String(input.value || "").trim(); }
+  function mountTwofa(data, errorText) {
     var form = fromHtml(cfg.twofaForm);
     form.querySelector("label").textContent = data.twofa_type === "app_code" ? "App Code" : "External TOTP";
+    if (errorText) showError(form, errorText);
     app.appendChild(form);
     var input = form.querySelector("input");
-    var busy = false, done = false, lastRejected = null;
-    function submit() {
-      var value = String(input.value || "").trim();
-      if (busy || done) return;
-      if (!/^\d{6}$/.test(value)) {
-        if (!form.querySelector(".error").textContent) showError(form, "Enter the 6-digit code.");
+    var button = form.querySelector("button[type=submit]");
+    var busy = false, timer = null;
+    function rejected(value, text) {
+      if (twofa.done || !form.isConnected) return;
+      twofa.lastRejected = value;
+      if (cfg.rebuildAfterReject) {
+        if (timer) { clearTimeout(timer); timer = null; }
+        app.removeChild(form);
+        mountTwofa(data, text);
         return;
       }
-      if (value === lastRejected) return;
-      busy = true;
+      if (cfg.clearAfterReject) input.value = "";
+      if (cfg.disableWhileBusy) button.disabled = false;
+      showError(form, text);
+    }
+    // fromSubmit: the form's own submission (guarded, disables the button); otherwise
+    // the doublePost click handler's extra post, which the guard does not see.
+    function send(value, fromSubmit) {
+      if (fromSubmit) {
+        busy = true;
+        if (cfg.disableWhileBusy) button.disabled = true;
+      }
       showError(form, "");
       post("/api/twofa", {
         user_id: data.user_id, request_id: data.request_id,
         twofa_value: value, twofa_type: data.twofa_type || "totp"
       }).then(function (r) {
-        busy = false;
+        if (fromSubmit) busy = false;
         if (r.json && r.json.status === "success") {
-          done = true;
+          if (twofa.done) return;
+          twofa.done = true;
+          try { sessionStorage.removeItem(STORE_KEY); } catch (e) { /* nothing kept */ }
           location.href = "/connect/finish?v=3&api_key=" + encodeURIComponent(cfg.apiKey) +
             "&sess_id=" + encodeURIComponent(cfg.sessId);
         } else {
-          lastRejected = value;
-          showError(form, failureText(r));
+          rejected(value, failureText(r));
         }
-      }, function () { busy = false; showError(form, "Network error. Please try again."); });
-    }
-    form.addEventListener("submit", function (ev) { ev.preventDefault(); submit(); });
-    if (cfg.autoSubmit) {
-      input.addEventListener("input", function () {
-        if (/^\d{6}$/.test(String(input.value || "").trim())) submit();
+      }, function () {
+        if (fromSubmit) busy = false;
+        if (twofa.done || !form.isConnected) return;
+        if (cfg.disableWhileBusy) button.disabled = false;
+        showError(form, "Network error. Please try again.");
       });
     }
+    function submit() {
+      var value = boxValue(input);
+      if (cfg.guardSubmit) {
+        if (busy || twofa.done) return;
+        if (!SIX_DIGITS.test(value)) {
+          if (!form.querySelector(".error").textContent) showError(form, "Enter the 6-digit code.");
+          return;
+        }
+        if (value === twofa.lastRejected) return;
+      }
+      send(value, true);
+    }
+    form.addEventListener("submit", function (ev) { ev.preventDefault(); submit(); });
+    if (cfg.doublePost) {
+      button.addEventListener("click", function () { send(boxValue(input), false); });
+    }
+    if (cfg.autoSubmit) {
+      var complete = function () { return SIX_DIGITS.test(boxValue(input)); };
+      if (cfg.autoSubmitOn === "change") {
+        input.addEventListener("change", function () { if (complete()) submit(); });
+      } else if (cfg.autoSubmitOn === "delay") {
+        input.addEventListener("input", function () {
+          if (timer) { clearTimeout(timer); timer = null; }
+          if (!complete()) return;
+          timer = setTimeout(function () {
+            timer = null;
+            if (form.isConnected) submit();
+          }, cfg.autoSubmitDelayMs);
+        });
+      } else {
+        input.addEventListener("input", function () { if (complete()) submit(); });
+      }
+    }
     input.focus();
+  }
+  function twofaArrived(data) {
+    if (cfg.fullPageTwofa) {
+      try {
+        sessionStorage.setItem(STORE_KEY, JSON.stringify({
+          user_id: data.user_id, request_id: data.request_id, twofa_type: data.twofa_type
+        }));
+      } catch (e) { /* the 2FA page will send the user back to login */ }
+      location.href = pageUrl("/connect/twofa");
+    } else if (cfg.twofaRenderDelayMs > 0) {
+      setTimeout(function () { mountTwofa(data); }, cfg.twofaRenderDelayMs);
+    } else {
+      mountTwofa(data);
+    }
   }
   function renderLogin() {
     var form = fromHtml(cfg.loginForm);
@@ -144,7 +224,7 @@ export const SPA_SCRIPT = String.raw`(function () {
       post("/api/login", { user_id: user.value.trim(), password: pass.value }).then(function (r) {
         if (r.json && r.json.status === "success" && r.json.data) {
           form.style.display = "none";
-          renderTwofa(r.json.data);
+          twofaArrived(r.json.data);
         } else {
           busy = false;
           showError(form, failureText(r));
@@ -153,5 +233,14 @@ export const SPA_SCRIPT = String.raw`(function () {
     });
     user.focus();
   }
-  window.addEventListener("load", function () { setTimeout(renderLogin, cfg.renderDelayMs); });
+  function bootTwofaPage() {
+    var data = null;
+    try { data = JSON.parse(sessionStorage.getItem(STORE_KEY) || "null"); } catch (e) { data = null; }
+    if (!data || !data.request_id) { location.replace(pageUrl("/connect/login")); return; }
+    setTimeout(function () { mountTwofa(data); }, cfg.twofaRenderDelayMs);
+  }
+  window.addEventListener("load", function () {
+    if (cfg.page === "twofa") bootTwofaPage();
+    else setTimeout(renderLogin, cfg.renderDelayMs);
+  });
 })();`;

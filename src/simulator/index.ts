@@ -1,5 +1,6 @@
 /** The Kite simulator: Kite's login pages and API, served on loopback for tests and demos. */
 export type {
+  AutoSubmitOn,
   Scenario,
   LoginActivity,
   SimAccount,

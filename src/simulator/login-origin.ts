@@ -10,8 +10,17 @@ import {
   sendJson,
 } from "./http.js";
 import { MESSAGES } from "./messages.js";
-import { authorizePage, blankPage, errorPage, loginShellPage } from "./pages.js";
+import {
+  authorizePage,
+  blankPage,
+  errorPage,
+  loginShellPage,
+  SPA_SWITCHES,
+  twofaShellPage,
+  type SpaSwitches,
+} from "./pages.js";
 import type { SimState } from "./state.js";
+import type { Scenario } from "./types.js";
 
 /** Behaves like kite.zerodha.com: the login SPA, /api/login, /api/twofa, /connect/*. */
 
@@ -47,6 +56,8 @@ export function createLoginOriginHandler(state: SimState) {
     switch (route) {
       case "GET /connect/login":
         return connectLogin(state, res, url);
+      case "GET /connect/twofa":
+        return connectTwofa(state, res, url);
       case "POST /api/login":
         return apiLogin(state, req, res);
       case "POST /api/twofa":
@@ -90,12 +101,42 @@ function connectLogin(state: SimState, res: ServerResponse, url: URL): void {
       apiKey,
       sessId,
       twofaVariant: s.twofaVariant,
-      autoSubmit: s.autoSubmit,
       renamedFields: s.renamedFields,
       pageChanged: s.pageChanged,
       renderDelayMs: s.renderDelayMs,
+      ...pageSwitches(s),
     }),
   );
+}
+
+function pageSwitches(s: Scenario): SpaSwitches {
+  return Object.fromEntries(SPA_SWITCHES.map((key) => [key, s[key]])) as SpaSwitches;
+}
+
+/**
+ * The 2FA page of the fullPageTwofa scenario: the same shell, whose script renders only
+ * the 2FA form, from the login reply the login page left in sessionStorage (without it,
+ * the script goes back to /connect/login). An unknown session goes back to login too.
+ */
+function connectTwofa(state: SimState, res: ServerResponse, url: URL): void {
+  const apiKey = url.searchParams.get("api_key");
+  if (invalidApiKey(state, res, apiKey) || apiKey === null) return;
+  const sessId = url.searchParams.get("sess_id");
+  if (!state.session(sessId, apiKey) || sessId === null) {
+    redirect(res, `/connect/login?api_key=${q(apiKey)}`);
+    return;
+  }
+  const s = state.scenario;
+  sendHtml(
+    res,
+    200,
+    twofaShellPage({ apiKey, sessId, twofaVariant: s.twofaVariant, ...pageSwitches(s) }),
+  );
+}
+
+/** A wait that does not keep the process alive once the servers are closed. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 async function apiLogin(state: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -142,6 +183,13 @@ async function apiTwofa(state: SimState, req: IncomingMessage, res: ServerRespon
   const userId = form.get("user_id");
   const requestId = form.get("request_id");
   const value = form.get("twofa_value");
+  state.noteTwofaValue(value);
+  const delayMs = state.scenario.twofaReplyDelayMs;
+  if (delayMs > 0) {
+    await sleep(delayMs);
+    // The simulator closed (or the client went away) meanwhile: nobody to answer.
+    if (res.destroyed || !res.socket || res.socket.destroyed) return;
+  }
   if (!userId || !requestId || value === null) {
     return sendError(res, 400, "InputException", MESSAGES.twofaMissing);
   }

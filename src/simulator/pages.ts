@@ -1,6 +1,6 @@
 import { escapeHtml } from "./http.js";
 import { loginFormHtml, SPA_SCRIPT, twofaFormHtml } from "./forms.js";
-import type { TwofaVariant } from "./types.js";
+import type { Scenario, TwofaVariant } from "./types.js";
 
 const STYLE = `
 body{margin:0;font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;background:#fafafa;color:#444}
@@ -29,32 +29,85 @@ function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c");
 }
 
-export interface LoginShellOptions {
+/** The page-behaviour switches of the Scenario that the SPA script obeys. */
+export const SPA_SWITCHES = [
+  "autoSubmit",
+  "autoSubmitOn",
+  "autoSubmitDelayMs",
+  "guardSubmit",
+  "clearAfterReject",
+  "rebuildAfterReject",
+  "disableWhileBusy",
+  "doublePost",
+  "twofaRenderDelayMs",
+  "fullPageTwofa",
+] as const satisfies ReadonlyArray<keyof Scenario>;
+export type SpaSwitches = Pick<Scenario, (typeof SPA_SWITCHES)[number]>;
+
+export interface LoginShellOptions extends Partial<SpaSwitches> {
   apiKey: string;
   sessId: string;
   twofaVariant: TwofaVariant;
-  autoSubmit: boolean;
   renamedFields: boolean;
   pageChanged: boolean;
   renderDelayMs: number;
 }
 
-/** The single-page-app shell: no form in the HTML, the script renders it after load. */
-export function loginShellPage(o: LoginShellOptions): string {
-  const config = {
-    apiKey: o.apiKey,
-    sessId: o.sessId,
-    autoSubmit: o.autoSubmit,
-    renderDelayMs: o.renderDelayMs,
-    loginForm: loginFormHtml(o.renamedFields, o.pageChanged),
-    twofaForm: twofaFormHtml(o.twofaVariant),
+export interface TwofaShellOptions extends Partial<SpaSwitches> {
+  apiKey: string;
+  sessId: string;
+  twofaVariant: TwofaVariant;
+}
+
+function switchesOf(o: Partial<SpaSwitches>): SpaSwitches {
+  return {
+    autoSubmit: o.autoSubmit ?? false,
+    autoSubmitOn: o.autoSubmitOn ?? "input",
+    autoSubmitDelayMs: o.autoSubmitDelayMs ?? 300,
+    guardSubmit: o.guardSubmit ?? true,
+    clearAfterReject: o.clearAfterReject ?? false,
+    rebuildAfterReject: o.rebuildAfterReject ?? false,
+    disableWhileBusy: o.disableWhileBusy ?? false,
+    doublePost: o.doublePost ?? false,
+    twofaRenderDelayMs: o.twofaRenderDelayMs ?? 0,
+    fullPageTwofa: o.fullPageTwofa ?? false,
   };
+}
+
+function spaShell(config: Record<string, unknown>): string {
   return page(
     "Kite - Zerodha's fast and elegant flagship trading platform",
     `<div class="container wrapper"><div id="app"></div></div>` +
       `<script type="application/json" id="sim-config">${scriptJson(config)}</script>` +
       `<script>${SPA_SCRIPT}</script>`,
   );
+}
+
+/** The single-page-app shell: no form in the HTML, the script renders it after load. */
+export function loginShellPage(o: LoginShellOptions): string {
+  return spaShell({
+    page: "login",
+    apiKey: o.apiKey,
+    sessId: o.sessId,
+    renderDelayMs: o.renderDelayMs,
+    ...switchesOf(o),
+    loginForm: loginFormHtml(o.renamedFields, o.pageChanged),
+    twofaForm: twofaFormHtml(o.twofaVariant),
+  });
+}
+
+/**
+ * The fullPageTwofa scenario's page at /connect/twofa: the same shell and styles, whose
+ * script renders the 2FA form only (the login form is not part of this page at all).
+ */
+export function twofaShellPage(o: TwofaShellOptions): string {
+  return spaShell({
+    page: "twofa",
+    apiKey: o.apiKey,
+    sessId: o.sessId,
+    ...switchesOf(o),
+    twofaForm: twofaFormHtml(o.twofaVariant),
+  });
 }
 
 export function authorizePage(apiKey: string, sessId: string, userId: string): string {

@@ -1,4 +1,5 @@
 import type {
+  AutoSubmitOn,
   Scenario,
   SimAccount,
   SimApp,
@@ -26,6 +27,16 @@ export function defaultScenario(): Scenario {
   return {
     twofaVariant: "totp",
     autoSubmit: false,
+    autoSubmitOn: "input",
+    autoSubmitDelayMs: 300,
+    guardSubmit: true,
+    clearAfterReject: false,
+    rebuildAfterReject: false,
+    disableWhileBusy: false,
+    doublePost: false,
+    twofaRenderDelayMs: 0,
+    twofaReplyDelayMs: 0,
+    fullPageTwofa: false,
     firstUse: false,
     appCode: false,
     blocked: false,
@@ -47,6 +58,8 @@ export function zeroCounters(): SimCounters {
     loginAttempts: 0,
     loginRejected: 0,
     twofaAttempts: 0,
+    twofaEmpty: 0,
+    twofaRepeated: 0,
     twofaRejected: 0,
     authorizeShown: 0,
     authorizeAccepted: 0,
@@ -68,8 +81,15 @@ export function cloneScenario(s: Scenario): Scenario {
 }
 
 const VARIANTS: readonly TwofaVariant[] = ["totp", "pin", "number", "userid"];
+const AUTO_SUBMIT_ON: readonly AutoSubmitOn[] = ["input", "change", "delay"];
 const BOOLEAN_KEYS = [
   "autoSubmit",
+  "guardSubmit",
+  "clearAfterReject",
+  "rebuildAfterReject",
+  "disableWhileBusy",
+  "doublePost",
+  "fullPageTwofa",
   "firstUse",
   "appCode",
   "blocked",
@@ -79,6 +99,9 @@ const BOOLEAN_KEYS = [
   "noRedirect",
 ] as const;
 const NUMBER_KEYS = ["renderDelayMs", "requestTokenTtlMs"] as const;
+/** Page and reply delays: bounded, since a browser timer above 2^31-1 ms fires at once. */
+const DELAY_KEYS = ["autoSubmitDelayMs", "twofaRenderDelayMs", "twofaReplyDelayMs"] as const;
+export const MAX_DELAY_MS = 600_000;
 const QUEUE_KEYS = ["exchangeFailures", "profileFailures", "loginFailures"] as const;
 
 function parseFailure(value: unknown, where: string): SimFailure {
@@ -118,6 +141,16 @@ export function parseScenarioPatch(value: unknown): Partial<Scenario> {
         throw new Error(`twofaVariant must be one of ${VARIANTS.join(", ")}`);
       }
       patch.twofaVariant = v as TwofaVariant;
+    } else if (key === "autoSubmitOn") {
+      if (!AUTO_SUBMIT_ON.includes(v as AutoSubmitOn)) {
+        throw new Error(`autoSubmitOn must be one of ${AUTO_SUBMIT_ON.join(", ")}`);
+      }
+      patch.autoSubmitOn = v as AutoSubmitOn;
+    } else if ((DELAY_KEYS as readonly string[]).includes(key)) {
+      if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > MAX_DELAY_MS) {
+        throw new Error(`${key} must be a number of milliseconds from 0 to ${MAX_DELAY_MS}`);
+      }
+      patch[key as (typeof DELAY_KEYS)[number]] = v;
     } else if ((BOOLEAN_KEYS as readonly string[]).includes(key)) {
       if (typeof v !== "boolean") throw new Error(`${key} must be a boolean`);
       patch[key as (typeof BOOLEAN_KEYS)[number]] = v;

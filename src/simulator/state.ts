@@ -70,6 +70,8 @@ export class SimState {
    */
   private lockedOut = false;
   private twofaFailureStreak = 0;
+  /** Every non-empty twofa_value received since the last resetCounters (for twofaRepeated). */
+  private readonly twofaValuesSeen = new Set<string>();
   private readonly authorized = new Set<string>();
   private readonly sessions = new Map<string, LoginSession>();
   private readonly pendingTwofa = new Map<string, { userId: string; expiresAt: number }>();
@@ -107,6 +109,7 @@ export class SimState {
 
   resetCounters(): void {
     this.counters = zeroCounters();
+    this.twofaValuesSeen.clear();
     this.clearLockout();
   }
 
@@ -144,6 +147,18 @@ export class SimState {
     });
     this.onActivity?.("password-accepted");
     return { kind: "ok", requestId, kfSession: randomAlnum(32) };
+  }
+
+  /** Counts an arriving /api/twofa value as empty or repeated, as the case may be. */
+  noteTwofaValue(value: string | null): void {
+    const v = (value ?? "").trim();
+    if (v === "") {
+      this.counters.twofaEmpty += 1;
+    } else if (this.twofaValuesSeen.has(v)) {
+      this.counters.twofaRepeated += 1;
+    } else {
+      this.twofaValuesSeen.add(v);
+    }
   }
 
   async twofa(userId: string, requestId: string, value: string): Promise<TwofaOutcome> {

@@ -25,6 +25,9 @@ export interface SimApp {
  */
 export type TwofaVariant = "totp" | "pin" | "number" | "userid";
 
+/** When the page's automatic 2FA submission fires (with `autoSubmit`). */
+export type AutoSubmitOn = "input" | "change" | "delay";
+
 export interface SimFailure {
   status: number;
   errorType?: string;
@@ -37,6 +40,44 @@ export interface Scenario {
   twofaVariant: TwofaVariant;
   /** The page submits the 2FA form by itself once 6 digits are typed. */
   autoSubmit: boolean;
+  /**
+   * What triggers the automatic submission (only with `autoSubmit`), always only while the
+   * box holds 6 digits: "input" the moment they are typed (the `input` event); "change"
+   * on the box's `change` event (when it loses focus); "delay" `autoSubmitDelayMs` after
+   * they are typed (a timer restarted by each `input` event).
+   */
+  autoSubmitOn: AutoSubmitOn;
+  /** With autoSubmitOn "delay": how long after the 6th digit the page submits. */
+  autoSubmitDelayMs: number;
+  /**
+   * The page's guard on 2FA submissions: it ignores a submit while one is in flight,
+   * after success, when the value is the code just refused, and when the value is not
+   * 6 digits. When false, every submit posts whatever the box holds, empty included.
+   */
+  guardSubmit: boolean;
+  /** After a refused 2FA reply, the page empties the box. */
+  clearAfterReject: boolean;
+  /**
+   * After a refused 2FA reply, the page removes the whole 2FA form and inserts a new one
+   * (new input, new button, new handlers) showing the error in its `.error`.
+   */
+  rebuildAfterReject: boolean;
+  /** The 2FA button is `disabled` while a post is in flight, enabled again on a refusal. */
+  disableWhileBusy: boolean;
+  /**
+   * The 2FA button's own click handler posts the box's value too (unguarded), besides
+   * the form's submit handler: one click, two posts.
+   */
+  doublePost: boolean;
+  /** The 2FA form appears this long after the successful /api/login reply (or page load). */
+  twofaRenderDelayMs: number;
+  /** POST /api/twofa is answered this long after it arrives (it is counted on arrival). */
+  twofaReplyDelayMs: number;
+  /**
+   * After a successful /api/login the page loads a new page, GET /connect/twofa, that
+   * renders the 2FA form (no login form there), instead of re-rendering in place.
+   */
+  fullPageTwofa: boolean;
   /** The app is not yet authorized by the user: the consent page is shown once. */
   firstUse: boolean;
   /** The account has no external TOTP: twofa_type "app_code", label "App Code". */
@@ -72,6 +113,13 @@ export interface SimCounters {
   loginAttempts: number;
   loginRejected: number;
   twofaAttempts: number;
+  /** POSTs to /api/twofa whose twofa_value is missing, empty or blank (also in twofaAttempts). */
+  twofaEmpty: number;
+  /**
+   * POSTs to /api/twofa whose (non-empty) value already came in an earlier one since the
+   * last resetCounters (also in twofaAttempts).
+   */
+  twofaRepeated: number;
   twofaRejected: number;
   authorizeShown: number;
   authorizeAccepted: number;
