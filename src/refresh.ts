@@ -5,7 +5,12 @@ import type { LoginLock } from "./lock/types.js";
 import type { Logger } from "./log.js";
 import { KiteClock } from "./login/skew.js";
 import type { TotpClock } from "./login/totp.js";
-import { buildLoginUrl, type LoginResult, type LoginStrategy } from "./login/types.js";
+import {
+  buildLoginUrl,
+  type KitePostEvent,
+  type LoginResult,
+  type LoginStrategy,
+} from "./login/types.js";
 import type { SecretRedactor } from "./redact.js";
 import { isExpired, tokenRecordFrom, type TokenRecord } from "./stores/record.js";
 import { storeResults, type StoreResult } from "./stores/composite.js";
@@ -221,11 +226,23 @@ async function savedSince(
   return saved;
 }
 
-/** The browser login, its second-factor submissions counted against the day's budget. */
-async function login(deps: RefreshDeps): Promise<LoginResult> {
+/** What reached Kite's login endpoints during a run (see RunRecord's `kite_posts`). */
+export type KitePosts = NonNullable<RunRecord["kite_posts"]>;
+
+/**
+ * The login, its second-factor submissions counted against the day's budget: refused
+ * before the password is posted when no code is left today (or the budget cannot be
+ * read), each code settled with Kite's own answer as soon as it is known.
+ */
+async function login(deps: RefreshDeps, posts: KitePosts): Promise<LoginResult> {
   const { credentials } = deps;
+  await deps.budget.check();
   const clock = new KiteClock(deps.clock, deps.logger);
   const submissions = budgetedSubmissions(deps.budget);
+  const onKitePost = (event: KitePostEvent): void => {
+    if (event.kind === "answer") submissions.answered(event.answer);
+    else posts[`${event.step}_${event.kind}`] += 1;
+  };
   try {
     const result = await deps.login.login(
       {
@@ -243,6 +260,7 @@ async function login(deps: RefreshDeps): Promise<LoginResult> {
         beforeSecondFactor: submissions.beforeSecondFactor,
         onServerDate: (date) => clock.observe(date),
         onProgress: (detail) => deps.onStep?.({ step: "login", phase: "progress", detail }),
+        onKitePost,
       },
     );
     await submissions.settle();
@@ -265,8 +283,9 @@ export async function refresh(
   const startedAt = new Date();
   let outcome: RefreshOutcome | undefined;
   let failure: KiteTokenError | undefined;
+  const posts: KitePosts = { password_sent: 0, password_held: 0, twofa_sent: 0, twofa_held: 0 };
   try {
-    outcome = await refreshSteps(deps, options, steps, startedAt);
+    outcome = await refreshSteps(deps, options, steps, startedAt, posts);
     return outcome;
   } catch (error) {
     failure = isKiteTokenError(error)
@@ -274,7 +293,7 @@ export async function refresh(
       : new KiteTokenError("BROWSER_FAILED", "The refresh failed unexpectedly.", { cause: error });
     throw failure;
   } finally {
-    await announce(deps, startedAt, steps, outcome, failure);
+    await announce(deps, startedAt, steps, outcome, failure, posts);
   }
 }
 
@@ -283,6 +302,7 @@ async function refreshSteps(
   options: { force?: boolean },
   steps: StepTiming[],
   startedAt: Date,
+  posts: KitePosts,
 ): Promise<RefreshOutcome> {
   if (!options.force) {
     const kept = await step(
@@ -313,7 +333,7 @@ async function refreshSteps(
       "login",
       steps,
       deps,
-      () => login(deps),
+      () => login(deps, posts),
       (r) => r.strategy ?? deps.login.name,
     );
     let stores: StoreResult[] | undefined;
@@ -355,14 +375,17 @@ async function announce(
   steps: StepTiming[],
   outcome: RefreshOutcome | undefined,
   error: KiteTokenError | undefined,
+  posts: KitePosts,
 ): Promise<void> {
+  const posted = Object.values(posts).some((n) => n > 0);
   const run: RunRecord = {
     started_at: formatIst(startedAt),
     ended_at: formatIst(new Date()),
     trigger: deps.trigger ?? "manual",
     outcome: outcome?.status ?? "failed",
     ...(error ? { error_code: error.code } : {}),
-    totp_submissions: outcome?.totpSubmissions ?? 0,
+    totp_submissions: outcome?.totpSubmissions ?? posts.twofa_sent,
+    ...(posted ? { kite_posts: { ...posts } } : {}),
     steps: steps.map((s) => ({ step: s.step, ms: Math.round(s.ms) })),
     ...(outcome?.stores ? { stores: outcome.stores } : {}),
   };

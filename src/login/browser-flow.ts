@@ -1,6 +1,7 @@
 import type { Locator, Page, Response } from "playwright-core";
 import { KiteTokenError } from "../errors.js";
 import { classifyLoginRejection } from "./classify.js";
+import type { GateReply, PostGate } from "./post-gate.js";
 import type { RedirectCapture } from "./redirect-capture.js";
 import type { LoginSelectors } from "./selectors.js";
 import { requestTokenFrom } from "./redirect.js";
@@ -16,20 +17,23 @@ interface ApiReply {
     | undefined;
 }
 
-const pathOf = (url: string): string => new URL(url).pathname;
-
-async function readReply(response: Response): Promise<ApiReply> {
+/** Kite's reply as the gate read it where it came into the browser. */
+function apiReplyOf(reply: GateReply): ApiReply {
   let body: ApiReply["body"];
   try {
-    body = (await response.json()) as ApiReply["body"];
+    body = JSON.parse(Buffer.from(reply.body, "base64").toString("utf8")) as ApiReply["body"];
   } catch {
     body = undefined;
   }
-  return { kind: "api", status: response.status(), body };
+  return { kind: "api", status: reply.status, body };
 }
 
 const succeeded = (reply: ApiReply): boolean =>
   reply.status < 400 && (reply.body?.status === undefined || reply.body.status === "success");
+
+/** How long the page has to send a code once it is in the box, per try (the box may be cleared or rebuilt). */
+const SEND_TRY_MS = 1500;
+const SEND_TRIES = 3;
 
 /** The page steps of one login: open, credentials, second factor, consent, redirect. */
 export class BrowserLoginFlow {
@@ -52,12 +56,21 @@ export class BrowserLoginFlow {
     this.context.onProgress?.(event);
   }
 
-  #apiReply(path: RegExp, timeout: number): Promise<ApiReply> {
-    return this.page
-      .waitForResponse((r) => r.request().method() === "POST" && path.test(pathOf(r.url())), {
-        timeout,
-      })
-      .then(readReply);
+  /** Kite's reply to the value the gate let through, as it came into the browser. */
+  async #replyTo(gate: PostGate, value: string): Promise<ApiReply> {
+    const reply = await gate.reply(value);
+    if (reply === undefined) throw new Error("Kite's reply could not be read");
+    return apiReplyOf(reply);
+  }
+
+  /** Resolves once `value` has left the browser through `gate` (polled: the gate is synchronous). */
+  async #sentThrough(gate: PostGate, value: string, ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (!gate.wasSent(value)) {
+      if (Date.now() >= until || this.context.signal?.aborted) return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return true;
   }
 
   async #visible(
@@ -140,19 +153,29 @@ export class BrowserLoginFlow {
   }
 
   async #submitPassword(): Promise<ApiReply | undefined> {
-    const { selectors: sel, page } = this;
+    const { selectors: sel, page, capture } = this;
     const stepMs = this.context.timeouts.stepMs;
     const user = await this.#visible(page.locator(sel.userId).first(), "the user id field");
     const password = await this.#visible(page.locator(sel.password).first(), "the password field");
     await user.fill(this.input.userId);
     await password.fill(this.input.password);
-    const reply = this.#apiReply(sel.loginApiPath, stepMs);
+    // The one password post of this login: the gate lets exactly this one through.
+    capture.password.arm(this.input.password);
     await page.locator(sel.submit).first().click({ timeout: stepMs });
     this.#progress("credentials submitted");
+    const sent = await this.#sentThrough(capture.password, this.input.password, stepMs);
+    capture.password.disarm();
+    if (!sent) {
+      this.#throwIfAborted();
+      throw new KiteTokenError(
+        "LOGIN_PAGE_CHANGED",
+        `The login page did not send the user id and password within ${Math.round(stepMs / 1000)} s of the click.`,
+      );
+    }
 
     const outcome = await firstOf<ApiReply | { kind: "twofa" } | { kind: "error"; text: string }>(
       [
-        reply,
+        this.#replyTo(capture.password, this.input.password),
         page
           .locator(sel.twofaInput)
           .first()
@@ -191,10 +214,7 @@ export class BrowserLoginFlow {
 
   async #secondFactor(loginReply: ApiReply | undefined): Promise<number> {
     const { selectors: sel, page, context } = this;
-    const input = await this.#visible(
-      page.locator(sel.twofaInput).first(),
-      "the second-factor (TOTP) box",
-    );
+    await this.#visible(page.locator(sel.twofaInput).first(), "the second-factor (TOTP) box");
     // Kite's reply to /api/login names the second factor; read the page only without it.
     const formText =
       loginReply === undefined
@@ -214,41 +234,73 @@ export class BrowserLoginFlow {
       );
     }
     return answerSecondFactor(this.input.totpSecret, context, async (code) => {
-      const outcome = await this.#submitCode(input, code);
-      if (outcome === "redirect") return undefined;
-      if (outcome === undefined) throw await this.#redirectTimeout();
-      if (succeeded(outcome)) {
-        await this.#finishAfterTwofa();
-        return undefined;
+      const outcome = await this.#submitCode(code);
+      if (outcome === "redirect") return { answer: "accepted" };
+      if (outcome === "unsent") {
+        return {
+          answer: "unsent",
+          error: new KiteTokenError(
+            "LOGIN_PAGE_CHANGED",
+            "The login page never sent the second-factor code to Kite; nothing was spent.",
+          ),
+        };
       }
-      return classifyLoginRejection(
-        "twofa",
-        outcome.body?.message,
-        outcome.status,
-        outcome.body?.error_type,
-      );
+      if (outcome === undefined) throw await this.#redirectTimeout();
+      if (succeeded(outcome)) return { answer: "accepted" };
+      return {
+        answer: "rejected",
+        error: classifyLoginRejection(
+          "twofa",
+          outcome.body?.message,
+          outcome.status,
+          outcome.body?.error_type,
+        ),
+      };
+    }).then(async (submissions) => {
+      await this.#finishAfterTwofa();
+      return submissions;
     });
   }
 
-  async #submitCode(input: Locator, code: string): Promise<ApiReply | "redirect" | undefined> {
-    const { selectors: sel, page } = this;
+  /**
+   * Puts the code in the box and has the page send it, once. The gate lets exactly this
+   * code through, once, whatever the page does (submit by itself on typing, on change or
+   * later, post twice per click, clear or rebuild its form): so the box is filled and the
+   * button clicked again while the code has not left (a box cleared or replaced under
+   * us), and a click after the page sent it by itself is held in the browser.
+   * Resolves with Kite's reply, "redirect" when the page moved on to the app, "unsent"
+   * when the page never sent the code, or undefined when Kite did not answer in time.
+   */
+  async #submitCode(code: string): Promise<ApiReply | "redirect" | "unsent" | undefined> {
+    const { selectors: sel, page, capture } = this;
     const redirectMs = this.context.timeouts.redirectMs;
-    const reply = this.#apiReply(sel.twofaApiPath, redirectMs);
-    await input.fill(code);
-    // Kite may submit by itself once six digits are in. The click follows at once, with
-    // no grace period: should the page have sent the code already, the capture drops the
-    // page's second request carrying that same code inside the browser, so Kite never
-    // sees one code twice.
-    if (!this.capture.sentTwofaCode(code) && !this.capture.url.settled) {
-      await page
-        .locator(sel.twofaSubmit)
-        .first()
-        .click({ timeout: 2000, noWaitAfter: true })
-        .catch(() => undefined);
+    capture.twofa.arm(code);
+    let sent = false;
+    for (let attempt = 0; attempt < SEND_TRIES && !sent; attempt += 1) {
+      const box = await this.#visible(
+        page.locator(sel.twofaInput).first(),
+        "the second-factor (TOTP) box",
+      );
+      if ((await box.inputValue({ timeout: 1000 }).catch(() => "")) !== code) {
+        await box.fill(code, { timeout: 2000 }).catch(() => undefined);
+      }
+      // Kite may submit by itself once six digits are in; the click is the fallback for
+      // a page that does not, and harmless when it did (the gate holds the second post).
+      if (!capture.twofa.wasSent(code) && !capture.url.settled) {
+        void page
+          .locator(sel.twofaSubmit)
+          .first()
+          .click({ timeout: 2000, noWaitAfter: true })
+          .catch(() => undefined);
+      }
+      sent = await this.#sentThrough(capture.twofa, code, SEND_TRY_MS);
+      this.#throwIfAborted();
     }
+    capture.twofa.disarm();
+    if (!sent) return "unsent";
     this.#progress("TOTP submitted");
     return firstOf<ApiReply | "redirect">(
-      [reply, this.capture.url.promise.then(() => "redirect" as const)],
+      [this.#replyTo(capture.twofa, code), capture.url.promise.then(() => "redirect" as const)],
       redirectMs,
     );
   }

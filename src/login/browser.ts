@@ -3,6 +3,7 @@ import { KiteTokenError, isKiteTokenError } from "../errors.js";
 import { BrowserLoginFlow } from "./browser-flow.js";
 import { findChromium } from "./chromium.js";
 import { closeWithin, launchChromium } from "./launch.js";
+import { HELD_PROGRESS } from "./post-gate.js";
 import { RedirectCapture } from "./redirect-capture.js";
 import { defaultSelectors, type LoginSelectors } from "./selectors.js";
 import type { LoginContext, LoginInput, LoginResult, LoginStrategy } from "./types.js";
@@ -79,7 +80,10 @@ export class BrowserLogin implements LoginStrategy {
       if (context.signal?.aborted) throw aborted();
       page = await browserContext.newPage();
       const selectors = this.options.selectors ?? defaultSelectors();
-      const capture = new RedirectCapture(input.redirectUrl, selectors.twofaUrlPattern);
+      const capture = new RedirectCapture(input.redirectUrl, selectors, (event) => {
+        context.onKitePost?.(event);
+        if (event.kind === "held") context.onProgress?.(HELD_PROGRESS[event.step][event.reason]);
+      });
       await capture.attach(page);
       const flow = new BrowserLoginFlow(page, capture, selectors, input, context);
       // A wait inside the flow may not notice the browser closing: stop at the abort itself.

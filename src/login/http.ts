@@ -80,15 +80,14 @@ export class HttpLogin implements LoginStrategy {
     const { apiKey, sessId } = await this.#openSession(session, input.loginUrl);
     context.onProgress?.("login session opened");
 
-    const login = apiReply(
-      await session.postForm(`${origin}/api/login`, {
-        user_id: input.userId,
-        password: input.password,
-      }),
-      LoginReply,
-      "password",
-      "/api/login",
-    ).data;
+    // Sent by this process itself: one password post and one post per budgeted code, by construction.
+    const sent = (step: "password" | "twofa"): void => context.onKitePost?.({ kind: "sent", step });
+    const passwordPost = session.postForm(`${origin}/api/login`, {
+      user_id: input.userId,
+      password: input.password,
+    });
+    sent("password");
+    const login = apiReply(await passwordPost, LoginReply, "password", "/api/login").data;
     context.onProgress?.("credentials submitted");
     if (login.twofa_type === "app_code") {
       throw new KiteTokenError(
@@ -98,18 +97,21 @@ export class HttpLogin implements LoginStrategy {
     }
 
     const totpSubmissions = await answerSecondFactor(input.totpSecret, context, async (code) => {
-      const reply = await session.postForm(`${origin}/api/twofa`, {
+      const post = session.postForm(`${origin}/api/twofa`, {
         user_id: login.user_id,
         request_id: login.request_id,
         twofa_value: code,
         twofa_type: "totp",
       });
+      sent("twofa");
+      const reply = await post;
       context.onProgress?.("TOTP submitted");
       try {
         apiReply(reply, TwofaReply, "twofa", "/api/twofa");
-        return undefined;
+        return { answer: "accepted" as const };
       } catch (error) {
-        if (error instanceof KiteTokenError && error.code === "TOTP_REJECTED") return error;
+        if (error instanceof KiteTokenError && error.code === "TOTP_REJECTED")
+          return { answer: "rejected" as const, error };
         throw error;
       }
     });

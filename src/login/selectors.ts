@@ -21,7 +21,8 @@ export interface LoginSelectors {
   /** Requests whose JSON replies tell what happened at each step. */
   loginApiPath: RegExp;
   twofaApiPath: RegExp;
-  /** The same second-factor request as a DevTools URL pattern (`*` wildcards). */
+  /** DevTools URL patterns of Kite's password and second-factor endpoints (the gate pauses these). */
+  passwordUrlPattern: string;
   twofaUrlPattern: string;
   /** Texts of the 2FA form telling an app-code account from an external-TOTP one. */
   appCodeText: RegExp;
@@ -57,6 +58,7 @@ const SelectorsShape = {
   error: selector,
   loginApiPath: pattern(""),
   twofaApiPath: pattern(""),
+  passwordUrlPattern: z.string().trim().min(1, "must not be empty"),
   twofaUrlPattern: z.string().trim().min(1, "must not be empty"),
   appCodeText: pattern("i"),
   totpText: pattern("i"),

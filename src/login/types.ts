@@ -14,6 +14,19 @@ export interface LoginInput {
   redirectUrl: string | undefined;
 }
 
+/** The two Kite endpoints a login posts to, each behind its gate. */
+export type GateStep = "password" | "twofa";
+/** Why the gate held a page's request: it never reached Kite. */
+export type HeldReason = "empty" | "repeat" | "unbudgeted" | "different";
+/** What Kite said to a budgeted code; `unsent`: it never left the browser. */
+export type KiteAnswer = "accepted" | "rejected" | "unsent";
+
+/** What reached Kite's login endpoints, as seen where requests leave the browser (or the HTTP client). */
+export type KitePostEvent =
+  | { kind: "sent"; step: GateStep }
+  | { kind: "held"; step: GateStep; reason: HeldReason }
+  | { kind: "answer"; answer: KiteAnswer };
+
 export interface LoginContext {
   clock: TotpClock;
   signal?: AbortSignal | undefined;
@@ -27,6 +40,11 @@ export interface LoginContext {
   onServerDate?: (dateHeader: string | undefined) => void;
   /** Reports the login's own sub-steps, for progress output. */
   onProgress?: (event: string) => void;
+  /**
+   * Told of every POST to Kite's password and second-factor endpoints that left (or was
+   * held), and of Kite's answer to each budgeted code, as it happens.
+   */
+  onKitePost?: (event: KitePostEvent) => void;
 }
 
 export interface LoginResult {

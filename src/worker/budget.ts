@@ -11,6 +11,13 @@ export const istDay = (now: Date): string => formatIst(now).slice(0, 10);
 export type SettledOutcome = Exclude<Submission["outcome"], "pending">;
 
 /**
+ * Whether a submission counts against the day's budget: rejected, unanswered, or not
+ * known yet. A code Kite accepted, or one that never left the browser, spends nothing.
+ */
+export const spends = (outcome: Submission["outcome"]): boolean =>
+  outcome !== "accepted" && outcome !== "unsent";
+
+/**
  * The day's second-factor budget: in the state file (one machine) or in Redis (replicas
  * on several machines share one budget), chosen by `createTwofaBudget`.
  */
@@ -22,6 +29,11 @@ export interface SecondFactorBudget {
   settle(id: string, outcome: SettledOutcome): Promise<void>;
   /** Rejected or unsettled submissions today (IST). */
   spentToday(): Promise<number>;
+  /**
+   * Before a login starts (before its password is posted): throws TWOFA_BUDGET_SPENT when
+   * no code is left today, STORE_FAILED when the budget cannot be read.
+   */
+  check(): Promise<void>;
 }
 
 export function budgetSpent(spent: number): KiteTokenError {
@@ -54,7 +66,7 @@ export class TwofaBudget implements SecondFactorBudget {
     const id = randomBytes(6).toString("hex");
     const refused = await this.state.update((state) => {
       if (state.twofa.day !== day) state.twofa = { day, submissions: [] };
-      const spent = state.twofa.submissions.filter((s) => s.outcome !== "accepted").length;
+      const spent = state.twofa.submissions.filter((s) => spends(s.outcome)).length;
       if (spent >= this.limit) return spent;
       state.twofa.submissions.push({
         id,
@@ -79,33 +91,47 @@ export class TwofaBudget implements SecondFactorBudget {
   async spentToday(): Promise<number> {
     const state = await this.state.read();
     if (state.twofa.day !== istDay(this.now())) return 0;
-    return state.twofa.submissions.filter((s) => s.outcome !== "accepted").length;
+    return state.twofa.submissions.filter((s) => spends(s.outcome)).length;
+  }
+
+  async check(): Promise<void> {
+    const spent = await this.spentToday();
+    if (spent >= this.limit) throw budgetSpent(spent);
   }
 }
 
 /**
  * Ties one login's second-factor submissions to the budget: each is reserved before it
- * is made; being asked again means the previous one was rejected; the login's end
- * settles the last one.
+ * is made and settled with Kite's answer as soon as the login reports it (`answered`);
+ * being asked again means the previous one was rejected; the login's end settles one
+ * still open (no answer known: it counts).
  */
 export function budgetedSubmissions(budget: SecondFactorBudget): {
   beforeSecondFactor: () => Promise<void>;
+  answered: (answer: SettledOutcome) => void;
   settle: (error?: KiteTokenError) => Promise<void>;
 } {
   let pending: string | undefined;
+  // Settlements in the order they were made; a later step waits for them.
+  let settled: Promise<void> = Promise.resolve();
+  const settleOpen = (outcome: SettledOutcome): Promise<void> => {
+    const id = pending;
+    pending = undefined;
+    if (id !== undefined) settled = settled.then(() => budget.settle(id, outcome));
+    return settled;
+  };
   return {
     beforeSecondFactor: async () => {
-      if (pending) await budget.settle(pending, "rejected");
-      pending = undefined;
+      await settleOpen("rejected");
       pending = await budget.reserve();
     },
+    answered: (answer) => {
+      settleOpen(answer).catch(() => undefined);
+    },
     settle: async (error) => {
-      if (!pending) return;
-      const id = pending;
-      pending = undefined;
-      const outcome =
-        error === undefined ? "accepted" : error.code === "TOTP_REJECTED" ? "rejected" : "unknown";
-      await budget.settle(id, outcome);
+      await settleOpen(
+        error === undefined ? "accepted" : error.code === "TOTP_REJECTED" ? "rejected" : "unknown",
+      );
     },
   };
 }

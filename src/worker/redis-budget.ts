@@ -5,6 +5,7 @@ import {
   budgetSpent,
   DAILY_REJECTED_TOTP_LIMIT,
   istDay,
+  spends,
   type SecondFactorBudget,
   type SettledOutcome,
 } from "./budget.js";
@@ -16,7 +17,7 @@ import {
 const RESERVE = `
 local spent = 0
 for _, outcome in ipairs(redis.call("HVALS", KEYS[1])) do
-  if outcome ~= "accepted" then spent = spent + 1 end
+  if outcome ~= "accepted" and outcome ~= "unsent" then spent = spent + 1 end
 end
 if spent >= tonumber(ARGV[2]) then return spent end
 redis.call("HSET", KEYS[1], ARGV[1], "pending")
@@ -92,6 +93,11 @@ export class RedisTwofaBudget implements SecondFactorBudget {
     const outcomes = await this.#run("be read", (client) =>
       client.hvals(this.#key(istDay(this.#now()))),
     );
-    return outcomes.filter((o) => o !== "accepted").length;
+    return outcomes.filter((o) => spends(o as SettledOutcome)).length;
+  }
+
+  async check(): Promise<void> {
+    const spent = await this.spentToday();
+    if (spent >= (this.options.limit ?? DAILY_REJECTED_TOTP_LIMIT)) throw budgetSpent(spent);
   }
 }

@@ -15,6 +15,18 @@ export const RunRecordSchema = z.object({
   outcome: z.enum(["refreshed", "skipped", "reused", "failed"]),
   error_code: z.string().optional(),
   totp_submissions: z.number().int().nonnegative(),
+  /**
+   * What reached Kite's password and second-factor endpoints, counted where requests
+   * leave the browser (or the HTTP client): sent, and held back by the gate.
+   */
+  kite_posts: z
+    .object({
+      password_sent: z.number().int().nonnegative(),
+      password_held: z.number().int().nonnegative(),
+      twofa_sent: z.number().int().nonnegative(),
+      twofa_held: z.number().int().nonnegative(),
+    })
+    .optional(),
   steps: z.array(z.object({ step: z.string(), ms: z.number() })),
   /** How each store took the token, when the run saved one (the primary first). */
   stores: z
@@ -34,8 +46,11 @@ export const SubmissionSchema = z.object({
   id: z.string(),
   at: z.string(),
   pid: z.number().int(),
-  /** `pending` until the login knows; a pending one left by a crash counts as rejected. */
-  outcome: z.enum(["pending", "accepted", "rejected", "unknown"]),
+  /**
+   * `pending` until the login knows; a pending one left by a crash counts as rejected.
+   * `unsent`: the gate in the browser never let it leave, so Kite never saw it.
+   */
+  outcome: z.enum(["pending", "accepted", "rejected", "unknown", "unsent"]),
 });
 export type Submission = z.infer<typeof SubmissionSchema>;
 

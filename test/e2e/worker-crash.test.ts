@@ -26,7 +26,7 @@ describe("the 2FA budget across crashes", () => {
       await exited(child);
     }
     expect(sim.counters.twofaAttempts).toBe(2);
-    // A third start logs in with the password but refuses to send a third code.
+    // A third start refuses before it posts the password: no half login.
     const state = new StateFile(path.join(dir, "state.json"));
     const last = startWorker(sim, dir);
     const refused = await until(
@@ -37,6 +37,6 @@ describe("the 2FA budget across crashes", () => {
     await exited(last);
     expect(refused).toBe(true);
     expect(sim.counters.twofaAttempts).toBe(2);
-    expect(sim.counters.loginAttempts).toBe(3);
+    expect(sim.counters.loginAttempts).toBe(2);
   });
 });

@@ -112,4 +112,19 @@ describe("the 2FA budget shared through Redis", () => {
     await login.settle();
     expect(await machineBudget(now, "LOGIN1").spentToday()).toBe(1);
   });
+
+  it("check() refuses before a login once the shared day is spent; accepted and unsent codes spend nothing", async () => {
+    const now = () => new Date("2025-06-03T03:00:00Z");
+    const budget = machineBudget(now, "CHECK1");
+    await budget.settle(await budget.reserve(), "accepted");
+    await budget.settle(await budget.reserve(), "unsent");
+    await budget.settle(await budget.reserve(), "rejected");
+    await expect(machineBudget(now, "CHECK1").check()).resolves.toBeUndefined();
+    await budget.settle(await budget.reserve(), "unsent");
+    await budget.reserve(); // pending: counts
+    await expect(machineBudget(now, "CHECK1").check()).rejects.toMatchObject({
+      code: "TWOFA_BUDGET_SPENT",
+    });
+    expect(await budget.spentToday()).toBe(2);
+  });
 });

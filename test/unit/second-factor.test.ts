@@ -19,23 +19,30 @@ function steppedClock() {
   });
 }
 
+/** A login's context on a stepped clock: 1 s timeouts, two codes at most. */
+function contextWith(
+  clock: ReturnType<typeof steppedClock>,
+  o: Partial<LoginContext> = {},
+): LoginContext {
+  return { clock, timeouts: { stepMs: 1000, redirectMs: 1000 }, maxTotpSubmissions: 2, ...o };
+}
+
 describe("answerSecondFactor", () => {
   it("counts a retry's code against the budget only once its window has come, right before sending it", async () => {
     const clock = steppedClock();
     const events: string[] = [];
-    const context: LoginContext = {
-      clock,
-      timeouts: { stepMs: 1000, redirectMs: 1000 },
-      maxTotpSubmissions: 2,
+    const context = contextWith(clock, {
       beforeSecondFactor: async () => {
         events.push(`reserve at window ${Math.floor(clock.at / TOTP_PERIOD_MS)}`);
       },
-    };
+    });
     const sent: string[] = [];
     const submissions = await answerSecondFactor(SECRET, context, async (code) => {
       events.push(`send at window ${Math.floor(clock.at / TOTP_PERIOD_MS)}`);
       sent.push(code);
-      return sent.length === 1 ? new KiteTokenError("TOTP_REJECTED", "Invalid TOTP") : undefined;
+      return sent.length === 1
+        ? { answer: "rejected", error: new KiteTokenError("TOTP_REJECTED", "Invalid TOTP") }
+        : { answer: "accepted" };
     });
     expect(submissions).toBe(2);
     // The retry waited for the next window, and only then was its code counted and sent.
@@ -57,20 +64,42 @@ describe("answerSecondFactor", () => {
     await expect(
       answerSecondFactor(
         SECRET,
-        {
-          clock,
-          timeouts: { stepMs: 1000, redirectMs: 1000 },
-          maxTotpSubmissions: 2,
+        contextWith(clock, {
           beforeSecondFactor: async () => {
             throw refusal;
           },
-        },
+        }),
         async () => {
           sent += 1;
-          return undefined;
+          return { answer: "accepted" };
         },
       ),
     ).rejects.toBe(refusal);
     expect(sent).toBe(0);
+  });
+
+  it("reports Kite's answer to each code as it comes, and never retries a code the page did not send", async () => {
+    const clock = steppedClock();
+    const answers: string[] = [];
+    const unsent = new KiteTokenError("LOGIN_PAGE_CHANGED", "never sent");
+    let sent = 0;
+    await expect(
+      answerSecondFactor(
+        SECRET,
+        contextWith(clock, {
+          onKitePost: (event) => {
+            if (event.kind === "answer") answers.push(event.answer);
+          },
+        }),
+        async () => {
+          sent += 1;
+          return sent === 1
+            ? { answer: "rejected", error: new KiteTokenError("TOTP_REJECTED", "Invalid TOTP") }
+            : { answer: "unsent", error: unsent };
+        },
+      ),
+    ).rejects.toBe(unsent);
+    expect(answers).toEqual(["rejected", "unsent"]);
+    expect(sent).toBe(2);
   });
 });

@@ -8,7 +8,7 @@ import { KiteTokenError } from "../../src/errors.js";
 import { FileLoginLock } from "../../src/lock/file.js";
 import { stripInputValues } from "../../src/login/evidence.js";
 import { FileTokenStore } from "../../src/stores/file.js";
-import { TwofaBudget } from "../../src/worker/budget.js";
+import { budgetedSubmissions, TwofaBudget } from "../../src/worker/budget.js";
 import { checkHealth } from "../../src/worker/health.js";
 import { backoffDelay, classify, retryDeadline } from "../../src/worker/retry.js";
 import { Schedule } from "../../src/worker/schedule.js";
@@ -53,6 +53,49 @@ describe("the 2FA budget", () => {
     await expect(budget().reserve()).rejects.toMatchObject({ code: "TWOFA_BUDGET_SPENT" });
     now = new Date("2026-11-24T18:31:00Z"); // 00:01 IST the next day
     await expect(budget().reserve()).resolves.toEqual(expect.any(String));
+  });
+
+  it("check() refuses before a login once the day is spent, and when the state file cannot be read", async () => {
+    const file = path.join(tempDir(), "state.json");
+    const budget = new TwofaBudget(new StateFile(file));
+    await expect(budget.check()).resolves.toBeUndefined();
+    await budget.settle(await budget.reserve(), "rejected");
+    await expect(budget.check()).resolves.toBeUndefined();
+    await budget.settle(await budget.reserve(), "unknown");
+    await expect(budget.check()).rejects.toMatchObject({ code: "TWOFA_BUDGET_SPENT" });
+    writeFileSync(file, '{"version":1,"runs":[],"twofa":{"day":"2026-');
+    await expect(budget.check()).rejects.toMatchObject({ code: "STORE_FAILED" });
+  });
+
+  it("a code Kite accepted, or one the gate never let out, spends nothing", async () => {
+    const file = path.join(tempDir(), "state.json");
+    const budget = new TwofaBudget(new StateFile(file));
+    for (const outcome of ["accepted", "unsent", "accepted", "unsent"] as const) {
+      await budget.settle(await budget.reserve(), outcome);
+    }
+    expect(await budget.spentToday()).toBe(0);
+    await expect(budget.check()).resolves.toBeUndefined();
+  });
+
+  it("budgetedSubmissions settles each code with Kite's answer when it comes, not with the login's end", async () => {
+    const file = path.join(tempDir(), "state.json");
+    const state = new StateFile(file);
+    const budget = new TwofaBudget(state);
+    const outcomes = async () => (await state.read()).twofa.submissions.map((s) => s.outcome);
+    // Accepted, then the login failed later (no redirect): the code is not spent.
+    let login = budgetedSubmissions(budget);
+    await login.beforeSecondFactor();
+    login.answered("accepted");
+    await login.settle(new KiteTokenError("REDIRECT_TIMEOUT", "no redirect"));
+    expect(await outcomes()).toEqual(["accepted"]);
+    // Rejected, then a retry that never got an answer (a crash): both count.
+    login = budgetedSubmissions(budget);
+    await login.beforeSecondFactor();
+    login.answered("rejected");
+    await login.beforeSecondFactor();
+    await login.settle(new KiteTokenError("BROWSER_FAILED", "crashed"));
+    expect(await outcomes()).toEqual(["accepted", "rejected", "unknown"]);
+    expect(await budget.spentToday()).toBe(2);
   });
 });
 

@@ -146,6 +146,7 @@ class LoginHost {
         this.#call(id, { method: "beforeSecondFactor" }, sync, controller.signal),
       onServerDate: (date) => this.send({ type: "serverDate", id, date }),
       onProgress: (detail) => this.send({ type: "progress", id, detail }),
+      onKitePost: (event) => this.send({ type: "kitePost", id, event }),
     };
     let reply: ChildMessage;
     try {

@@ -211,6 +211,9 @@ export class BrowserHost {
       case "progress":
         context.onProgress?.(message.detail);
         return;
+      case "kitePost":
+        context.onKitePost?.(message.event);
+        return;
       case "call": {
         const answer =
           message.method === "sleep"

@@ -1,7 +1,7 @@
 import { KiteTokenError, toKiteTokenError, type ErrorCode } from "../../errors.js";
 import type { KiteApiOptions, KiteCallName, KiteCalls } from "../../kite/api.js";
 import type { LoginSelectors } from "../selectors.js";
-import type { LoginInput, LoginResult } from "../types.js";
+import type { KitePostEvent, LoginInput, LoginResult } from "../types.js";
 
 /**
  * The messages between the worker (parent) and its login host (the child process that
@@ -69,6 +69,7 @@ export type ChildMessage =
   | { type: "call"; call: number; id: number; method: "beforeSecondFactor" }
   | { type: "serverDate"; id: number; date: string | undefined }
   | { type: "progress"; id: number; detail: string }
+  | { type: "kitePost"; id: number; event: KitePostEvent }
   | { type: "done"; id: number; result: LoginResult; evidence: string[] }
   | { type: "done"; id: number; error: ErrorData; evidence: string[] }
   | { type: "kiteDone"; id: number; result: unknown }
