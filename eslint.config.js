@@ -1,5 +1,63 @@
 import js from "@eslint/js";
+import importX from "eslint-plugin-import-x";
+import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
 import tseslint from "typescript-eslint";
+
+/**
+ * The layers of src/, top to bottom (docs/architecture.md): a file may import from its own
+ * layer and the layers below it, never from one above. Import cycles are refused by
+ * `npm run lint:cycles` (madge, type-only imports included).
+ */
+const LAYERS = [
+  [
+    "entry points",
+    [
+      "src/cli",
+      "src/server",
+      "src/doctor",
+      "src/consumer",
+      "src/index.ts",
+      "src/worker/service.ts",
+      "src/worker/worker.ts",
+      "src/worker/schedule.ts",
+      "src/worker/health.ts",
+    ],
+  ],
+  ["account runner", ["src/accounts", "src/alerts", "src/app.ts"]],
+  ["pipeline", ["src/refresh.ts", "src/status.ts"]],
+  [
+    "adapters",
+    [
+      "src/login",
+      "src/kite",
+      "src/stores",
+      "src/lock",
+      "src/simulator",
+      "src/worker/budget.ts",
+      "src/worker/redis-budget.ts",
+      "src/worker/state.ts",
+    ],
+  ],
+  ["config", ["src/config"]],
+  [
+    "core",
+    [
+      "src/errors.ts",
+      "src/time.ts",
+      "src/log.ts",
+      "src/redact.ts",
+      "src/package-root.ts",
+      "src/worker/retry.ts",
+    ],
+  ],
+];
+
+/** For each layer, the zone of everything above it. */
+const upward = LAYERS.slice(1).map(([name, target], i) => ({
+  target,
+  from: LAYERS.slice(0, i + 1).flatMap(([, paths]) => paths),
+  message: `the ${name} layer must not import from a layer above it (see docs/architecture.md)`,
+}));
 
 export default tseslint.config(
   { ignores: ["build/**", "dist/**", "node_modules/**", "data/**", "bench/results/**"] },
@@ -9,6 +67,17 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
       "no-console": "off",
+    },
+  },
+  {
+    files: ["src/**/*.ts"],
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/resolver-next": [createTypeScriptImportResolver({ project: "tsconfig.json" })],
+    },
+    rules: {
+      // Type-only imports are checked too: a type from above is a dependency on it.
+      "import-x/no-restricted-paths": ["error", { zones: upward }],
     },
   },
   {

@@ -12,13 +12,12 @@ import { HostedKiteApi } from "./login/host/hosted.js";
 import { systemClock } from "./login/totp.js";
 import { SecretRedactor } from "./redact.js";
 import { KiteTokenError } from "./errors.js";
-import { exchangeAndSave, type RefreshDeps, type StepEvent } from "./refresh.js";
-import type { TokenRecord } from "./stores/record.js";
+import type { ExchangeRunDeps, RefreshDeps } from "./refresh.js";
 import type { TokenStore } from "./stores/types.js";
 import { CompositeTokenStore, type WriteReport } from "./stores/composite.js";
 import { RedisConnections } from "./stores/redis-connections.js";
 import { createReadableStore, createSink, type StoreDeps } from "./stores/registry.js";
-import { redisDisplayName, redisPassword, sharedRedisStore } from "./stores/spec.js";
+import { redisDisplayName, redisPassword, sharedRedisStore } from "./config/store-spec.js";
 import { createLoginLock } from "./lock/factory.js";
 import { FileLoginLock } from "./lock/file.js";
 import type { LoginLock } from "./lock/types.js";
@@ -208,12 +207,11 @@ export type RunTuning = Partial<Pick<RefreshDeps, "clock" | "exchangeRetry">>;
 /** Everything the refresh pipeline needs, for a configuration with full credentials. */
 export function refreshDeps(
   app: App,
-  extra: Pick<RefreshDeps, "onStep" | "signal" | "trigger" | "onOutcome"> &
-    RunTuning & {
-      runTag?: string;
-      /** Told the files saved when a login failed (screenshot and page), for the alert. */
-      onEvidence?: (files: string[]) => void;
-    } = {},
+  extra: RunHooks & {
+    runTag?: string;
+    /** Told the files saved when a login failed (screenshot and page), for the alert. */
+    onEvidence?: (files: string[]) => void;
+  } = {},
 ): RefreshDeps {
   const credentials = credentialsOf(app.config);
   return {
@@ -235,14 +233,23 @@ export function refreshDeps(
         ...(extra.onEvidence ? { onFiles: extra.onEvidence } : {}),
       },
     }),
-    store: app.store,
     clock: extra.clock ?? systemClock,
     timeouts: { stepMs: app.config.timeouts.stepMs, redirectMs: app.config.timeouts.redirectMs },
+    budget: app.budget,
+    ...pipelineAdapters(app, extra),
+  };
+}
+
+type RunHooks = Pick<RefreshDeps, "onStep" | "signal" | "trigger" | "onOutcome"> & RunTuning;
+
+/** What both pipelines (the refresh, the manual exchange) take from an account's app. */
+function pipelineAdapters(app: App, extra: RunHooks) {
+  return {
+    store: app.store,
     logger: app.logger,
     redactor: app.redactor,
     lock: app.lock,
     lockWaitMs: app.config.worker.lockWaitMs,
-    budget: app.budget,
     history: app.state,
     ...(extra.onStep ? { onStep: extra.onStep } : {}),
     ...(extra.signal ? { signal: extra.signal } : {}),
@@ -287,14 +294,10 @@ export async function deadlineWatchdog(
 }
 
 /**
- * The manual fallback: exchanges a request token with the configured app, verifies it and
- * saves it through the store (`kite-token exchange`, the console's callback and API).
+ * What the manual fallback needs (`kite-token exchange`, the console's callback and paste
+ * box): the configured app, its stores, lock and history; no login credentials.
  */
-export async function exchangeForApp(
-  app: App,
-  requestToken: string,
-  onStep?: (event: StepEvent) => void,
-): Promise<TokenRecord> {
+export function exchangeDeps(app: App, extra: RunHooks = {}): ExchangeRunDeps {
   const { apiKey, apiSecret } = app.config.kite;
   if (!apiKey || !apiSecret) {
     throw new KiteTokenError(
@@ -302,13 +305,5 @@ export async function exchangeForApp(
       "KITE_API_KEY and KITE_API_SECRET must be set to exchange a request token.",
     );
   }
-  app.redactor.add(requestToken);
-  return exchangeAndSave(requestToken, {
-    kite: app.kite(apiKey),
-    apiSecret,
-    store: app.store,
-    logger: app.logger,
-    redactor: app.redactor,
-    ...(onStep ? { onStep } : {}),
-  });
+  return { apiKey, apiSecret, kite: app.kite(apiKey), ...pipelineAdapters(app, extra) };
 }

@@ -95,6 +95,10 @@ export const ERROR_CODES = {
     hint: "Two second-factor codes were already rejected (or left unanswered) today, IST; nothing more is submitted until tomorrow, so the account is never locked. Fix the cause (the machine's clock, KITE_TOTP_SECRET), then log in by hand or wait for tomorrow's run.",
   },
   ABORTED: { retryable: false, hint: "The run was stopped before it finished." },
+  INTERNAL: {
+    retryable: true,
+    hint: "kite-token failed unexpectedly. Run again with --verbose for the details, and report them if it keeps happening.",
+  },
   ALERT_FAILED: {
     retryable: true,
     hint: "An alert could not be delivered. Run `kite-token test-alert --verify` to check the channel's settings (SMTP_URL, TELEGRAM_BOT_TOKEN, ALERT_WEBHOOK_URL).",
@@ -150,7 +154,7 @@ export class KiteTokenError extends Error {
     cause?: unknown,
   ): KiteTokenError {
     const known = Object.hasOwn(ERROR_CODES, data.code);
-    return new KiteTokenError(known ? (data.code as ErrorCode) : "BROWSER_FAILED", data.message, {
+    return new KiteTokenError(known ? (data.code as ErrorCode) : "INTERNAL", data.message, {
       retryable: known ? data.retryable : undefined,
       kiteMessage: data.kiteMessage,
       kiteErrorType: data.kiteErrorType,
@@ -173,6 +177,11 @@ export class KiteTokenError extends Error {
 
 export function isKiteTokenError(value: unknown): value is KiteTokenError {
   return value instanceof KiteTokenError;
+}
+
+/** The one way to say a run or a wait was stopped (its signal's reason as `cause`). */
+export function aborted(message: string, signal?: AbortSignal): KiteTokenError {
+  return new KiteTokenError("ABORTED", message, { cause: signal?.reason });
 }
 
 /** Wraps anything thrown into the project's error, keeping the original as `cause`. */

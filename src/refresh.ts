@@ -15,9 +15,9 @@ import type { SecretRedactor } from "./redact.js";
 import { isExpired, tokenRecordFrom, type TokenRecord } from "./stores/record.js";
 import { storeResults, type StoreResult } from "./stores/composite.js";
 import type { TokenStore, WriteReport } from "./stores/types.js";
-import { formatIst, sleep } from "./time.js";
+import { formatIst } from "./time.js";
 import { budgetedSubmissions, type SecondFactorBudget } from "./worker/budget.js";
-import { backoffDelay } from "./worker/retry.js";
+import { backoffDelay, retrying } from "./worker/retry.js";
 import type { RunRecord, StateFile } from "./worker/state.js";
 
 export const STEP_NAMES = ["check", "lock", "login", "exchange", "verify", "save"] as const;
@@ -123,7 +123,7 @@ async function step<T>(
     steps.push({ step: name, ms });
     const wrapped = isKiteTokenError(error)
       ? error
-      : new KiteTokenError("BROWSER_FAILED", `The ${name} step failed unexpectedly.`, {
+      : new KiteTokenError("INTERNAL", `The ${name} step failed unexpectedly.`, {
           cause: error,
         });
     deps.logger.warn({ step: name, ms: Math.round(ms), code: wrapped.code }, "step failed");
@@ -133,18 +133,19 @@ async function step<T>(
 }
 
 /** The exchange, retried with the same request token while Kite is unavailable. */
-async function exchangeWithRetry(requestToken: string, deps: ExchangeDeps) {
+function exchangeWithRetry(requestToken: string, deps: ExchangeDeps) {
   const retry = deps.exchangeRetry ?? DEFAULT_EXCHANGE_RETRY;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await deps.kite.exchange(requestToken, deps.apiSecret);
-    } catch (error) {
-      if (!isKiteTokenError(error) || error.code !== "KITE_UNAVAILABLE") throw error;
-      if (attempt >= retry.attempts || deps.signal?.aborted) throw error;
-      deps.logger.warn({ attempt, status: error.status }, "exchange failed; retrying same token");
-      await sleep(retry.delayMs(attempt), deps.signal).catch(() => undefined);
-    }
-  }
+  return retrying(() => deps.kite.exchange(requestToken, deps.apiSecret), {
+    attempts: retry.attempts,
+    delayMs: retry.delayMs,
+    retryable: (error) => isKiteTokenError(error) && error.code === "KITE_UNAVAILABLE",
+    onRetry: (error, attempt) =>
+      deps.logger.warn(
+        { attempt, status: isKiteTokenError(error) ? error.status : undefined },
+        "exchange failed; retrying same token",
+      ),
+    signal: deps.signal,
+  });
 }
 
 /**
@@ -279,18 +280,87 @@ export async function refresh(
   deps: RefreshDeps,
   options: { force?: boolean } = {},
 ): Promise<RefreshOutcome> {
+  return recorded(deps, (steps, startedAt, posts) =>
+    refreshSteps(deps, options, steps, startedAt, posts),
+  );
+}
+
+/** What a manual exchange needs: the pipeline's adapters, without a login. */
+export type ExchangeRunDeps = Omit<
+  RefreshDeps,
+  "credentials" | "loginUrl" | "redirectUrl" | "login" | "clock" | "timeouts" | "budget"
+> & { apiKey: string; apiSecret: string };
+
+/**
+ * The manual fallback (`kite-token exchange`, the console's callback and paste box):
+ * lock → exchange → verify → save → announce, under the same login lock as a refresh
+ * and recorded in the same run history.
+ */
+export async function exchangeRun(
+  deps: ExchangeRunDeps,
+  requestToken: string,
+): Promise<RefreshOutcome> {
+  deps.redactor.add(requestToken);
+  return recorded(deps, (steps) =>
+    underLock(deps, steps, async () => {
+      let stores: StoreResult[] | undefined;
+      const record = await exchangeAndSave(
+        requestToken,
+        { ...deps, onWrite: (r) => (stores = storeResults(r)) },
+        steps,
+      );
+      deps.logger.info(
+        { user_id: record.user_id, expires_at: record.expires_at },
+        "token exchanged",
+      );
+      return {
+        status: "refreshed",
+        record,
+        steps,
+        totpSubmissions: 0,
+        ...(stores ? { stores } : {}),
+      };
+    }),
+  );
+}
+
+/** The lock step, then `run` holding the account's login lock, released whatever happens. */
+async function underLock<T>(
+  deps: Pick<RefreshDeps, "lock" | "lockWaitMs" | "signal" | "logger" | "onStep">,
+  steps: StepTiming[],
+  run: () => Promise<T>,
+): Promise<T> {
+  const lease = await step(
+    "lock",
+    steps,
+    deps,
+    () => deps.lock.acquire({ waitMs: deps.lockWaitMs, signal: deps.signal }),
+    () => deps.lock.name,
+  );
+  try {
+    return await run();
+  } finally {
+    await lease.release();
+  }
+}
+
+/** Runs a pipeline's steps, then records the run and announces its outcome (or failure). */
+async function recorded(
+  deps: AnnounceDeps,
+  run: (steps: StepTiming[], startedAt: Date, posts: KitePosts) => Promise<RefreshOutcome>,
+): Promise<RefreshOutcome> {
   const steps: StepTiming[] = [];
   const startedAt = new Date();
   let outcome: RefreshOutcome | undefined;
   let failure: KiteTokenError | undefined;
   const posts: KitePosts = { password_sent: 0, password_held: 0, twofa_sent: 0, twofa_held: 0 };
   try {
-    outcome = await refreshSteps(deps, options, steps, startedAt, posts);
+    outcome = await run(steps, startedAt, posts);
     return outcome;
   } catch (error) {
     failure = isKiteTokenError(error)
       ? error
-      : new KiteTokenError("BROWSER_FAILED", "The refresh failed unexpectedly.", { cause: error });
+      : new KiteTokenError("INTERNAL", "The refresh failed unexpectedly.", { cause: error });
     throw failure;
   } finally {
     await announce(deps, startedAt, steps, outcome, failure, posts);
@@ -316,14 +386,7 @@ async function refreshSteps(
       return { status: "skipped", ...(await adopted(deps, kept)), steps, totpSubmissions: 0 };
   }
   const seenBefore = await readSaved(deps);
-  const lease = await step(
-    "lock",
-    steps,
-    deps,
-    () => deps.lock.acquire({ waitMs: deps.lockWaitMs, signal: deps.signal }),
-    () => deps.lock.name,
-  );
-  try {
+  return underLock(deps, steps, async () => {
     const reused = await savedSince(deps, startedAt, seenBefore);
     if (reused) {
       deps.logger.info({ user_id: reused.user_id }, "token saved by another login; reused");
@@ -354,9 +417,7 @@ async function refreshSteps(
       totpSubmissions: result.totpSubmissions,
       ...(stores ? { stores } : {}),
     };
-  } finally {
-    await lease.release();
-  }
+  });
 }
 
 /** A token found in a store shared with other machines is saved to this machine's stores too. */
@@ -369,8 +430,10 @@ async function adopted(
 }
 
 /** Records the run in the history, then hands its report to `onOutcome`. */
+type AnnounceDeps = Pick<RefreshDeps, "history" | "logger" | "trigger" | "onOutcome">;
+
 async function announce(
-  deps: RefreshDeps,
+  deps: AnnounceDeps,
   startedAt: Date,
   steps: StepTiming[],
   outcome: RefreshOutcome | undefined,

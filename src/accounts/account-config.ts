@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Config } from "../config/schema.js";
-import type { StoreSpec } from "../stores/spec.js";
-import type { AccountSettings } from "./file.js";
+import type { StoreSpec } from "../config/store-spec.js";
+import type { AccountSettings } from "../config/accounts-file.js";
 
 /** `data/token.json` → `data/<id>/token.json`: one folder per account beside the usual file. */
 export function accountPath(file: string, id: string): string {

@@ -1,4 +1,4 @@
-import { KiteTokenError } from "../errors.js";
+import { aborted, KiteTokenError } from "../errors.js";
 import type { LoginStrategy } from "../login/types.js";
 import type { RefreshDeps } from "../refresh.js";
 
@@ -29,9 +29,7 @@ export class LoginSlots {
   /** Waits for a free slot; resolves with its release (call it exactly once). */
   async acquire(signal?: AbortSignal): Promise<() => void> {
     const stopped = (): KiteTokenError =>
-      new KiteTokenError("ABORTED", "The login was stopped while waiting for its turn.", {
-        cause: signal?.reason,
-      });
+      aborted("The login was stopped while waiting for its turn.", signal);
     if (signal?.aborted) throw stopped();
     if (this.#active >= this.limit) {
       await new Promise<void>((resolve, reject) => {

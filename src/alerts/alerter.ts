@@ -1,6 +1,6 @@
 import type { Logger } from "../log.js";
 import type { SecretRedactor } from "../redact.js";
-import { sleep as realSleep } from "../time.js";
+import { retrying } from "../worker/retry.js";
 import { appendBlocks } from "./render.js";
 import type { AlertChannel, AlertMessage, ChannelResult } from "./types.js";
 
@@ -93,27 +93,38 @@ export class Alerter {
     const { logger, redactor } = this.#options;
     const attempts = Math.max(1, tries ?? this.#options.attempts ?? 3);
     const delays = this.#options.retryDelaysMs ?? [2000, 5000];
-    const sleep = this.#options.sleep ?? realSleep;
     let detail = "";
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        const sent = await channel.send(message);
-        logger.info({ channel: channel.name, kind: message.kind, attempt }, "alert sent");
-        return {
-          channel: channel.name,
-          target: channel.target,
-          ok: true,
-          attempts: attempt,
-          detail: redactor.scrub(sent),
-        };
-      } catch (error) {
-        detail = redactor.scrub(error instanceof Error ? error.message : String(error));
-        logger.warn(
-          { channel: channel.name, kind: message.kind, attempt, attempts, reason: detail },
-          "alert channel failed",
-        );
-        if (attempt < attempts) await sleep(delays[Math.min(attempt - 1, delays.length - 1)] ?? 0);
-      }
+    let made = 0;
+    const failed = (error: unknown, attempt: number): void => {
+      detail = redactor.scrub(error instanceof Error ? error.message : String(error));
+      logger.warn(
+        { channel: channel.name, kind: message.kind, attempt, attempts, reason: detail },
+        "alert channel failed",
+      );
+    };
+    try {
+      const sent = await retrying(
+        (attempt) => {
+          made = attempt;
+          return channel.send(message);
+        },
+        {
+          attempts,
+          delayMs: (attempt) => delays[Math.min(attempt - 1, delays.length - 1)] ?? 0,
+          onRetry: failed,
+          sleep: this.#options.sleep,
+        },
+      );
+      logger.info({ channel: channel.name, kind: message.kind, attempt: made }, "alert sent");
+      return {
+        channel: channel.name,
+        target: channel.target,
+        ok: true,
+        attempts: made,
+        detail: redactor.scrub(sent),
+      };
+    } catch (error) {
+      failed(error, made);
     }
     logger.error(
       { channel: channel.name, kind: message.kind, reason: detail },

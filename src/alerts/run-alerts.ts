@@ -104,16 +104,20 @@ export function reportingHooks(
   app: App,
   alerts: AlertService | undefined,
   onStep?: (event: StepEvent) => void,
+  onEvidence?: (files: string[]) => void,
 ): {
   onStep?: (event: StepEvent) => void;
   onEvidence?: (files: string[]) => void;
   onOutcome?: (report: RunReport) => Promise<void>;
 } {
-  if (!alerts) return onStep ? { onStep } : {};
+  if (!alerts) return { ...(onStep ? { onStep } : {}), ...(onEvidence ? { onEvidence } : {}) };
   const witness = new RunWitness(onStep);
   return {
     onStep: witness.onStep,
-    onEvidence: witness.onEvidence,
+    onEvidence: (files) => {
+      witness.onEvidence(files);
+      onEvidence?.(files);
+    },
     onOutcome: (report) =>
       reportRun(
         app,

@@ -4,8 +4,9 @@
  * is decided in episode.ts.
  */
 
-export const ALERT_CHANNEL_NAMES = ["email", "telegram", "webhook"] as const;
-export type AlertChannelName = (typeof ALERT_CHANNEL_NAMES)[number];
+// The channel names are settings (ALERT_CHANNELS): declared with the configuration.
+import type { AlertChannelName } from "../config/alerts.js";
+export { ALERT_CHANNEL_NAMES, type AlertChannelName } from "../config/alerts.js";
 
 export type AlertKind = "failure" | "recovered" | "success" | "deadline" | "delivery" | "test";
 

@@ -21,7 +21,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("log in and save a fresh token (skipped when the saved one is still valid)")
     .option("--force", "log in even when the saved token is still valid")
     .option("--json", "print the outcome as JSON")
-    .action(async (opts: { force?: boolean; json?: boolean }) => {
+    .option(
+      "--account <id>",
+      "with an accounts file: that account only (default: every account, or the only one)",
+    )
+    .action(async (opts: { force?: boolean; json?: boolean; account?: string }) => {
       const { refreshCommand } = await import("./commands/refresh.js");
       await run(() => refreshCommand(global(), opts))();
     });
@@ -31,7 +35,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       "show whether the saved token is missing, valid (and for how long), expired, or rejected by Kite",
     )
     .option("--json", "print the status as JSON")
-    .action(async (opts: { json?: boolean }) => {
+    .option(
+      "--account <id>",
+      "with an accounts file: that account only (default: every account, or the only one)",
+    )
+    .action(async (opts: { json?: boolean; account?: string }) => {
       const { statusCommand } = await import("./commands/status.js");
       await run(() => statusCommand(global(), opts))();
     });
@@ -42,7 +50,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .option("--json", "print the whole token record as JSON")
     .option("--env", "print KITE_ACCESS_TOKEN, KITE_USER_ID and KITE_API_KEY as shell assignments")
-    .action(async (opts: { json?: boolean; env?: boolean }) => {
+    .option("--account <id>", "with an accounts file: the account whose token it is")
+    .action(async (opts: { json?: boolean; env?: boolean; account?: string }) => {
       const { tokenCommand } = await import("./commands/token.js");
       await run(() => tokenCommand(global(), opts))();
     });
@@ -60,9 +69,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description(
       "exit 0 when the saved token is valid or its refresh is not yet due, 1 otherwise (for HEALTHCHECK)",
     )
-    .action(async () => {
+    .option(
+      "--account <id>",
+      "with an accounts file: that account only (default: every account, or the only one)",
+    )
+    .action(async (opts: { account?: string }) => {
       const { healthCommand } = await import("./commands/health.js");
-      await run(() => healthCommand(global()))();
+      await run(() => healthCommand(global(), opts))();
     });
   program
     .command("exchange")
@@ -74,7 +87,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
       "the request_token, the redirect URL from the address bar, or its query string",
     )
     .option("--json", "print the outcome as JSON")
-    .option("--account <id>", "with an accounts file: the account whose app and token it is")
+    .option(
+      "--account <id>",
+      "with an accounts file: the account whose app and token it is (not needed when it lists one)",
+    )
     .action(async (input: string, opts: { json?: boolean; account?: string }) => {
       const { exchangeCommand } = await import("./commands/exchange.js");
       await run(() => exchangeCommand(global(), input, opts))();
@@ -82,7 +98,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command("login-url")
     .description("print the Kite login URL to open for a manual login")
-    .option("--account <id>", "with an accounts file: that account's URL only")
+    .option(
+      "--account <id>",
+      "with an accounts file: that account's URL only (default: every account)",
+    )
     .action(async (opts: { account?: string }) => {
       const { loginUrlCommand } = await import("./commands/login-url.js");
       await run(() => loginUrlCommand(global(), opts))();
@@ -105,7 +124,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       "check configuration, TOTP secret, clock, Chromium, the login page's fields, alerts and stores (never logs in)",
     )
     .option("--json", "print the checks as JSON")
-    .action(async (opts: { json?: boolean }) => {
+    .option(
+      "--account <id>",
+      "with an accounts file: that account's checks only (default: every account)",
+    )
+    .action(async (opts: { json?: boolean; account?: string }) => {
       const { doctorCommand } = await import("./commands/doctor.js");
       await run(() => doctorCommand(global(), opts))();
     });

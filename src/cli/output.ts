@@ -38,11 +38,9 @@ export class Output {
   failure(error: unknown, verbose: boolean): void {
     const e = isKiteTokenError(error)
       ? error
-      : new KiteTokenError(
-          "BROWSER_FAILED",
-          error instanceof Error ? error.message : String(error),
-          { cause: error },
-        );
+      : new KiteTokenError("INTERNAL", error instanceof Error ? error.message : String(error), {
+          cause: error,
+        });
     const said = e.kiteMessage ? ` Kite said: "${e.kiteMessage}".` : "";
     this.error(`kite-token: ${e.code}: ${e.message}${said} ${e.hint}`);
     if (verbose) {

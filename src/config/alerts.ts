@@ -1,6 +1,8 @@
 import path from "node:path";
 import { z } from "zod";
-import { ALERT_CHANNEL_NAMES, type AlertChannelName } from "../alerts/types.js";
+/** The alert channels there are (ALERT_CHANNELS). */
+export const ALERT_CHANNEL_NAMES = ["email", "telegram", "webhook"] as const;
+export type AlertChannelName = (typeof ALERT_CHANNEL_NAMES)[number];
 
 /** The alert settings, as read from ALERT_*, SMTP_URL and TELEGRAM_* variables. */
 export interface AlertSettings {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseStoreList, type StoreSpec } from "../stores/spec.js";
+import { parseStoreList, type StoreSpec } from "./store-spec.js";
 
 /** Where the token is delivered: TOKEN_STORES and what its stores need. */
 export const deliveryShape = {

@@ -5,8 +5,8 @@ import { KiteTokenError } from "../errors.js";
 import { deliveryProblems } from "./delivery.js";
 import { packageRoot } from "../package-root.js";
 import { alertProblems } from "./alerts.js";
-import { accountsFilePath, readAccounts } from "../accounts/file.js";
-import { readSelectors } from "../login/selectors.js";
+import { accountsFilePath, readAccounts } from "./accounts-file.js";
+import { readSelectors } from "./selectors.js";
 import {
   RawConfigSchema,
   SECRET_VARIABLES,
@@ -111,11 +111,16 @@ export function loadConfig(options: LoadOptions = {}): Config {
   return config;
 }
 
-/** The configuration and all its problems, without throwing (for `doctor`). */
-export function readConfig(options: LoadOptions = {}): ConfigReading {
+/**
+ * Every source merged, in order: `config/default.json`, `.env`, the process environment,
+ * the overrides. Secrets' `NAME_FILE` files are not read here.
+ */
+export function mergedSettings(
+  options: LoadOptions,
+  problems: string[],
+): { merged: Env; cwd: string } {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const problems: string[] = [];
   const defaults = readDefaults(options.configDir ?? path.join(packageRoot(), "config"));
   const dotenv = readDotenv(env, cwd, problems);
   const merged: Env = { ...defaults, ...dotenv };
@@ -125,6 +130,13 @@ export function readConfig(options: LoadOptions = {}): ConfigReading {
     delete merged[`${key}_FILE`];
     merged[key] = value;
   }
+  return { merged, cwd };
+}
+
+/** The configuration and all its problems, without throwing (for `doctor`). */
+export function readConfig(options: LoadOptions = {}): ConfigReading {
+  const problems: string[] = [];
+  const { merged, cwd } = mergedSettings(options, problems);
   Object.assign(merged, readSecretFiles(merged, cwd, problems));
 
   const parsed = RawConfigSchema.safeParse(merged);

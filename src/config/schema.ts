@@ -1,13 +1,17 @@
 import { z } from "zod";
-import { totpSecretProblem } from "../login/totp.js";
+import { totpSecretProblem } from "./totp-key.js";
 import { AlertRawShape, toAlertSettings, type AlertSettings } from "./alerts.js";
 import { ServerRawSchema, type ServerConfig } from "./server-schema.js";
 import { deliveryShape, type DeliveryConfig } from "./delivery.js";
 import { WorkerRawShape, toWorkerConfig, type WorkerConfig } from "./worker.js";
 import { AccountsRawShape } from "./accounts.js";
-import type { AccountSettings } from "../accounts/file.js";
-import { LOGIN_STRATEGIES, type LoginStrategyName } from "../login/types.js";
-import type { LoginSelectors } from "../login/selectors.js";
+import type { AccountSettings } from "./accounts-file.js";
+import type { KiteCredentials } from "./credentials.js";
+import type { LoginSelectors } from "./selectors.js";
+
+/** The ways to log in: LOGIN_STRATEGY. */
+export const LOGIN_STRATEGIES = ["browser", "http", "auto"] as const;
+export type LoginStrategyName = (typeof LOGIN_STRATEGIES)[number];
 
 /** Variables that hold secrets: also read from `NAME_FILE`, never echoed back. */
 export const SECRET_VARIABLES = [
@@ -91,13 +95,7 @@ export const RawConfigSchema = z.object({
 });
 export type RawConfig = z.infer<typeof RawConfigSchema>;
 
-export interface KiteCredentials {
-  apiKey: string;
-  apiSecret: string;
-  userId: string;
-  password: string;
-  totpSecret: string;
-}
+export type { KiteCredentials } from "./credentials.js";
 
 export interface Config {
   kite: Partial<KiteCredentials> & {

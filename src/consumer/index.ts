@@ -1,11 +1,11 @@
 import type { Connect } from "kiteconnect";
-import { loadConfig, type Env } from "../config/load.js";
-import type { Config } from "../config/schema.js";
+import type { Env } from "../config/load.js";
 import { isKiteTokenError, KiteTokenError } from "../errors.js";
 import type { TokenRecord } from "../stores/record.js";
 import { RedisConnections } from "../stores/redis-connections.js";
 import { createReadableStore } from "../stores/registry.js";
 import type { TokenStore } from "../stores/types.js";
+import { readerSettings, type ReaderSettings } from "./settings.js";
 import { usableToken } from "./token.js";
 
 export interface ReadOptions {
@@ -13,6 +13,8 @@ export interface ReadOptions {
   env?: Env;
   /** The folder holding `.env` (default: the working directory). */
   cwd?: string;
+  /** With an accounts file: the account whose token it is (not needed when it lists one). */
+  account?: string;
 }
 
 export interface WatchOptions extends ReadOptions {
@@ -20,25 +22,27 @@ export interface WatchOptions extends ReadOptions {
   onError?: (error: KiteTokenError) => void;
 }
 
-/** The primary store of the configuration, for reading, with the connections it opens. */
+/**
+ * The account's primary store, for reading, with the connections it opens. Only the
+ * store settings are read (never a secret, nothing about logins, alerts or the console).
+ */
 function openPrimary(options: ReadOptions): {
-  config: Config;
+  settings: ReaderSettings;
   store: TokenStore;
   redis: RedisConnections;
 } {
-  const config = loadConfig({
+  const settings = readerSettings({
     ...(options.env ? { env: options.env } : {}),
     ...(options.cwd ? { cwd: options.cwd } : {}),
+    account: options.account,
   });
-  const [primary] = config.delivery.stores;
-  if (!primary) throw new KiteTokenError("CONFIG_INVALID", "TOKEN_STORES lists no store.");
   const redis = new RedisConnections();
-  const store = createReadableStore(primary, {
+  const store = createReadableStore(settings.store, {
     redis,
-    userId: config.kite.userId,
-    github: { ...config.delivery.github, timeoutMs: config.timeouts.apiMs },
+    userId: settings.userId,
+    github: { token: undefined, apiUrl: "", timeoutMs: settings.apiTimeoutMs },
   });
-  return { config, store, redis };
+  return { settings, store, redis };
 }
 
 /**
@@ -107,9 +111,10 @@ export interface LiveKite {
  */
 export async function liveKiteConnect(options: WatchOptions = {}): Promise<LiveKite> {
   const { KiteConnect } = await import("kiteconnect");
-  const config = loadConfig({
+  const settings = readerSettings({
     ...(options.env ? { env: options.env } : {}),
     ...(options.cwd ? { cwd: options.cwd } : {}),
+    account: options.account,
   });
   let latest: TokenRecord | undefined;
   const live: { kite?: Connect } = {};
@@ -127,8 +132,8 @@ export async function liveKiteConnect(options: WatchOptions = {}): Promise<LiveK
   const record = latest;
   const kite = new KiteConnect({
     api_key: record.api_key,
-    root: config.kite.apiRoot,
-    timeout: config.timeouts.apiMs,
+    root: settings.apiRoot,
+    timeout: settings.apiTimeoutMs,
   });
   kite.setAccessToken(latest.access_token);
   live.kite = kite;

@@ -3,7 +3,7 @@ import type { Config } from "../config/schema.js";
 import { isKiteTokenError } from "../errors.js";
 import { findChromium } from "../login/chromium.js";
 import { closeWithin, launchChromium } from "../login/launch.js";
-import type { LoginSelectors } from "../login/selectors.js";
+import type { LoginSelectors } from "../config/selectors.js";
 import { buildLoginUrl } from "../login/types.js";
 import { fail, pass, reasonOf, skip, type CheckResult } from "./types.js";
 

@@ -36,11 +36,13 @@ export async function checkTotp(
   secret: string | undefined,
   problem: string | undefined,
   now: number,
+  account?: string,
 ): Promise<CheckResult> {
-  const fix =
-    "copy the key again from Kite > My profile > Password & Security > External TOTP (the 'Can't scan? Copy the key' text) into KITE_TOTP_SECRET";
-  if (problem) return fail("totp", TOTP, `KITE_TOTP_SECRET ${problem}`, fix);
-  if (!secret) return fail("totp", TOTP, "KITE_TOTP_SECRET is not set", fix);
+  // An account of the accounts file names its key by its own variable or file.
+  const where = account ? `the totp_secret of account ${account}` : "KITE_TOTP_SECRET";
+  const fix = `copy the key again from Kite > My profile > Password & Security > External TOTP (the 'Can't scan? Copy the key' text) into ${where}`;
+  if (problem) return fail("totp", TOTP, `${where} ${problem}`, fix);
+  if (!secret) return fail("totp", TOTP, `${where} is not set`, fix);
   const code = await totpCode(secret, now);
   return pass(
     "totp",

@@ -1,7 +1,7 @@
 import type { App } from "../app.js";
 import { verifyChannels } from "../alerts/check.js";
 import type { AlertChannelName } from "../alerts/types.js";
-import type { StoreKind, StoreSpec } from "../stores/spec.js";
+import type { StoreKind, StoreSpec } from "../config/store-spec.js";
 import { fail, pass, reasonOf, skip, type CheckResult } from "./types.js";
 
 const CHANNEL_FIXES: Record<AlertChannelName, string> = {

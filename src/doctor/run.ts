@@ -1,11 +1,13 @@
+import { closeAccounts, selectAccounts, type Account } from "../accounts/model.js";
 import { createApp } from "../app.js";
+import { isKiteTokenError } from "../errors.js";
 import { LOGIN_CREDENTIALS, readConfig, type LoadOptions } from "../config/load.js";
 import type { SecretRedactor } from "../redact.js";
 import { checkBrowser } from "./browser.js";
 import { checkClock } from "./clock.js";
 import { checkConfig, checkTotp } from "./credentials.js";
 import { checkAlerts, checkStores } from "./delivery.js";
-import { skip, type CheckResult } from "./types.js";
+import { fail, skip, type CheckResult } from "./types.js";
 
 const TOTP_VARIABLE = "KITE_TOTP_SECRET";
 
@@ -14,6 +16,8 @@ export interface DoctorOptions {
   redactor: SecretRedactor;
   logLevel?: string;
   now?: () => number;
+  /** `--account ID`: that account's checks alone (default: every account). */
+  account?: string | undefined;
 }
 
 /**
@@ -37,7 +41,9 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   }
   const { config, problems } = reading;
   const results: CheckResult[] = [checkConfig(config, problems)];
-  results.push(await checkTotp(config?.kite.totpSecret, totpProblem, now()));
+  // The KITE_* account's key; an accounts file's keys are checked per account below.
+  if (!config?.accounts.list)
+    results.push(await checkTotp(config?.kite.totpSecret, totpProblem, now()));
   if (!config) {
     const why = "the configuration could not be read (see above)";
     for (const [id, title] of [
@@ -55,12 +61,32 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     redactor: options.redactor,
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
   });
+  let accounts: Account[] = [];
   try {
+    accounts = selectAccounts(app, options.account);
+    const labelled = accounts.length > 1;
+    const mine = (account: Account, checks: CheckResult[]): CheckResult[] =>
+      labelled ? checks.map((r) => ({ ...r, title: `[${account.id}] ${r.title}` })) : checks;
+    // Every account's own checks: its TOTP key (an accounts file's; the KITE_* one is above),
+    // its login page (and Chromium), its stores.
+    for (const account of accounts.filter((a) => a.named)) {
+      const key = account.app.config.kite.totpSecret;
+      results.push(...mine(account, [await checkTotp(key, undefined, now(), account.id)]));
+    }
     results.push(await checkClock(config.kite.loginUrl, config.timeouts.apiMs, now));
-    results.push(...(await checkBrowser(config)));
+    for (const account of accounts) {
+      const own = [
+        ...(await checkBrowser(account.app.config)),
+        ...(await checkStores(account.app)),
+      ];
+      results.push(...mine(account, own));
+    }
     results.push(...(await checkAlerts(app)));
-    results.push(...(await checkStores(app)));
+  } catch (error) {
+    if (!isKiteTokenError(error) || error.code !== "USAGE") throw error;
+    results.push(fail("config", "account", error.message, "name one of the accounts listed"));
   } finally {
+    await closeAccounts(app, accounts);
     await app.close();
   }
   return results;

@@ -1,6 +1,6 @@
 import type { Logger } from "../log.js";
 import type { RedisConnections } from "../stores/redis-connections.js";
-import { redisDisplayName, sharedRedisStore, type StoreSpec } from "../stores/spec.js";
+import { redisDisplayName, sharedRedisStore, type StoreSpec } from "../config/store-spec.js";
 import { RedisLoginLock } from "./redis.js";
 import type { LoginLock } from "./types.js";
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
-import { KiteTokenError } from "../errors.js";
+import { aborted, KiteTokenError } from "../errors.js";
 import { sleep } from "../time.js";
 import type { LockAcquireOptions, LockLease, LoginLock } from "./types.js";
 
@@ -53,9 +53,7 @@ export class FileLoginLock implements LoginLock {
     await mkdir(path.dirname(this.#path), { recursive: true, mode: 0o700 });
     for (;;) {
       if (options.signal?.aborted) {
-        throw new KiteTokenError("ABORTED", "Stopped while waiting for the login lock.", {
-          cause: options.signal.reason,
-        });
+        throw aborted("Stopped while waiting for the login lock.", options.signal);
       }
       const lease = await this.#tryCreate();
       if (lease) return lease;

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import { KiteTokenError } from "../errors.js";
+import { aborted, KiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { sleep } from "../time.js";
 import type { LockAcquireOptions, LockLease, LoginLock } from "./types.js";
 
 /** Extends the lease only while we still own it. */
@@ -20,17 +21,6 @@ export interface RedisLockOptions {
   pollMs?: number;
   logger?: Logger;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 
 /**
  * The single-login lock in Redis, shared by every machine using it: `SET key owner NX PX`
@@ -53,7 +43,7 @@ export class RedisLoginLock implements LoginLock {
     const deadline = Date.now() + options.waitMs;
     for (;;) {
       if (options.signal?.aborted) {
-        throw new KiteTokenError("ABORTED", `Stopped while waiting for the lock ${this.name}.`);
+        throw aborted(`Stopped while waiting for the lock ${this.name}.`, options.signal);
       }
       let reply: string | null;
       try {
@@ -72,7 +62,8 @@ export class RedisLoginLock implements LoginLock {
           `Another refresh held the lock ${this.name} for more than ${options.waitMs} ms.`,
         );
       }
-      await sleep(Math.min(this.#pollMs, left), options.signal);
+      // An abort ends the wait early; the loop then stops with ABORTED.
+      await sleep(Math.min(this.#pollMs, left), options.signal).catch(() => undefined);
     }
   }
 

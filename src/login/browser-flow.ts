@@ -1,9 +1,9 @@
 import type { Locator, Page, Response } from "playwright-core";
-import { KiteTokenError } from "../errors.js";
+import { aborted, KiteTokenError } from "../errors.js";
 import { classifyLoginRejection } from "./classify.js";
 import type { GateReply, PostGate } from "./post-gate.js";
 import type { RedirectCapture } from "./redirect-capture.js";
-import type { LoginSelectors } from "./selectors.js";
+import type { LoginSelectors } from "../config/selectors.js";
 import { requestTokenFrom } from "./redirect.js";
 import { answerSecondFactor } from "./second-factor.js";
 import type { LoginContext, LoginInput, LoginResult } from "./types.js";
@@ -93,9 +93,7 @@ export class BrowserLoginFlow {
 
   #throwIfAborted(): void {
     if (this.context.signal?.aborted) {
-      throw new KiteTokenError("ABORTED", "The login was stopped.", {
-        cause: this.context.signal.reason,
-      });
+      throw aborted("The login was stopped.", this.context.signal);
     }
   }
 

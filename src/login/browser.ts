@@ -1,11 +1,11 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { KiteTokenError, isKiteTokenError } from "../errors.js";
+import { aborted, isKiteTokenError, KiteTokenError } from "../errors.js";
 import { BrowserLoginFlow } from "./browser-flow.js";
 import { findChromium } from "./chromium.js";
 import { closeWithin, launchChromium } from "./launch.js";
 import { HELD_PROGRESS } from "./post-gate.js";
 import { RedirectCapture } from "./redirect-capture.js";
-import { defaultSelectors, type LoginSelectors } from "./selectors.js";
+import { defaultSelectors, type LoginSelectors } from "../config/selectors.js";
 import type { LoginContext, LoginInput, LoginResult, LoginStrategy } from "./types.js";
 
 const CLOSE_TIMEOUT_MS = 5000;
@@ -53,9 +53,8 @@ export class BrowserLogin implements LoginStrategy {
   constructor(private readonly options: BrowserLoginOptions) {}
 
   async login(input: LoginInput, context: LoginContext): Promise<LoginResult> {
-    const aborted = (): KiteTokenError =>
-      new KiteTokenError("ABORTED", "The login was stopped.", { cause: context.signal?.reason });
-    if (context.signal?.aborted) throw aborted();
+    const halted = (): KiteTokenError => aborted("The login was stopped.", context.signal);
+    if (context.signal?.aborted) throw halted();
 
     // What this login closes: its own browser, or its context in the shared one.
     let owned: Browser | BrowserContext | undefined;
@@ -74,10 +73,10 @@ export class BrowserLogin implements LoginStrategy {
       const browser = shared
         ? await shared.browser()
         : (owned = await launchForLogin(this.options, context.timeouts.stepMs));
-      if (context.signal?.aborted) throw aborted();
+      if (context.signal?.aborted) throw halted();
       const browserContext = await browser.newContext({ serviceWorkers: "block" });
       if (shared) owned = browserContext;
-      if (context.signal?.aborted) throw aborted();
+      if (context.signal?.aborted) throw halted();
       page = await browserContext.newPage();
       const selectors = this.options.selectors ?? defaultSelectors();
       const capture = new RedirectCapture(input.redirectUrl, selectors, (event) => {
@@ -88,12 +87,12 @@ export class BrowserLogin implements LoginStrategy {
       const flow = new BrowserLoginFlow(page, capture, selectors, input, context);
       // A wait inside the flow may not notice the browser closing: stop at the abort itself.
       const stopped = new Promise<never>((_, reject) => {
-        context.signal?.addEventListener("abort", () => reject(aborted()), { once: true });
+        context.signal?.addEventListener("abort", () => reject(halted()), { once: true });
       });
       stopped.catch(() => undefined);
       return await Promise.race([flow.run(), stopped]);
     } catch (error) {
-      if (context.signal?.aborted) throw aborted();
+      if (context.signal?.aborted) throw halted();
       const failure = isKiteTokenError(error)
         ? error
         : new KiteTokenError("BROWSER_FAILED", "Chromium failed during the login.", {

@@ -1,5 +1,5 @@
 import { CookieJar } from "tough-cookie";
-import { KiteTokenError } from "../errors.js";
+import { aborted, KiteTokenError } from "../errors.js";
 
 export interface HttpReply {
   status: number;
@@ -49,9 +49,7 @@ export class HttpSession {
       text = await response.text();
     } catch (error) {
       if (this.signal?.aborted) {
-        throw new KiteTokenError("ABORTED", "The login was stopped.", {
-          cause: this.signal.reason,
-        });
+        throw aborted("The login was stopped.", this.signal);
       }
       const reason = timeout.aborted
         ? `no answer within ${Math.round(this.timeoutMs / 1000)} s`

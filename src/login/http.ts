@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { KiteTokenError } from "../errors.js";
+import { aborted, KiteTokenError } from "../errors.js";
 import { classifyLoginRejection, type LoginStep } from "./classify.js";
 import type { HttpReply, HttpSession } from "./http-session.js";
 import { isAppRedirect, requestTokenFrom } from "./redirect.js";
@@ -69,9 +69,7 @@ export class HttpLogin implements LoginStrategy {
 
   async login(input: LoginInput, context: LoginContext): Promise<LoginResult> {
     if (context.signal?.aborted) {
-      throw new KiteTokenError("ABORTED", "The login was stopped.", {
-        cause: context.signal.reason,
-      });
+      throw aborted("The login was stopped.", context.signal);
     }
     // Loaded on first use: the cookie jar's public-suffix list costs an idle process ~13 MB.
     const { HttpSession } = await import("./http-session.js");

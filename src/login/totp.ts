@@ -1,27 +1,12 @@
+import { MIN_SECRET_BYTES, normaliseTotpSecret } from "../config/totp-key.js";
 import { sleep } from "../time.js";
 
 export const TOTP_PERIOD_MS = 30_000;
 /** Below this many milliseconds left in the window, wait for the next code. */
 export const TOTP_MIN_REMAINING_MS = 5_000;
 
-/** Zerodha's keys are 32 base32 characters (20 bytes); some older ones are 10 bytes. */
-const MIN_SECRET_BYTES = 10;
-
-/** Normalises a pasted secret: spaces and dashes removed, upper case, no padding. */
-export function normaliseTotpSecret(secret: string): string {
-  return secret.replace(/[\s-]/g, "").replace(/=+$/, "").toUpperCase();
-}
-
-/** Why a secret cannot be a base32 TOTP key, or undefined when it can. */
-export function totpSecretProblem(secret: string): string | undefined {
-  const s = normaliseTotpSecret(secret);
-  if (s.length === 0) return "is empty";
-  if (!/^[A-Z2-7]+$/.test(s)) return "is not base32 (only letters A-Z and digits 2-7 are allowed)";
-  const bytes = Math.floor((s.length * 5) / 8);
-  if (bytes < MIN_SECRET_BYTES)
-    return `is too short (${s.length} characters; a TOTP key has at least 16)`;
-  return undefined;
-}
+// The key's format is a configuration fact (checked when settings are read).
+export { normaliseTotpSecret, totpSecretProblem } from "../config/totp-key.js";
 
 /**
  * otplib and its guardrails (its default floor is 16 bytes), loaded on first use:

@@ -1,8 +1,9 @@
 import type { TotpClock } from "./totp.js";
 
-/** The ways to log in: LOGIN_STRATEGY. */
-export const LOGIN_STRATEGIES = ["browser", "http", "auto"] as const;
-export type LoginStrategyName = (typeof LOGIN_STRATEGIES)[number];
+import type { LoginStrategyName } from "../config/schema.js";
+
+/** The ways to log in (LOGIN_STRATEGY), a setting declared with the configuration. */
+export { LOGIN_STRATEGIES, type LoginStrategyName } from "../config/schema.js";
 
 export interface LoginInput {
   /** The full login URL: KITE_LOGIN_URL with `v=3` and `api_key`. */

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { readStatus, statusView, type StatusView } from "./status-view.js";
-import type { ConsoleScope } from "./types.js";
+import type { ConsoleScope } from "./runs.js";
 
 /** One account as the console serves it: its id, configured user id, and scope. */
 export interface ServedAccount {

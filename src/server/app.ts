@@ -1,8 +1,8 @@
-import { withSlots, type LoginSlots } from "../accounts/login-slots.js";
+import type { LoginSlots } from "../accounts/login-slots.js";
+import type { Account } from "../accounts/model.js";
+import { AccountRunner } from "../accounts/runner.js";
 import { Hono } from "hono";
-import { refresh } from "../refresh.js";
-import { refreshDeps, type App, type RunTuning } from "../app.js";
-import { configuredAlerts, reportingHooks } from "../alerts/run-alerts.js";
+import type { App, RunTuning } from "../app.js";
 import { accountsRoutes, type ServedAccount } from "./accounts.js";
 import { requireAdmin } from "./auth.js";
 import { CALLBACK_PATH, callbackRoute } from "./callback.js";
@@ -15,7 +15,8 @@ import { tokenRoutes } from "./routes-token.js";
 import { RunRegistry } from "./runs.js";
 import { noStore, securityHeaders } from "./security.js";
 import { readStatus } from "./status-view.js";
-import type { ConsoleDeps, ConsoleScope, RefreshRunner, RunSource } from "./types.js";
+import type { ConsoleScope } from "./runs.js";
+import type { ConsoleDeps, RefreshRunner, RunSource } from "./types.js";
 
 export interface Console {
   api: Hono;
@@ -24,22 +25,25 @@ export interface Console {
 }
 
 /**
- * The console's runner: the shared refresh pipeline, under the single-login lock (a
+ * The console's runner: the account runner's refresh, under the account's login lock (a
  * scheduled run in progress is waited for and its token reused, never a second login),
- * its failures reported through the alerts like `kite-token refresh`.
+ * recorded in its history and reported through its alerts like `kite-token refresh`.
  */
 export function pipelineRunner(
-  app: App,
+  account: Account,
   tuning: RunTuning = {},
   slots?: LoginSlots,
 ): RefreshRunner {
+  const runner = new AccountRunner(account, { tuning, slots });
   return async (onStep, signal, options) => {
-    const hooks = reportingHooks(app, await configuredAlerts(app), onStep);
-    const deps = refreshDeps(app, { signal, trigger: "console", ...hooks, ...tuning });
-    // Inside the accounts worker, a console login waits for one of its CONCURRENCY slots.
-    return refresh(withSlots(deps, slots), {
+    const report = await runner.refresh({
+      trigger: "console",
+      onStep,
+      signal,
       force: options.force,
     });
+    if (!report.ok) throw report.error;
+    return report.outcome;
   };
 }
 

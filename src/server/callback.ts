@@ -4,7 +4,7 @@ import { formatIstShort } from "../time.js";
 import { errorReply, exchangeWithApp } from "./exchange.js";
 import type { CallbackVerdict, ManualLogins } from "./manual-logins.js";
 import { callbackPage } from "./page.js";
-import type { ConsoleScope } from "./types.js";
+import type { ConsoleScope } from "./runs.js";
 
 export const CALLBACK_PATH = "/auth/callback";
 

@@ -1,12 +1,27 @@
-import { exchangeForApp, type App } from "../app.js";
+import { accountOfApp } from "../accounts/model.js";
+import { AccountRunner } from "../accounts/runner.js";
+import type { App } from "../app.js";
 import { isKiteTokenError, KiteTokenError, type ErrorCode } from "../errors.js";
 import type { TokenRecord } from "../stores/record.js";
 
-/** Exchanges a request token for the console and logs who it was for (never the token). */
+/**
+ * Exchanges a request token for the console through the account runner (its login lock,
+ * its run history, its alerts) and logs who it was for (never the token).
+ */
 export async function exchangeWithApp(app: App, requestToken: string): Promise<TokenRecord> {
-  const record = await exchangeForApp(app, requestToken);
-  app.logger.info({ user_id: record.user_id, expires_at: record.expires_at }, "manual login saved");
-  return record;
+  const runner = new AccountRunner(accountOfApp(app));
+  try {
+    const report = await runner.exchange(requestToken, { trigger: "console exchange" });
+    if (!report.ok) throw report.error;
+    const { record } = report.outcome;
+    app.logger.info(
+      { user_id: record.user_id, expires_at: record.expires_at },
+      "manual login saved",
+    );
+    return record;
+  } finally {
+    runner.close();
+  }
 }
 
 const HTTP_STATUS: Partial<Record<ErrorCode, 400 | 409 | 503>> = {
@@ -30,7 +45,7 @@ export function errorReply(
 ): { status: 400 | 409 | 502 | 503; body: { error: ErrorBody } } {
   const e = isKiteTokenError(error)
     ? error
-    : new KiteTokenError("BROWSER_FAILED", "The request failed unexpectedly.", { cause: error });
+    : new KiteTokenError("INTERNAL", "The request failed unexpectedly.", { cause: error });
   if (!isKiteTokenError(error)) app.logger.error({ err: error }, "console request failed");
   return {
     status: HTTP_STATUS[e.code] ?? 502,

@@ -1,7 +1,8 @@
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { RunRegistry, WireEvent } from "./runs.js";
-import type { ConsoleScope, RunSource, RunSummary } from "./types.js";
+import type { ConsoleScope } from "./runs.js";
+import type { RunSource, RunSummary } from "./types.js";
 
 /**
  * The runs, relative to where they are mounted (`/api`, or `/api/accounts/<id>`): the

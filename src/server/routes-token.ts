@@ -4,7 +4,7 @@ import { buildLoginUrl } from "../login/types.js";
 import { parseRequestToken } from "../login/redirect.js";
 import { errorReply, exchangeWithApp } from "./exchange.js";
 import type { ManualLogins } from "./manual-logins.js";
-import type { ConsoleScope } from "./types.js";
+import type { ConsoleScope } from "./runs.js";
 import { readStatus, statusView } from "./status-view.js";
 
 /** What the token endpoints of one scope (the single account, or one of the accounts) use. */

@@ -3,7 +3,8 @@ import { isKiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { SecretRedactor } from "../redact.js";
 import type { StepEvent } from "../refresh.js";
-import type { RefreshRunner, RunSummary } from "./types.js";
+import type { App } from "../app.js";
+import type { RefreshRunner, RunSource, RunSummary } from "./types.js";
 
 /** A step event as sent to the page: errors reduced to their code and (scrubbed) message. */
 export type WireEvent =
@@ -107,7 +108,7 @@ export class RunRegistry {
       run.summary.outcome = outcome.status;
     } catch (error) {
       run.summary.outcome = "failed";
-      run.summary.error_code = isKiteTokenError(error) ? error.code : "BROWSER_FAILED";
+      run.summary.error_code = isKiteTokenError(error) ? error.code : "INTERNAL";
       this.logger.warn(
         { run_id: run.summary.id, code: run.summary.error_code },
         "console refresh failed",
@@ -150,4 +151,18 @@ export class RunRegistry {
       if (run !== this.#current) this.#runs.delete(id);
     }
   }
+}
+
+/**
+ * What the token and run endpoints act on: the single account, or one account of the
+ * accounts file (its app, its console runs and its run history).
+ */
+export interface ConsoleScope {
+  app: App;
+  registry: RunRegistry;
+  runSource: RunSource | undefined;
+  /** The console's and the history's runs, newest first. */
+  lastRuns(limit: number): Promise<RunSummary[]>;
+  /** The account's id in accounts mode. */
+  account?: string;
 }

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import { accountApps } from "../accounts/batch.js";
-import type { AccountSettings } from "../accounts/file.js";
+import type { LoginSlots } from "../accounts/login-slots.js";
+import { accountsOf, closeAccounts, type Account } from "../accounts/model.js";
 import type { App, RunTuning } from "../app.js";
 import { KiteTokenError } from "../errors.js";
 import { createConsole, pipelineRunner } from "./app.js";
@@ -29,23 +29,24 @@ export interface ServeOptions {
   nextRun?: () => Date | undefined;
   /** Test waits for the default pipeline runners (TOTP clock, exchange retries). */
   tuning?: RunTuning;
-  /** Single account: its runner (default: the pipeline under the login lock). */
-  refreshRunner?: RefreshRunner;
-  /** Single account: its runs and schedule (default: the state file's runs and `nextRun`). */
-  runSource?: RunSource;
   /**
-   * Accounts mode: the accounts' apps (the worker passes its own, sharing their locks and
-   * state); default: built from the base app with `accountApps`, closed with the console.
+   * The accounts served (the worker passes its own, sharing their locks and state);
+   * default: every account of the configuration, closed with the console.
    */
-  accountApps?: Array<{ account: AccountSettings; app: App }>;
-  /** Accounts mode: an account's runner (undefined: the pipeline with that account's app). */
-  accountRunner?: (account: AccountSettings, app: App) => RefreshRunner | undefined;
+  accounts?: Account[];
+  /** The process's login turns: a console login takes one like a scheduled one. */
+  slots?: LoginSlots;
+  /** An account's runner (undefined: the pipeline through its account runner). Tests gate it. */
+  accountRunner?: (account: Account) => RefreshRunner | undefined;
   rateLimitPerMinute?: number;
   loginWindowMs?: number;
   now?: () => Date;
 }
 
-/** The console's dependencies: the single account's, or one entry per account of the file. */
+/**
+ * The console's dependencies over the accounts it serves: the KITE_* account alone is
+ * served at `/api/…` with its own page, the accounts of a file under `/api/accounts/<id>`.
+ */
 function consoleDeps(
   app: App,
   options: ServeOptions,
@@ -58,29 +59,30 @@ function consoleDeps(
     loginWindowMs: options.loginWindowMs,
     ...(options.now ? { now: options.now } : {}),
   };
-  const nextRun = options.nextRun ?? (() => undefined);
-  if (!app.config.accounts.list) {
-    const runSource =
-      options.runSource ??
-      (options.nextRun ? historyRunSource(app.state, options.nextRun) : undefined);
-    const refreshRunner = options.refreshRunner ?? pipelineRunner(app, options.tuning);
-    return { deps: { ...common, refreshRunner, runSource }, close: () => Promise.resolve() };
-  }
-  const owned = options.accountApps === undefined;
-  const apps = options.accountApps ?? accountApps(app);
-  const accounts = apps.map(({ account, app: one }) => ({
-    id: account.id,
-    userId: account.credentials.userId,
-    app: one,
-    refreshRunner: options.accountRunner?.(account, one) ?? pipelineRunner(one, options.tuning),
-    runSource: historyRunSource(one.state, nextRun),
-  }));
-  return {
-    deps: { ...common, accounts },
-    close: async () => {
-      if (owned) await Promise.all(apps.map(({ app: one }) => one.close().catch(() => undefined)));
-    },
+  const nextRun = options.nextRun;
+  const accounts = options.accounts ?? accountsOf(app);
+  const close = async (): Promise<void> => {
+    if (!options.accounts) await closeAccounts(app, accounts);
   };
+  const runnerOf = (account: Account): RefreshRunner =>
+    options.accountRunner?.(account) ?? pipelineRunner(account, options.tuning, options.slots);
+  const runSourceOf = (account: Account): RunSource | undefined =>
+    nextRun ? historyRunSource(account.app.state, nextRun) : undefined;
+  const [only] = accounts;
+  if (accounts.length === 1 && only && !only.named) {
+    return {
+      deps: { ...common, refreshRunner: runnerOf(only), runSource: runSourceOf(only) },
+      close,
+    };
+  }
+  const served = accounts.map((account) => ({
+    id: account.id,
+    userId: account.userId ?? "",
+    app: account.app,
+    refreshRunner: runnerOf(account),
+    runSource: historyRunSource(account.app.state, nextRun ?? (() => undefined)),
+  }));
+  return { deps: { ...common, accounts: served }, close };
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { App } from "../app.js";
 import type { ErrorCode } from "../errors.js";
 import type { RefreshOutcome, StepEvent, StepName } from "../refresh.js";
-import type { RunRegistry } from "./runs.js";
 
 /** One refresh run as the console reports it (console runs and, once wired, the worker's). */
 export interface RunSummary {
@@ -43,20 +42,6 @@ export interface ConsoleAccount {
   app: App;
   refreshRunner: RefreshRunner;
   runSource?: RunSource | undefined;
-}
-
-/**
- * What the token and run endpoints act on: the single account, or one account of the
- * accounts file (its app, its console runs and its run history).
- */
-export interface ConsoleScope {
-  app: App;
-  registry: RunRegistry;
-  runSource: RunSource | undefined;
-  /** The console's and the history's runs, newest first. */
-  lastRuns(limit: number): Promise<RunSummary[]>;
-  /** The account's id in accounts mode. */
-  account?: string;
 }
 
 /** Everything the console needs, injected by the composition root. */

@@ -1,5 +1,6 @@
 import { isKiteTokenError, KiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { retrying } from "../worker/retry.js";
 import type { TokenRecord } from "./record.js";
 import type {
   SecondaryOutcome,
@@ -26,8 +27,6 @@ export interface CompositeOptions {
    */
   shared?: readonly TokenStore[];
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The configured stores as one: reads come from the primary; a write must reach the
@@ -119,33 +118,39 @@ export class CompositeTokenStore implements TokenStore {
 
   async #deliverTo(sink: TokenSink, record: TokenRecord): Promise<SecondaryOutcome> {
     const attempts = this.options.attempts ?? 3;
-    let delay = this.options.retryDelayMs ?? 500;
-    let last: KiteTokenError | undefined;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        await sink.write(record);
-        return { store: sink.name, ok: true, attempts: attempt };
-      } catch (error) {
-        last = isKiteTokenError(error)
-          ? error
-          : new KiteTokenError(
-              "STORE_FAILED",
-              `The token could not be delivered to ${sink.name}.`,
-              {
-                cause: error,
-              },
-            );
-        this.options.logger.warn(
-          { store: sink.name, attempt, of: attempts, code: last.code, reason: last.message },
-          "secondary token store failed",
-        );
-        if (attempt < attempts) {
-          await sleep(delay);
-          delay *= 2;
-        }
-      }
+    const firstDelay = this.options.retryDelayMs ?? 500;
+    let made = 0;
+    try {
+      await retrying(
+        async (attempt) => {
+          made = attempt;
+          await sink.write(record);
+        },
+        {
+          attempts,
+          delayMs: (attempt) => firstDelay * 2 ** (attempt - 1),
+          onRetry: (error, attempt) => void this.#failure(sink, error, attempt, attempts),
+        },
+      );
+      return { store: sink.name, ok: true, attempts: made };
+    } catch (error) {
+      const last = this.#failure(sink, error, made, attempts);
+      return { store: sink.name, ok: false, attempts, error: last };
     }
-    return { store: sink.name, ok: false, attempts, ...(last ? { error: last } : {}) };
+  }
+
+  /** A secondary's failure as the project's error, logged. */
+  #failure(sink: TokenSink, error: unknown, attempt: number, of: number): KiteTokenError {
+    const last = isKiteTokenError(error)
+      ? error
+      : new KiteTokenError("STORE_FAILED", `The token could not be delivered to ${sink.name}.`, {
+          cause: error,
+        });
+    this.options.logger.warn(
+      { store: sink.name, attempt, of, code: last.code, reason: last.message },
+      "secondary token store failed",
+    );
+    return last;
   }
 
   async close(): Promise<void> {

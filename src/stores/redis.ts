@@ -3,7 +3,7 @@ import { KiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { TokenRecordSchema, type TokenRecord } from "./record.js";
 import type { RedisConnections } from "./redis-connections.js";
-import { redisDisplayName } from "./spec.js";
+import { redisDisplayName } from "../config/store-spec.js";
 import type { StopWatching, TokenStore, WatchHandlers } from "./types.js";
 
 export const ROTATED_CHANNEL = "kite:token:rotated";

@@ -5,7 +5,7 @@ import { FileTokenStore } from "./file.js";
 import { GithubSecretsSink } from "./github.js";
 import { RedisTokenStore } from "./redis.js";
 import type { RedisConnections } from "./redis-connections.js";
-import type { StoreSpec } from "./spec.js";
+import type { StoreSpec } from "../config/store-spec.js";
 import type { TokenSink, TokenStore } from "./types.js";
 
 export interface StoreDeps {

@@ -1,5 +1,5 @@
 import type { ErrorCode, KiteTokenError } from "../errors.js";
-import { fromIstParts, istParts } from "../time.js";
+import { fromIstParts, istParts, sleep } from "../time.js";
 
 export type RetryClass = "transient" | "totp" | "permanent";
 
@@ -50,4 +50,47 @@ export function retryDeadline(
 ): Date {
   const today = fromIstParts({ ...istParts(start), ...deadline, second: 0 });
   return today.getTime() > start.getTime() ? today : new Date(start.getTime() + windowMs);
+}
+
+/** How `retrying` tries a task again. */
+export interface RetryPolicy {
+  /** At most this many attempts in all. */
+  attempts: number;
+  /** The pause after failed attempt `n` (1 = after the first). */
+  delayMs: (attempt: number) => number;
+  /** Whether this failure may be tried again after that pause (default: every failure). */
+  retryable?: (error: unknown, attempt: number, delayMs: number) => boolean;
+  /** Told of each failure that will be tried again, before the pause. */
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** Stops the retries: a pause it interrupts ends them with the last failure. */
+  signal?: AbortSignal | undefined;
+  /** The pause itself (default: `sleep`); tests shorten it. */
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<unknown>) | undefined;
+}
+
+/**
+ * The one retry loop of the project (the exchange with the same request token, the
+ * secondary stores, the alert channels, the worker's runs): runs `task` until it
+ * succeeds, or rethrows its last failure once the policy stops.
+ */
+export async function retrying<T>(
+  task: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await task(attempt);
+    } catch (error) {
+      if (attempt >= policy.attempts || policy.signal?.aborted) throw error;
+      const delay = policy.delayMs(attempt);
+      if (policy.retryable && !policy.retryable(error, attempt, delay)) throw error;
+      policy.onRetry?.(error, attempt, delay);
+      try {
+        await (policy.sleep ?? sleep)(delay, policy.signal);
+      } catch {
+        throw error;
+      }
+      if (policy.signal?.aborted) throw error;
+    }
+  }
 }

@@ -1,14 +1,22 @@
-import type { AccountSettings } from "../accounts/file.js";
-import { deadlineWatchdog, refreshDeps, type App, type RunTuning } from "../app.js";
-import { withSlots, type LoginSlots } from "../accounts/login-slots.js";
+import { deadlineWatchdog, type App, type RunTuning } from "../app.js";
+import type { LoginSlots } from "../accounts/login-slots.js";
+import type { ScheduledTask } from "node-cron";
+import { accountSlots } from "../accounts/batch.js";
+import { accountOfApp, accountsOf, closeAccounts, type Account } from "../accounts/model.js";
+import { AccountRunner } from "../accounts/runner.js";
 import { configuredAlerts, reportRun, RunWitness } from "../alerts/run-alerts.js";
 import type { AlertService } from "../alerts/service.js";
 import type { Watchdog, WatchdogTimer } from "../alerts/watchdog.js";
-import { refresh } from "../refresh.js";
-import { historyRunSource } from "../server/history.js";
 import type { RunningConsole } from "../server/serve.js";
 import { fromIstParts, istParts } from "../time.js";
-import { Worker, type AttemptResult, type WorkerDeps } from "./worker.js";
+import { Schedule } from "./schedule.js";
+import {
+  scheduleTask,
+  Worker,
+  workerSettings,
+  type AttemptResult,
+  type WorkerDeps,
+} from "./worker.js";
 
 /** How long shutdown waits for alerts still being sent. */
 const ALERT_FLUSH_MS = 3000;
@@ -23,18 +31,6 @@ export interface WorkerServiceOptions {
   watchdogTimer?: WatchdogTimer;
   /** The console's port (default: PORT). */
   consolePort?: number;
-}
-
-/** The running worker and what it started with it. */
-export interface WorkerService {
-  worker: Worker;
-  alerts: AlertService | undefined;
-  watchdog: Watchdog | undefined;
-  console: RunningConsole | undefined;
-  /** Whether a run is in progress. */
-  readonly busy: boolean;
-  /** Stops the schedule, the in-flight run, the watchdog and the console; flushes alerts. */
-  stop(reason?: string): Promise<void>;
 }
 
 /** One account's worker with its alerts and deadline watchdog, not yet started. */
@@ -64,8 +60,12 @@ export async function workerUnit(
   options: WorkerServiceOptions & { slots?: LoginSlots } = {},
 ): Promise<WorkerUnit> {
   const alerts = await configuredAlerts(app);
-  const tuning = options.tuning ?? {};
-  const { slots } = options;
+  // The worker reports each attempt itself, with its retry schedule in the alert.
+  const runner = new AccountRunner(accountOfApp(app), {
+    slots: options.slots,
+    tuning: options.tuning,
+    alerts: false,
+  });
   // Alerts go out one after another, off the run's path: a slow SMTP server delays no retry.
   let sending: Promise<void> = Promise.resolve();
   let witness = new RunWitness();
@@ -78,16 +78,16 @@ export async function workerUnit(
     config: app.config.worker,
     logger: app.logger,
     summary: options.summary ?? {},
-    refresh: (trigger, signal) => {
+    refresh: async (trigger, signal) => {
       witness = new RunWitness();
-      const deps = refreshDeps(app, {
+      const report = await runner.refresh({
         trigger,
         signal,
         onStep: witness.onStep,
         onEvidence: witness.onEvidence,
-        ...tuning,
       });
-      return refresh(withSlots(deps, slots));
+      if (!report.ok) throw report.error;
+      return report.outcome;
     },
     onAttempt,
     ...(options.backoff ? { backoff: options.backoff } : {}),
@@ -111,63 +111,119 @@ export async function workerUnit(
 }
 
 /**
- * The token console inside the worker (SERVER_ENABLED=true), sharing its pipeline and login
- * lock. The one place the worker starts a console, for one account or many.
+ * The token console inside the worker (SERVER_ENABLED=true), over the worker's own
+ * accounts (their locks, state and alerts); a console login takes one of the worker's
+ * CONCURRENCY slots like a scheduled one, and never logs in twice under the same lock.
  */
-export async function startWorkerConsole(
-  app: App,
+async function startWorkerConsole(
+  base: App,
+  accounts: Account[],
+  slots: LoginSlots,
   nextRun: () => Date,
   options: WorkerServiceOptions,
-  accounts?: { apps: Array<{ account: AccountSettings; app: App }>; slots: LoginSlots },
 ): Promise<RunningConsole | undefined> {
-  if (!app.config.server.enabled) return undefined;
-  const [{ startConsole }, { pipelineRunner }] = await Promise.all([
-    import("../server/serve.js"),
-    import("../server/app.js"),
-  ]);
-  const tuning = options.tuning ?? {};
-  const port = options.consolePort !== undefined ? { port: options.consolePort } : {};
-  if (accounts) {
-    // Every account's line, with the worker's own apps (their locks, state and alerts); a
-    // console login takes one of the worker's CONCURRENCY slots like a scheduled one.
-    return startConsole(app, {
-      nextRun,
-      tuning,
-      accountApps: accounts.apps,
-      accountRunner: (_account, accountApp) => pipelineRunner(accountApp, tuning, accounts.slots),
-      ...port,
-    });
-  }
-  return startConsole(app, {
-    // The same pipeline under the same login lock: a console refresh never logs in twice.
-    refreshRunner: pipelineRunner(app, tuning),
-    runSource: historyRunSource(app.state, nextRun),
-    ...port,
+  if (!base.config.server.enabled) return undefined;
+  const { startConsole } = await import("../server/serve.js");
+  return startConsole(base, {
+    nextRun,
+    accounts,
+    slots,
+    ...(options.tuning ? { tuning: options.tuning } : {}),
+    ...(options.consolePort !== undefined ? { port: options.consolePort } : {}),
   });
 }
 
+/** One account of the worker: the account (id, app: own stores, lock, state) and its worker. */
+export interface AccountWorker extends WorkerUnit {
+  account: Account;
+}
+
+/** `kite-token worker`: every account of the configuration (the KITE_* account alone, or the accounts file's). */
+export interface WorkerService {
+  accounts: AccountWorker[];
+  /** The first account's worker: the only one without an accounts file. */
+  worker: Worker;
+  slots: LoginSlots;
+  schedule: Schedule;
+  console: RunningConsole | undefined;
+  /** Whether any account's run is in progress. */
+  readonly busy: boolean;
+  /** What the schedule does: starts every account's run (an account still running skips it). */
+  trigger(reason: string): Promise<void>;
+  /** Stops the schedule and every account's run, watchdog and alerts; closes the account apps. */
+  stop(reason?: string): Promise<void>;
+}
+
+/** What the worker logs at start about one account: never a secret. */
+function accountSummary({ account }: { account: Account }): Record<string, unknown> {
+  const { app } = account;
+  return {
+    id: account.id,
+    user_id: account.userId,
+    token_store: app.store.name,
+    state_file: app.config.worker.stateFile,
+    lock: app.lock.name,
+    artifacts_dir: app.config.worker.artifactsDir,
+  };
+}
+
 /**
- * `kite-token worker` for the single account (KITE_* variables): the scheduled refresh, its
- * alerts, the deadline watchdog and, with SERVER_ENABLED=true, the token console.
+ * `kite-token worker`, for one account or many: one schedule (SCHEDULE in SCHEDULE_TZ)
+ * for every account; each account runs its own catch-up, retry loop, alerts and deadline
+ * watchdog with its own lock, state file and 2FA budget. Logins wait for one of
+ * CONCURRENCY slots shared by the process; nothing else is shared, so one account's
+ * failure never holds up another. With SERVER_ENABLED=true, the token console too.
  */
 export async function startWorkerService(
-  app: App,
+  base: App,
   options: WorkerServiceOptions = {},
 ): Promise<WorkerService> {
-  const unit = await workerUnit(app, options);
-  const { worker } = unit;
-  const running = await startWorkerConsole(app, () => worker.schedule.next(), options);
-  worker.start();
+  const { config, logger } = base;
+  const slots = accountSlots(base);
+  const schedule = new Schedule(config.worker.schedule, config.worker.scheduleTz);
+  const list = accountsOf(base);
+  const accounts: AccountWorker[] = [];
+  try {
+    for (const account of list)
+      accounts.push({ account, ...(await workerUnit(account.app, { ...options, slots })) });
+  } catch (error) {
+    await Promise.all(accounts.map((a) => a.stop("start failed")));
+    await closeAccounts(base, list);
+    throw error;
+  }
+  const running = await startWorkerConsole(base, list, slots, () => schedule.next(), options);
+  const trigger = async (reason: string): Promise<void> => {
+    await Promise.all(accounts.map((a) => a.worker.trigger(reason)));
+  };
+  logger.info(
+    workerSettings(config.worker, schedule, {
+      ...options.summary,
+      login_url: config.kite.loginUrl,
+      api_root: config.kite.apiRoot,
+      accounts: accounts.map(accountSummary),
+      concurrency: slots.limit,
+    }),
+    "worker started",
+  );
+  let task: ScheduledTask | undefined = scheduleTask(config.worker, () => void trigger("schedule"));
+  for (const { worker } of accounts) worker.start({ scheduled: false });
+  const [first] = accounts;
+  if (!first) throw new Error("no account to run");
   return {
-    worker,
-    alerts: unit.alerts,
-    watchdog: unit.watchdog,
+    accounts,
+    worker: first.worker,
+    slots,
+    schedule,
     console: running,
     get busy() {
-      return worker.busy;
+      return accounts.some((a) => a.worker.busy);
     },
+    trigger,
     stop: async (reason) => {
-      await Promise.all([unit.stop(reason), running?.close()]);
+      await task?.destroy();
+      task = undefined;
+      await Promise.all([...accounts.map((a) => a.stop(reason)), running?.close()]);
+      await closeAccounts(base, list);
     },
   };
 }

@@ -3,8 +3,8 @@ import type { WorkerConfig } from "../config/worker.js";
 import { isKiteTokenError, toKiteTokenError, type KiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { RefreshOutcome } from "../refresh.js";
-import { formatIst, sleep as realSleep } from "../time.js";
-import { backoffDelay, classify, retryDeadline } from "./retry.js";
+import { formatIst } from "../time.js";
+import { backoffDelay, classify, retryDeadline, retrying } from "./retry.js";
 import { Schedule } from "./schedule.js";
 
 export interface WorkerDeps {
@@ -20,7 +20,7 @@ export interface WorkerDeps {
    */
   onAttempt?: (result: AttemptResult) => void;
   backoff?: (attempt: number) => number;
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export type AttemptResult = { trigger: string; attempt: number } & (
@@ -117,40 +117,58 @@ export class Worker {
     const { config, logger } = this.deps;
     const signal = this.#controller.signal;
     const deadline = retryDeadline(new Date(), config.retryDeadline);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const outcome = await this.deps.refresh(trigger, signal);
-        logger.info(
-          { trigger, attempt, status: outcome.status, expires_at: outcome.record.expires_at },
-          "refresh done",
+    const failureOf = (caught: unknown): KiteTokenError =>
+      toKiteTokenError(caught, "INTERNAL", "The refresh failed unexpectedly.");
+    const fields = (error: KiteTokenError, attempt: number) => ({
+      trigger,
+      attempt,
+      code: error.code,
+      retry_class: classify(error),
+      hint: error.hint,
+    });
+    const tell = (error: KiteTokenError, attempt: number, nextAttemptAt: Date | undefined) =>
+      this.deps.onAttempt?.({ trigger, attempt, ok: false, error, nextAttemptAt });
+    let attempt = 0;
+    try {
+      const outcome = await retrying(
+        (n) => {
+          attempt = n;
+          return this.deps.refresh(trigger, signal);
+        },
+        {
+          attempts: config.retryMax,
+          delayMs: (n) => (this.deps.backoff ?? backoffDelay)(n),
+          // Transient failures only, and only while a retry would start before the deadline.
+          retryable: (caught, _n, delay) =>
+            classify(failureOf(caught)) === "transient" && Date.now() + delay <= deadline.getTime(),
+          onRetry: (caught, n, delay) => {
+            const error = failureOf(caught);
+            tell(error, n, new Date(Date.now() + delay));
+            logger.warn({ ...fields(error, n), retry_in_ms: delay }, "refresh failed; retrying");
+          },
+          signal,
+          sleep: this.deps.sleep,
+        },
+      );
+      logger.info(
+        { trigger, attempt, status: outcome.status, expires_at: outcome.record.expires_at },
+        "refresh done",
+      );
+      this.deps.onAttempt?.({ trigger, attempt, ok: true, outcome });
+    } catch (caught) {
+      if (signal.aborted) return;
+      const error = failureOf(caught);
+      tell(error, attempt, undefined);
+      if (classify(error) !== "transient") {
+        logger.error(
+          fields(error, attempt),
+          "refresh failed; not retried (next scheduled run will try again)",
         );
-        this.deps.onAttempt?.({ trigger, attempt, ok: true, outcome });
-        return;
-      } catch (caught) {
-        const error = toKiteTokenError(caught, "BROWSER_FAILED", "The refresh failed.");
-        if (signal.aborted) return;
-        const kind = classify(error);
-        const failure = { trigger, attempt, code: error.code, retry_class: kind, hint: error.hint };
-        const tell = (nextAttemptAt: Date | undefined): void =>
-          this.deps.onAttempt?.({ trigger, attempt, ok: false, error, nextAttemptAt });
-        if (kind !== "transient") {
-          tell(undefined);
-          logger.error(failure, "refresh failed; not retried (next scheduled run will try again)");
-          return;
-        }
-        const delay = (this.deps.backoff ?? backoffDelay)(attempt);
-        if (attempt >= config.retryMax || Date.now() + delay > deadline.getTime()) {
-          logger.error(
-            { ...failure, deadline_ist: formatIst(deadline) },
-            "refresh failed; retries exhausted",
-          );
-          tell(undefined);
-          return;
-        }
-        tell(new Date(Date.now() + delay));
-        logger.warn({ ...failure, retry_in_ms: delay }, "refresh failed; retrying");
-        await (this.deps.sleep ?? realSleep)(delay, signal).catch(() => undefined);
-        if (signal.aborted) return;
+      } else {
+        logger.error(
+          { ...fields(error, attempt), deadline_ist: formatIst(deadline) },
+          "refresh failed; retries exhausted",
+        );
       }
     }
   }

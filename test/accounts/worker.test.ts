@@ -6,10 +6,7 @@ import { expect } from "expect";
 import { createApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import { defaultScenario, type Simulator } from "../../src/simulator/index.js";
-import {
-  startAccountsWorkerService,
-  type AccountsWorkerService,
-} from "../../src/worker/accounts-service.js";
+import { startWorkerService, type WorkerService } from "../../src/worker/service.js";
 import { smtpSink } from "../helpers/alert-servers.js";
 import { CLI, runCli } from "../helpers/cli.js";
 import { chromiumBrowsersUnder, descendantsOf, isRunning } from "../helpers/processes.js";
@@ -62,11 +59,11 @@ async function startService(
   some: Simulator[],
   extra: Record<string, string> = {},
   consolePort?: number,
-): Promise<{ service: AccountsWorkerService; app: App; dir: string; env: Record<string, string> }> {
+): Promise<{ service: WorkerService; app: App; dir: string; env: Record<string, string> }> {
   const dir = tempDir("kt-accounts-worker-");
   const env = workerEnv(some, dir, extra);
   const app = createApp(loadConfig({ env, cwd: dir }), { logLevel: "silent" });
-  const service = await startAccountsWorkerService(app, {
+  const service = await startWorkerService(app, {
     ...(consolePort === undefined ? {} : { consolePort }),
     backoff: () => 50,
     tuning: { clock: fastClock(), exchangeRetry: { attempts: 3, delayMs: () => 10 } },
@@ -74,7 +71,7 @@ async function startService(
   return { service, app, dir, env };
 }
 
-async function stopService(run: { service: AccountsWorkerService; app: App }): Promise<void> {
+async function stopService(run: { service: WorkerService; app: App }): Promise<void> {
   await run.service.stop();
   await run.app.close();
 }
@@ -84,8 +81,8 @@ const savedToken = (dir: string, i: number): Record<string, string> | undefined 
   existsSync(tokenOf(dir, i))
     ? (JSON.parse(readFileSync(tokenOf(dir, i), "utf8")) as Record<string, string>)
     : undefined;
-const outcomes = async (service: AccountsWorkerService, i: number) =>
-  (await service.accounts[i]!.app.state.read()).runs.map((r) => r.error_code ?? r.outcome);
+const outcomes = async (service: WorkerService, i: number) =>
+  (await service.accounts[i]!.account.app.state.read()).runs.map((r) => r.error_code ?? r.outcome);
 const subjects = () => smtp.mails.map((m) => m.parsed.subject ?? "");
 const settle = () => new Promise((r) => setTimeout(r, 300)); // a late mail would show by now
 

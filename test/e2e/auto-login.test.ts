@@ -5,7 +5,7 @@ import { AutoLogin } from "../../src/login/auto.js";
 import { BrowserLogin } from "../../src/login/browser.js";
 import { BrowserHost } from "../../src/login/host/client.js";
 import { HttpLogin } from "../../src/login/http.js";
-import { defaultSelectors } from "../../src/login/selectors.js";
+import { defaultSelectors } from "../../src/config/selectors.js";
 import { createLoginStrategy } from "../../src/login/registry.js";
 import type { LoginStrategy } from "../../src/login/types.js";
 import { refresh, type StepEvent } from "../../src/refresh.js";

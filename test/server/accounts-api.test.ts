@@ -58,10 +58,10 @@ describe("token console over many accounts", () => {
     server = await consoleFor(app, {
       tuning,
       nextRun: () => new Date("2031-01-02T03:00:00.000Z"),
-      accountRunner: (account, one) => {
+      accountRunner: (account) => {
         const i = Number(account.id.slice(-1));
         if (i === 2) return undefined; // the real pipeline
-        const gated = gatedRunner(sims[i]!, one);
+        const gated = gatedRunner(sims[i]!, account.app);
         gates[i] = gated;
         return gated.runner;
       },
@@ -345,11 +345,17 @@ describe("token console over many accounts", () => {
         new RegExp(`^kite_token_expiry_timestamp_seconds\\{account="${idOf(i)}"\\} \\d+`, "m"),
       );
     }
+    // Account 0's console refresh and its manual exchange are both in its history, and so
+    // is the callback it refused (another app's token).
     expect(text).toMatch(
-      new RegExp(`^kite_token_recent_runs\\{account="${idOf(0)}",outcome="refreshed"\\} 1$`, "m"),
+      new RegExp(`^kite_token_recent_runs\\{account="${idOf(0)}",outcome="refreshed"\\} 2$`, "m"),
     );
     expect(text).toMatch(
-      new RegExp(`^kite_token_recent_run_duration_seconds_count\\{account="${idOf(2)}"\\} 1$`, "m"),
+      new RegExp(`^kite_token_recent_runs\\{account="${idOf(0)}",outcome="failed"\\} 1$`, "m"),
+    );
+    // Account 2: its console refresh and the manual login completed through the callback.
+    expect(text).toMatch(
+      new RegExp(`^kite_token_recent_run_duration_seconds_count\\{account="${idOf(2)}"\\} 2$`, "m"),
     );
     expect(text.match(/^# TYPE kite_token_state gauge$/gm)).toHaveLength(1);
     expect(text).not.toMatch(/^kite_token_state\{state=/m);

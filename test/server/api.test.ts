@@ -28,7 +28,7 @@ describe("token console API", () => {
     sim = await startSimulator();
     app = simApp(sim);
     gated = gatedRunner(sim, app);
-    server = await consoleFor(app, { refreshRunner: gated.runner });
+    server = await consoleFor(app, { accountRunner: () => gated.runner });
   });
   after(async () => {
     await server.close();

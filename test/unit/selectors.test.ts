@@ -6,7 +6,7 @@ import { expect } from "expect";
 import { loadConfig } from "../../src/config/load.js";
 import { checkClock } from "../../src/doctor/clock.js";
 import { maskCode } from "../../src/doctor/credentials.js";
-import { defaultSelectors, readSelectors } from "../../src/login/selectors.js";
+import { defaultSelectors, readSelectors } from "../../src/config/selectors.js";
 import { tempDir } from "../helpers/setup.js";
 
 const write = (value: unknown): string => {

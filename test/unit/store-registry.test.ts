@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { expect } from "expect";
 import { loadConfig } from "../../src/config/load.js";
-import { parseStoreList, redisDisplayName } from "../../src/stores/spec.js";
+import { parseStoreList, redisDisplayName } from "../../src/config/store-spec.js";
 import { tempDir } from "../helpers/setup.js";
 
 const load = (env: Record<string, string>) => loadConfig({ env, cwd: tempDir() });

@@ -10,7 +10,7 @@ const MARKS: Record<CheckResult["status"], string> = { pass: "ok  ", fail: "FAIL
 /** Checks everything a morning login needs, without logging in; exit 1 when a check fails. */
 export async function doctorCommand(
   global: GlobalOptions,
-  options: { json?: boolean },
+  options: { json?: boolean; account?: string },
 ): Promise<number> {
   const redactor = new SecretRedactor();
   const out = new Output(redactor);
@@ -19,6 +19,7 @@ export async function doctorCommand(
   }
   const results = await runDoctor({
     redactor,
+    account: options.account,
     logLevel: global.verbose ? "debug" : "silent",
   });
   const failed = results.filter((r) => r.status === "fail").length;

@@ -1,10 +1,14 @@
-import { selectAccount } from "../../accounts/batch.js";
-import { exchangeForApp } from "../../app.js";
+import { closeAccounts, oneAccount } from "../../accounts/model.js";
+import { AccountRunner } from "../../accounts/runner.js";
 import { parseRequestToken } from "../../login/redirect.js";
 import { formatIstShort } from "../../time.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { EXIT_OK, exitCodeFor, printStoreWarnings, stepPrinter } from "../output.js";
 
+/**
+ * `kite-token exchange`: the manual fallback, through the account runner like a refresh
+ * (the login lock, the run history, the alerts).
+ */
 export async function exchangeCommand(
   global: GlobalOptions,
   input: string,
@@ -12,34 +16,39 @@ export async function exchangeCommand(
 ): Promise<number> {
   const requestToken = parseRequestToken(input);
   const ctx = commandContext(global, { require: ["apiKey", "apiSecret"] });
-  const { out } = ctx;
-  let app = ctx.app;
+  const { out, app: base } = ctx;
   try {
-    // Many accounts: the token is exchanged with the named account's app and saved for it.
-    app = selectAccount(ctx.app, options.account);
-    const record = await exchangeForApp(
-      app,
-      requestToken,
-      options.json ? undefined : stepPrinter(out),
-    );
-    if (options.json)
-      out.json({
-        status: "exchanged",
-        user_id: record.user_id,
-        expires_at: record.expires_at,
-        store: app.store.name,
+    const account = oneAccount(base, options.account);
+    const runner = new AccountRunner(account);
+    try {
+      const report = await runner.exchange(requestToken, {
+        trigger: "exchange",
+        ...(options.json ? {} : { onStep: stepPrinter(out) }),
       });
-    else
-      out.line(
-        `Token saved for ${record.user_id}, valid until ${formatIstShort(new Date(record.expires_at))}, in ${app.store.name}.`,
-      );
-    printStoreWarnings(out, app.store.lastReport);
-    return EXIT_OK;
+      if (!report.ok) throw report.error;
+      const { record } = report.outcome;
+      const { store } = account.app;
+      if (options.json)
+        out.json({
+          status: "exchanged",
+          user_id: record.user_id,
+          expires_at: record.expires_at,
+          store: store.name,
+        });
+      else
+        out.line(
+          `Token saved for ${record.user_id}, valid until ${formatIstShort(new Date(record.expires_at))}, in ${store.name}.`,
+        );
+      printStoreWarnings(out, store.lastReport);
+      return EXIT_OK;
+    } finally {
+      runner.close();
+      await closeAccounts(base, [account]);
+    }
   } catch (error) {
     out.failure(error, ctx.verbose);
     return exitCodeFor(error);
   } finally {
-    await app.close();
-    if (app !== ctx.app) await ctx.app.close();
+    await base.close();
   }
 }

@@ -1,4 +1,4 @@
-import { accountApps } from "../../accounts/batch.js";
+import { closeAccounts, selectAccounts } from "../../accounts/model.js";
 import type { App } from "../../app.js";
 import { checkHealth, type Health } from "../../worker/health.js";
 import { Schedule } from "../../worker/schedule.js";
@@ -14,28 +14,29 @@ const verdict = (health: Health): string =>
   `${health.healthy ? "healthy" : "unhealthy"}: ${health.reason}`;
 
 /**
- * `kite-token health`: the container's HEALTHCHECK. With an accounts file, one `[id]` line
- * per account, and healthy only when every account is.
+ * `kite-token health`: the container's HEALTHCHECK, over every account (or `--account
+ * ID`); healthy only when every one is. Several accounts get one `[id]` line each.
  */
-export async function healthCommand(global: GlobalOptions): Promise<number> {
-  const { app, out } = commandContext(global);
+export async function healthCommand(
+  global: GlobalOptions,
+  options: { account?: string } = {},
+): Promise<number> {
+  const { app: base, out } = commandContext(global);
   try {
-    if (!app.config.accounts.list) {
-      const health = await healthOf(app);
-      out.line(verdict(health));
-      return health.healthy ? EXIT_OK : EXIT_FAILED;
-    }
-    const apps = accountApps(app);
+    const accounts = selectAccounts(base, options.account);
     try {
-      const results = await Promise.all(apps.map(({ app: one }) => healthOf(one)));
-      results.forEach((health, i) =>
-        out.line(`[${apps[i]?.account.id ?? "?"}] ${verdict(health)}`),
-      );
+      const results = await Promise.all(accounts.map((a) => healthOf(a.app)));
+      results.forEach((health, i) => {
+        const account = accounts[i];
+        out.line(
+          accounts.length > 1 ? `[${account?.id ?? "?"}] ${verdict(health)}` : verdict(health),
+        );
+      });
       return results.every((h) => h.healthy) ? EXIT_OK : EXIT_FAILED;
     } finally {
-      await Promise.all(apps.map(({ app: one }) => one.close()));
+      await closeAccounts(base, accounts);
     }
   } finally {
-    await app.close();
+    await base.close();
   }
 }

@@ -1,26 +1,23 @@
-import { selectAccount } from "../../accounts/batch.js";
+import { closeAccounts, selectAccounts } from "../../accounts/model.js";
 import { buildLoginUrl } from "../../login/types.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { EXIT_OK } from "../output.js";
 
-/** The login URL; with an accounts file, the named account's, or one `[id] URL` line each. */
+/** The login URL of every account (or `--account ID`); several accounts get `[id] URL` lines. */
 export async function loginUrlCommand(
   global: GlobalOptions,
   options: { account?: string } = {},
 ): Promise<number> {
   const { app: base, out } = commandContext(global, { require: ["apiKey"] });
-  const list = base.config.accounts.list;
-  if (list && options.account === undefined) {
-    for (const { id, loginUrl, credentials } of list)
-      out.line(
-        `[${id}] ${buildLoginUrl(loginUrl ?? base.config.kite.loginUrl, credentials.apiKey)}`,
-      );
-    await base.close();
+  try {
+    const accounts = selectAccounts(base, options.account);
+    for (const { app, id } of accounts) {
+      const url = buildLoginUrl(app.config.kite.loginUrl, app.config.kite.apiKey ?? "");
+      out.line(accounts.length > 1 ? `[${id}] ${url}` : url);
+    }
+    await closeAccounts(base, accounts);
     return EXIT_OK;
+  } finally {
+    await base.close();
   }
-  const app = selectAccount(base, options.account);
-  out.line(buildLoginUrl(app.config.kite.loginUrl, app.config.kite.apiKey ?? ""));
-  if (app !== base) await app.close();
-  await base.close();
-  return EXIT_OK;
 }

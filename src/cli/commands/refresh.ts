@@ -1,16 +1,17 @@
-import { configuredAlerts, reportingHooks } from "../../alerts/run-alerts.js";
-import { refreshDeps } from "../../app.js";
+import { accountSlots, refreshAccounts, type AccountResult } from "../../accounts/batch.js";
+import { closeAccounts, selectAccounts, type Account } from "../../accounts/model.js";
+import { AccountRunner } from "../../accounts/runner.js";
+import type { App } from "../../app.js";
 import { LOGIN_CREDENTIALS } from "../../config/load.js";
-import { isKiteTokenError } from "../../errors.js";
-import { refresh, type RefreshOutcome } from "../../refresh.js";
+import type { RefreshOutcome, RunReport } from "../../refresh.js";
 import { formatDuration, formatIstShort } from "../../time.js";
-import { runAccountsRefresh } from "./refresh-accounts.js";
 import { commandContext, type CommandContext, type GlobalOptions } from "../context.js";
-import { EXIT_FAILED, EXIT_OK, printStoreWarnings, stepPrinter } from "../output.js";
+import { EXIT_FAILED, EXIT_OK, printStoreWarnings, stepPrinter, type Output } from "../output.js";
 
 export interface RefreshOptions {
   force?: boolean;
   json?: boolean;
+  account?: string;
 }
 
 export function summary(outcome: RefreshOutcome, storeName: string): string {
@@ -36,32 +37,96 @@ export function outcomeJson(outcome: RefreshOutcome, storeName: string): Record<
   };
 }
 
-/** Runs the refresh pipeline for a built context, printing as it goes. */
+function reportJson(account: Account, report: RunReport): Record<string, unknown> {
+  return report.ok
+    ? outcomeJson(report.outcome, account.app.store.name)
+    : { user_id: account.userId, status: "failed", ...report.error.toJSON() };
+}
+
+/** One account: its steps as they happen, then one line (or its JSON). */
+async function refreshOne(
+  ctx: CommandContext,
+  account: Account,
+  runner: AccountRunner,
+  options: RefreshOptions,
+): Promise<number> {
+  const { out } = ctx;
+  if (!options.json) out.line(`Refreshing the Kite access token for ${account.userId ?? "?"}…`);
+  const report = await runner.refresh({
+    trigger: "cli",
+    force: options.force,
+    ...(options.json ? {} : { onStep: stepPrinter(out) }),
+  });
+  if (options.json) out.json(reportJson(account, report));
+  if (!report.ok) {
+    out.failure(report.error, ctx.verbose);
+    return EXIT_FAILED;
+  }
+  if (!options.json) out.line(summary(report.outcome, account.app.store.name));
+  if (report.outcome.status === "refreshed") printStoreWarnings(out, account.app.store.lastReport);
+  return EXIT_OK;
+}
+
+const resultLine = (result: AccountResult): string =>
+  result.ok
+    ? `[${result.id}] ${summary(result.outcome, result.storeName)}`
+    : `[${result.id}] FAILED for ${result.userId}: ${result.error.code}: ${result.error.message}`;
+
+/** Several accounts at once (CONCURRENCY logins at a time): one line each, then a total. */
+async function refreshMany(
+  base: App,
+  out: Output,
+  accounts: Account[],
+  options: RefreshOptions,
+): Promise<number> {
+  if (!options.json)
+    out.line(
+      `Refreshing ${accounts.length} Kite accounts, ${base.config.accounts.concurrency} at a time…`,
+    );
+  const results = await refreshAccounts(base, {
+    accounts,
+    force: Boolean(options.force),
+    ...(options.json ? {} : { onStep: (a, e) => stepPrinter(out, `[${a.id}]`)(e) }),
+    ...(options.json ? {} : { onResult: (r) => out.line(resultLine(r)) }),
+  });
+  const failed = results.filter((r) => !r.ok).map((r) => r.id);
+  if (options.json) {
+    out.json({
+      accounts: results.map((r, i) => ({ id: r.id, ...reportJson(accounts[i]!, r.report) })),
+    });
+  } else {
+    out.line(
+      failed.length === 0
+        ? `All ${results.length} accounts have a valid token.`
+        : `${failed.length} of ${results.length} accounts FAILED: ${failed.join(", ")}.`,
+    );
+  }
+  return failed.length === 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+/**
+ * `kite-token refresh`: every account (or `--account ID`), each through the account
+ * runner, so each failure is alerted and recorded the same way whatever the count.
+ */
 export async function runRefresh(ctx: CommandContext, options: RefreshOptions): Promise<number> {
-  const { app, out } = ctx;
-  if (app.config.accounts.list) return runAccountsRefresh(ctx, options);
-  // A failure is told through the alerts too (same episodes as the worker: no repeat mail).
-  const alerts = await configuredAlerts(app);
-  const deps = refreshDeps(
-    app,
-    reportingHooks(app, alerts, options.json ? undefined : stepPrinter(out)),
-  );
-  if (!options.json) out.line(`Refreshing the Kite access token for ${deps.credentials.userId}…`);
+  const { app: base, out } = ctx;
+  let accounts: Account[] = [];
   try {
-    const outcome = await refresh(deps, { force: Boolean(options.force) });
-    if (options.json) out.json(outcomeJson(outcome, app.store.name));
-    else out.line(summary(outcome, app.store.name));
-    if (outcome.status === "refreshed") printStoreWarnings(out, app.store.lastReport);
-    return EXIT_OK;
-  } catch (error) {
-    if (options.json && isKiteTokenError(error)) {
-      out.json({ status: "failed", ...error.toJSON() });
+    accounts = selectAccounts(base, options.account);
+    const [only] = accounts;
+    if (accounts.length > 1 || !only) return await refreshMany(base, out, accounts, options);
+    const runner = new AccountRunner(only, { slots: accountSlots(base) });
+    try {
+      return await refreshOne(ctx, only, runner, options);
+    } finally {
+      runner.close();
     }
+  } catch (error) {
     out.failure(error, ctx.verbose);
     return EXIT_FAILED;
   } finally {
-    alerts?.close();
-    await app.close();
+    await closeAccounts(base, accounts);
+    await base.close();
   }
 }
 

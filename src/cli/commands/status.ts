@@ -5,43 +5,44 @@ import type { RunRecord } from "../../worker/state.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { EXIT_FAILED, EXIT_OK, type Output } from "../output.js";
 import type { App } from "../../app.js";
-import { accountApps } from "../../accounts/batch.js";
+import { closeAccounts, selectAccounts, type Account } from "../../accounts/model.js";
 
 export async function statusCommand(
   global: GlobalOptions,
-  options: { json?: boolean },
+  options: { json?: boolean; account?: string },
 ): Promise<number> {
-  const { app, out } = commandContext(global);
+  const { app: base, out } = commandContext(global);
   try {
-    if (app.config.accounts.list) return await printAccountsStatus(app, out, options);
-    return await printStatus(app, out, options);
+    const accounts = selectAccounts(base, options.account);
+    try {
+      const [only] = accounts;
+      if (accounts.length === 1 && only) return await printStatus(only.app, out, options);
+      return await printAccountsStatus(accounts, out, options);
+    } finally {
+      await closeAccounts(base, accounts);
+    }
   } finally {
-    await app.close();
+    await base.close();
   }
 }
 
-/** Many accounts: each account's lines, prefixed with its id; fails if any is unusable. */
+/** Several accounts: each account's lines, prefixed with its id; fails if any is unusable. */
 async function printAccountsStatus(
-  base: App,
+  accounts: Account[],
   out: Output,
   options: { json?: boolean },
 ): Promise<number> {
-  const apps = accountApps(base);
-  try {
-    const codes: number[] = [];
-    const json: unknown[] = [];
-    for (const { account, app } of apps) {
-      const prefixed: Output = Object.assign(Object.create(out) as Output, {
-        line: (text = "") => out.line(`[${account.id}] ${text}`),
-        json: (value: unknown) => json.push({ id: account.id, ...(value as object) }),
-      });
-      codes.push(await printStatus(app, prefixed, options));
-    }
-    if (options.json) out.json({ accounts: json });
-    return codes.every((c) => c === EXIT_OK) ? EXIT_OK : EXIT_FAILED;
-  } finally {
-    await Promise.all(apps.map(({ app }) => app.close()));
+  const codes: number[] = [];
+  const json: unknown[] = [];
+  for (const { id, app } of accounts) {
+    const prefixed: Output = Object.assign(Object.create(out) as Output, {
+      line: (text = "") => out.line(`[${id}] ${text}`),
+      json: (value: unknown) => json.push({ id, ...(value as object) }),
+    });
+    codes.push(await printStatus(app, prefixed, options));
   }
+  if (options.json) out.json({ accounts: json });
+  return codes.every((c) => c === EXIT_OK) ? EXIT_OK : EXIT_FAILED;
 }
 
 async function printStatus(app: App, out: Output, options: { json?: boolean }): Promise<number> {

@@ -1,7 +1,6 @@
 import { createApp, type App } from "../../app.js";
 import { LOGIN_CREDENTIALS, loadConfig } from "../../config/load.js";
 import { SecretRedactor } from "../../redact.js";
-import { startAccountsWorkerService } from "../../worker/accounts-service.js";
 import { startWorkerService } from "../../worker/service.js";
 import type { GlobalOptions } from "../context.js";
 import { EXIT_OK } from "../output.js";
@@ -9,26 +8,15 @@ import { EXIT_OK } from "../output.js";
 /** The worker must be gone this long after SIGTERM, whatever is in flight. */
 const STOP_LIMIT_MS = 9000;
 
-/** The single account's or every account's worker, as the command sees it. */
+/** Every account's worker, as the command sees it. */
 function startService(app: App): Promise<{ busy: boolean; stop(reason: string): Promise<void> }> {
   const { config } = app;
-  const shared = { alert_channels: config.alerts.channels, console: config.server.enabled };
-  if (config.accounts.list) {
-    // The service lists each account (id, user id, store, state file, lock): never a secret.
-    return startAccountsWorkerService(app, {
-      summary: { accounts_file: config.accounts.file, ...shared },
-    });
-  }
+  // The service logs each account (id, user id, store, state file, lock): never a secret.
   return startWorkerService(app, {
     summary: {
-      user_id: config.kite.userId,
-      login_url: config.kite.loginUrl,
-      api_root: config.kite.apiRoot,
-      token_store: app.store.name,
-      state_file: config.worker.stateFile,
-      lock: app.lock.name,
-      artifacts_dir: config.worker.artifactsDir,
-      ...shared,
+      ...(config.accounts.file ? { accounts_file: config.accounts.file } : {}),
+      alert_channels: config.alerts.channels,
+      console: config.server.enabled,
     },
   });
 }

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { KiteTokenError } from "../../errors.js";
+import { aborted, KiteTokenError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import type { KiteApiOptions, KiteCallName, KiteCalls } from "../../kite/api.js";
 import type { LoginContext, LoginInput, LoginResult } from "../types.js";
@@ -81,9 +81,7 @@ export class BrowserHost {
   login(request: HostLoginRequest): Promise<LoginResult> {
     const { context } = request;
     if (context.signal?.aborted) {
-      return Promise.reject(
-        new KiteTokenError("ABORTED", "The login was stopped.", { cause: context.signal.reason }),
-      );
+      return Promise.reject(aborted("The login was stopped.", context.signal));
     }
     clearTimeout(this.#idleTimer);
     const child = this.#current();
@@ -315,9 +313,7 @@ export class BrowserHost {
       }
       pending.reject(
         pending.aborted
-          ? new KiteTokenError("ABORTED", "The login was stopped.", {
-              cause: pending.context?.signal?.reason,
-            })
+          ? aborted("The login was stopped.", pending.context?.signal)
           : new KiteTokenError(
               "BROWSER_FAILED",
               stopped

@@ -1,5 +1,5 @@
 import type { KiteApiOptions, KiteCalls } from "../../kite/api.js";
-import type { LoginSelectors } from "../selectors.js";
+import type { LoginSelectors } from "../../config/selectors.js";
 import type { LoginContext, LoginInput, LoginResult, LoginStrategy } from "../types.js";
 import type { BrowserHost } from "./client.js";
 

@@ -1,6 +1,6 @@
 import { KiteTokenError, toKiteTokenError, type ErrorCode } from "../../errors.js";
 import type { KiteApiOptions, KiteCallName, KiteCalls } from "../../kite/api.js";
-import type { LoginSelectors } from "../selectors.js";
+import type { LoginSelectors } from "../../config/selectors.js";
 import type { KitePostEvent, LoginInput, LoginResult } from "../types.js";
 
 /**

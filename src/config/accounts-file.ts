@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { totpSecretProblem } from "../login/totp.js";
-import { DEFAULT_ACCOUNTS_FILE } from "../config/accounts.js";
-import type { KiteCredentials } from "../config/schema.js";
+import { totpSecretProblem } from "./totp-key.js";
+import { DEFAULT_ACCOUNTS_FILE } from "./accounts.js";
+import type { KiteCredentials } from "./credentials.js";
 
 /** One account of `config/accounts.json`, its secrets resolved. */
 export interface AccountSettings {
