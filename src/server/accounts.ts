@@ -23,7 +23,7 @@ async function accountLine(account: ServedAccount, now: Date) {
 }
 
 /**
- * Accounts mode: `GET /api/accounts` lists every account of the accounts file; each
+ * `GET /api/accounts` lists every account (the accounts file's, or the one `default`); each
  * account's endpoints are mounted under `/api/accounts/<id>` by the caller. An unknown id
  * gets a 404 naming the known ids, and the single-account endpoints (`/api/token/…`,
  * `/api/runs…`) a 400 pointing here: nothing is exchanged or started for a guessed account.
@@ -31,7 +31,12 @@ async function accountLine(account: ServedAccount, now: Date) {
 export function accountsRoutes(
   api: Hono,
   accounts: ServedAccount[],
-  options: { now: () => Date; authRequired: boolean },
+  options: {
+    now: () => Date;
+    authRequired: boolean;
+    /** The one KITE_* account: its `/api/token/…` and `/api/runs…` are served too. */
+    aliases?: boolean;
+  },
 ): void {
   const ids = accounts.map((a) => a.id);
   api.get("/api/accounts", async (c) => {
@@ -47,8 +52,9 @@ export function accountsRoutes(
       hint: `Accounts: ${ids.join(", ")}.`,
     },
   };
-  for (const path of ["/api/token/*", "/api/runs", "/api/runs/*"])
-    api.all(path, (c) => c.json(pointHere, 400));
+  if (!options.aliases)
+    for (const path of ["/api/token/*", "/api/runs", "/api/runs/*"])
+      api.all(path, (c) => c.json(pointHere, 400));
 
   const unknown = (id: string) => ({
     error: {

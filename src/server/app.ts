@@ -3,6 +3,7 @@ import type { Account } from "../accounts/model.js";
 import { AccountRunner } from "../accounts/runner.js";
 import { Hono } from "hono";
 import type { App, RunTuning } from "../app.js";
+import { DEFAULT_ACCOUNT } from "../accounts/model.js";
 import { accountsRoutes, type ServedAccount } from "./accounts.js";
 import { requireAdmin } from "./auth.js";
 import { CALLBACK_PATH, callbackRoute } from "./callback.js";
@@ -111,14 +112,18 @@ export function createConsole(deps: ConsoleDeps): Console {
     runRoutes(sub, scope);
     api.route(prefix, sub);
   };
+  // The KITE_* account is the account `default`: `/api/token/…` and `/api/runs…` are
+  // aliases of its `/api/accounts/default/…`, so a client can always use the account form.
+  const listed: ServedAccount[] = single
+    ? [{ id: DEFAULT_ACCOUNT, userId: app.config.kite.userId ?? "", scope: single }]
+    : served;
   if (single) mount("/api", single);
-  for (const account of served) mount(`/api/accounts/${account.id}`, account.scope);
-  if (deps.accounts) {
-    accountsRoutes(api, served, {
-      now,
-      authRequired: app.config.server.adminToken !== undefined,
-    });
-  }
+  for (const account of listed) mount(`/api/accounts/${account.id}`, account.scope);
+  accountsRoutes(api, listed, {
+    now,
+    authRequired: app.config.server.adminToken !== undefined,
+    aliases: single !== undefined,
+  });
   callbackRoute(api, {
     logins,
     limit: shared.limit,

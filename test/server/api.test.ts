@@ -41,6 +41,24 @@ describe("token console API", () => {
     expect(status).toMatchObject({ state: "missing", user_id: null, auth_required: true });
   });
 
+  it("serves the KITE_* account as the account default: /api/token/… are aliases of /api/accounts/default/…", async () => {
+    const list = await json(await get("/api/accounts"));
+    expect(list["accounts"]).toEqual([
+      expect.objectContaining({ id: "default", user_id: sim.account.userId, state: "missing" }),
+    ]);
+    const [alias, canonical] = await Promise.all([
+      get("/api/token/status").then(json),
+      get("/api/accounts/default/token/status").then(json),
+    ]);
+    expect(canonical).toEqual(alias);
+    const [runs, defaultRuns] = await Promise.all([
+      get("/api/runs").then(json),
+      get("/api/accounts/default/runs").then(json),
+    ]);
+    expect(defaultRuns).toEqual(runs);
+    expect((await get("/api/accounts/other/token/status")).status).toBe(404);
+  });
+
   it("refuses every state-changing or exchanging endpoint without the admin token", async () => {
     const calls: Array<[string, RequestInit]> = [
       ["/api/token/refresh", { method: "POST" }],
