@@ -32,6 +32,8 @@ export type StepEvent =
 export interface StepTiming {
   step: StepName;
   ms: number;
+  /** The step the run failed at. */
+  failed?: true;
 }
 
 /** How a failed exchange is retried with the same request token (Kite 5xx, network). */
@@ -80,11 +82,22 @@ export interface RefreshOutcome {
   totpSubmissions: number;
   /** How each store took the token, when this run saved it (a failed secondary shows here). */
   stores?: StoreResult[];
+  /** The same, with each failed store's error: what the CLI warns about. */
+  delivery?: WriteReport;
 }
 
+/** What a run ended with: its record in the history, and its outcome or its failure. */
 export type RunReport =
   | { ok: true; run: RunRecord; outcome: RefreshOutcome }
-  | { ok: false; run: RunRecord; error: KiteTokenError };
+  | {
+      ok: false;
+      run: RunRecord;
+      error: KiteTokenError;
+      /** The step it failed at (undefined: before any step). */
+      step: StepName | undefined;
+      /** The files a failed login left (its screenshot and page), when the runner saw them. */
+      evidence?: string[] | undefined;
+    };
 
 export interface ExchangeDeps {
   kite: KiteCalls;
@@ -120,7 +133,7 @@ async function step<T>(
     return value;
   } catch (error) {
     const ms = performance.now() - started;
-    steps.push({ step: name, ms });
+    steps.push({ step: name, ms, failed: true });
     const wrapped = isKiteTokenError(error)
       ? error
       : new KiteTokenError("INTERNAL", `The ${name} step failed unexpectedly.`, {
@@ -303,10 +316,10 @@ export async function exchangeRun(
   deps.redactor.add(requestToken);
   return recorded(deps, (steps) =>
     underLock(deps, steps, async () => {
-      let stores: StoreResult[] | undefined;
+      let delivery: WriteReport | undefined;
       const record = await exchangeAndSave(
         requestToken,
-        { ...deps, onWrite: (r) => (stores = storeResults(r)) },
+        { ...deps, onWrite: (r) => (delivery = r) },
         steps,
       );
       deps.logger.info(
@@ -318,7 +331,7 @@ export async function exchangeRun(
         record,
         steps,
         totpSubmissions: 0,
-        ...(stores ? { stores } : {}),
+        ...delivered(delivery),
       };
     }),
   );
@@ -399,13 +412,13 @@ async function refreshSteps(
       () => login(deps, posts),
       (r) => r.strategy ?? deps.login.name,
     );
-    let stores: StoreResult[] | undefined;
+    let delivery: WriteReport | undefined;
     const record = await exchangeAndSave(
       result.requestToken,
       {
         ...deps,
         apiSecret: deps.credentials.apiSecret,
-        onWrite: (r) => (stores = storeResults(r)),
+        onWrite: (r) => (delivery = r),
       },
       steps,
     );
@@ -415,18 +428,26 @@ async function refreshSteps(
       record,
       steps,
       totpSubmissions: result.totpSubmissions,
-      ...(stores ? { stores } : {}),
+      ...delivered(delivery),
     };
   });
+}
+
+/** How each store took the token, for the outcome (nothing when it was not saved). */
+function delivered(report: WriteReport | undefined): {
+  stores?: StoreResult[];
+  delivery?: WriteReport;
+} {
+  return report ? { stores: storeResults(report), delivery: report } : {};
 }
 
 /** A token found in a store shared with other machines is saved to this machine's stores too. */
 async function adopted(
   deps: RefreshDeps,
   record: TokenRecord,
-): Promise<{ record: TokenRecord; stores?: StoreResult[] }> {
+): Promise<{ record: TokenRecord } & ReturnType<typeof delivered>> {
   const report = await deps.store.adopt?.(record);
-  return report ? { record, stores: storeResults(report) } : { record };
+  return { record, ...delivered(report) };
 }
 
 /** Records the run in the history, then hands its report to `onOutcome`. */
@@ -457,7 +478,7 @@ async function announce(
   });
   const report: RunReport = outcome
     ? { ok: true, run, outcome }
-    : { ok: false, run, error: error! };
+    : { ok: false, run, error: error!, step: steps.find((s) => s.failed)?.step };
   try {
     await deps.onOutcome?.(report);
   } catch (e) {

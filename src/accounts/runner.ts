@@ -1,4 +1,4 @@
-import { configuredAlerts, reportingHooks } from "../alerts/run-alerts.js";
+import { configuredAlerts, reportRun } from "../alerts/run-alerts.js";
 import type { AlertService } from "../alerts/service.js";
 import { exchangeDeps, refreshDeps, type RunTuning } from "../app.js";
 import { toKiteTokenError } from "../errors.js";
@@ -58,9 +58,14 @@ export class AccountRunner {
     // failed is told to the person who pasted it, not mailed as a failed morning.
     return this.#run(
       request,
-      (hooks) =>
+      ({ onStep, onOutcome }) =>
         exchangeRun(
-          exchangeDeps(this.account.app, { ...this.options.tuning, ...hooks, ...common(request) }),
+          exchangeDeps(this.account.app, {
+            ...this.options.tuning,
+            ...(onStep ? { onStep } : {}),
+            onOutcome,
+            ...common(request),
+          }),
           requestToken,
         ),
       { alertFailures: false },
@@ -74,45 +79,61 @@ export class AccountRunner {
 
   async #run(
     request: RunRequest,
-    pipeline: (hooks: ReturnType<typeof reportingHooks>) => Promise<unknown>,
+    pipeline: (hooks: PipelineHooks) => Promise<unknown>,
     { alertFailures = true } = {},
   ): Promise<RunReport> {
     const { app } = this.account;
     const startedAt = new Date();
+    const evidence: string[] = [];
     let report: RunReport | undefined;
     try {
-      const alerts =
-        this.options.alerts === false ? undefined : await (this.#alerts ??= configuredAlerts(app));
-      const hooks = reportingHooks(app, alerts, request.onStep, request.onEvidence);
-      const announced = hooks.onOutcome;
       await pipeline({
-        ...hooks,
-        onOutcome: async (r) => {
+        ...(request.onStep ? { onStep: request.onStep } : {}),
+        onEvidence: (files) => {
+          evidence.push(...files);
+          request.onEvidence?.(files);
+        },
+        onOutcome: (r) => {
           report = r;
-          if (r.ok || alertFailures) await announced?.(r);
         },
       });
     } catch (error) {
-      if (report) return report;
       // Failed before the pipeline could start (its settings): nothing was recorded.
-      const failure = toKiteTokenError(error, "INTERNAL", "The run failed unexpectedly.");
-      const at = formatIst(startedAt);
-      return {
-        ok: false,
-        error: failure,
-        run: {
-          started_at: at,
-          ended_at: formatIst(new Date()),
-          trigger: request.trigger,
-          outcome: "failed",
-          error_code: failure.code,
-          totp_submissions: 0,
-          steps: [],
-        },
-      };
+      report ??= failedBeforeStart(request, startedAt, error);
     }
-    return report!;
+    if (!report) throw new Error("the pipeline ended without a report");
+    if (!report.ok && evidence.length > 0) report = { ...report, evidence };
+    if (this.options.alerts !== false && (report.ok || alertFailures)) {
+      const alerts = await (this.#alerts ??= configuredAlerts(app));
+      if (alerts) await reportRun(app, alerts, report, { manual: true });
+    }
+    return report;
   }
+}
+
+/** The hooks the runner gives a pipeline: live progress, evidence, and the report. */
+interface PipelineHooks {
+  onStep?: (event: StepEvent) => void;
+  onEvidence: (files: string[]) => void;
+  onOutcome: (report: RunReport) => void;
+}
+
+function failedBeforeStart(request: RunRequest, startedAt: Date, error: unknown): RunReport {
+  const failure = toKiteTokenError(error, "INTERNAL", "The run failed unexpectedly.");
+  return {
+    ok: false,
+    error: failure,
+    step: undefined,
+    run: {
+      started_at: formatIst(startedAt),
+      ended_at: formatIst(new Date()),
+      trigger: request.trigger,
+      outcome: "failed",
+      error_code: failure.code,
+      totp_submissions: 0,
+      steps: [],
+    },
+  };
 }
 
 function common(request: RunRequest) {

@@ -1,5 +1,5 @@
 import type { KiteTokenError } from "../errors.js";
-import type { RefreshOutcome, StepEvent, StepName } from "../refresh.js";
+import type { RefreshOutcome, StepName } from "../refresh.js";
 
 /** What a failed run tells the alerts: filled by the worker (or any entry point). */
 export interface FailureReport {
@@ -7,7 +7,7 @@ export interface FailureReport {
   userId: string;
   /** The account's id in the accounts file (many accounts); named beside the user id. */
   account?: string | undefined;
-  /** The step that failed, when known (see `failedStepTracker`). */
+  /** The step that failed, when known (the run's report says). */
   step: StepName | undefined;
   error: KiteTokenError;
   /** Attempts made so far today, this one included. */
@@ -28,19 +28,3 @@ export interface FailureReport {
 export type RunOutcome =
   | { ok: true; outcome: RefreshOutcome; at?: Date | undefined }
   | { ok: false; failure: FailureReport };
-
-/** Remembers which step failed, from the refresh's step events. */
-export function failedStepTracker(next?: (event: StepEvent) => void): {
-  onStep: (event: StepEvent) => void;
-  failedStep: () => StepName | undefined;
-} {
-  let failed: StepName | undefined;
-  return {
-    onStep: (event) => {
-      if (event.phase === "start") failed = undefined;
-      if (event.phase === "fail") failed = event.step;
-      next?.(event);
-    },
-    failedStep: () => failed,
-  };
-}

@@ -1,48 +1,19 @@
 import type { App } from "../app.js";
-import type { KiteTokenError } from "../errors.js";
 import { buildLoginUrl } from "../login/types.js";
-import type { RefreshOutcome, RunReport, StepEvent } from "../refresh.js";
+import type { RunReport } from "../refresh.js";
 import type { StateFile } from "../worker/state.js";
 import { kiteDay } from "./episode.js";
-import { failedStepTracker, type FailureReport } from "./report.js";
+import type { FailureReport } from "./report.js";
 import type { AlertService } from "./service.js";
 
-/** What one run of the pipeline ended with, and when the next automatic attempt is. */
-export type RunResult =
-  | { ok: true; outcome: RefreshOutcome }
-  | {
-      ok: false;
-      error: KiteTokenError;
-      nextAttemptAt?: Date | undefined;
-      attempt?: number;
-      manual?: boolean;
-    };
-
-/**
- * Watches one run for its alert: which step failed (from the step events) and the
- * screenshot the failed login left (from the evidence hook).
- */
-export class RunWitness {
-  readonly #tracker;
-  #screenshot: string | undefined;
-
-  constructor(next?: (event: StepEvent) => void) {
-    this.#tracker = failedStepTracker(next);
-  }
-
-  readonly onStep = (event: StepEvent): void => this.#tracker.onStep(event);
-
-  readonly onEvidence = (files: string[]): void => {
-    this.#screenshot = files.find((f) => f.endsWith(".png"));
-  };
-
-  get failedStep(): ReturnType<ReturnType<typeof failedStepTracker>["failedStep"]> {
-    return this.#tracker.failedStep();
-  }
-
-  get screenshot(): string | undefined {
-    return this.#screenshot;
-  }
+/** When a failure is tried again: for its alert. */
+export interface RetryInfo {
+  /** The attempt this was (the worker's retries), 1 by default. */
+  attempt?: number;
+  /** When the next automatic attempt is; undefined when there is none today. */
+  nextAttemptAt?: Date | undefined;
+  /** A run started by hand (`kite-token refresh`, the console): nothing retries it. */
+  manual?: boolean;
 }
 
 /** Failed runs this Kite day (since 06:00 IST) since the last one that ended well. */
@@ -65,67 +36,36 @@ export async function configuredAlerts(app: App): Promise<AlertService | undefin
   return app.config.alerts.channels.length > 0 ? app.alerts() : undefined;
 }
 
-/** Hands a run's result to the alerts with the complete failure report. Never throws. */
+/**
+ * Hands a run's report to the alerts, a failure with everything its alert says (the
+ * step it failed at, its screenshot, the attempts today, the next one). Never throws.
+ */
 export async function reportRun(
   app: App,
   alerts: AlertService,
-  witness: RunWitness,
-  result: RunResult,
+  report: RunReport,
+  retry: RetryInfo = {},
 ): Promise<void> {
   try {
-    if (result.ok) {
-      await alerts.onRunOutcome({ ok: true, outcome: result.outcome });
+    if (report.ok) {
+      await alerts.onRunOutcome({ ok: true, outcome: report.outcome });
       return;
     }
     const now = new Date();
     const { apiKey, userId } = app.config.kite;
     const failure: FailureReport = {
       userId: userId ?? "your account",
-      step: witness.failedStep,
-      error: result.error,
-      attempts: Math.max(result.attempt ?? 1, await failedRunsToday(app.state, now)),
-      nextAttemptAt: result.nextAttemptAt,
+      step: report.step,
+      error: report.error,
+      attempts: Math.max(retry.attempt ?? 1, await failedRunsToday(app.state, now)),
+      nextAttemptAt: retry.nextAttemptAt,
       loginUrl: buildLoginUrl(app.config.kite.loginUrl, apiKey ?? "<KITE_API_KEY>"),
-      screenshotPath: witness.screenshot,
-      manual: result.manual,
+      screenshotPath: report.evidence?.find((f) => f.endsWith(".png")),
+      manual: retry.manual,
       at: now,
     };
     await alerts.onRunOutcome({ ok: false, failure });
   } catch (error) {
     app.logger.error({ err: error }, "run not reported to the alerts");
   }
-}
-
-/**
- * The hooks for a run that has no retry of its own (`kite-token refresh`, a console
- * refresh): the pipeline's announce step reports it, with no next attempt.
- */
-export function reportingHooks(
-  app: App,
-  alerts: AlertService | undefined,
-  onStep?: (event: StepEvent) => void,
-  onEvidence?: (files: string[]) => void,
-): {
-  onStep?: (event: StepEvent) => void;
-  onEvidence?: (files: string[]) => void;
-  onOutcome?: (report: RunReport) => Promise<void>;
-} {
-  if (!alerts) return { ...(onStep ? { onStep } : {}), ...(onEvidence ? { onEvidence } : {}) };
-  const witness = new RunWitness(onStep);
-  return {
-    onStep: witness.onStep,
-    onEvidence: (files) => {
-      witness.onEvidence(files);
-      onEvidence?.(files);
-    },
-    onOutcome: (report) =>
-      reportRun(
-        app,
-        alerts,
-        witness,
-        report.ok
-          ? { ok: true, outcome: report.outcome }
-          : { ok: false, error: report.error, manual: true },
-      ),
-  };
 }

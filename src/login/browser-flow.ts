@@ -63,14 +63,10 @@ export class BrowserLoginFlow {
     return apiReplyOf(reply);
   }
 
-  /** Resolves once `value` has left the browser through `gate` (polled: the gate is synchronous). */
+  /** Whether `value` left the browser through `gate` within `ms`. */
   async #sentThrough(gate: PostGate, value: string, ms: number): Promise<boolean> {
-    const until = Date.now() + ms;
-    while (!gate.wasSent(value)) {
-      if (Date.now() >= until || this.context.signal?.aborted) return false;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    return true;
+    const sent = await firstOf([gate.left(value).then(() => true)], ms);
+    return sent === true;
   }
 
   async #visible(
@@ -279,9 +275,10 @@ export class BrowserLoginFlow {
         page.locator(sel.twofaInput).first(),
         "the second-factor (TOTP) box",
       );
-      if ((await box.inputValue({ timeout: 1000 }).catch(() => "")) !== code) {
-        await box.fill(code, { timeout: 2000 }).catch(() => undefined);
-      }
+      // A later try refills only a box the page cleared or replaced.
+      const typed =
+        attempt > 0 && (await box.inputValue({ timeout: 1000 }).catch(() => "")) === code;
+      if (!typed) await box.fill(code, { timeout: 2000 }).catch(() => undefined);
       // Kite may submit by itself once six digits are in; the click is the fallback for
       // a page that does not, and harmless when it did (the gate holds the second post).
       if (!capture.twofa.wasSent(code) && !capture.url.settled) {

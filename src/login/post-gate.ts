@@ -74,6 +74,8 @@ function kiteError(message: string): GateReply {
 export class PostGate {
   #armed: string | undefined;
   readonly #sent = new Map<string, Deferred<GateReply | undefined>>();
+  /** Waiters for a value to leave the browser. */
+  readonly #leaving = new Map<string, Deferred<void>>();
 
   constructor(
     readonly step: GateStep,
@@ -98,8 +100,23 @@ export class PostGate {
     if (value !== this.#armed) return this.#refused("different");
     this.#armed = undefined;
     this.#sent.set(value, deferred());
+    this.#leavingOf(value).resolve();
     this.report({ kind: "sent", step: this.step });
     return { kind: "send" };
+  }
+
+  /** Resolves once `value` has left the browser (at once when it already has). */
+  left(value: string): Promise<void> {
+    return this.#leavingOf(value).promise;
+  }
+
+  #leavingOf(value: string): Deferred<void> {
+    let leaving = this.#leaving.get(value);
+    if (!leaving) {
+      leaving = deferred<void>();
+      this.#leaving.set(value, leaving);
+    }
+    return leaving;
   }
 
   /** Kite's reply to the value that was sent (undefined when it could not be read). */

@@ -35,8 +35,6 @@ export interface CompositeOptions {
  */
 export class CompositeTokenStore implements TokenStore {
   readonly name: string;
-  /** The last write's outcome per store. */
-  lastReport: WriteReport | undefined;
 
   constructor(
     readonly primary: TokenStore,
@@ -111,7 +109,6 @@ export class CompositeTokenStore implements TokenStore {
       this.secondaries.map((sink) => this.#deliverTo(sink, record)),
     );
     const report: WriteReport = { primary: this.primary.name, secondaries };
-    this.lastReport = report;
     this.options.onWrite?.(report);
     return report;
   }

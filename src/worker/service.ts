@@ -4,9 +4,10 @@ import type { ScheduledTask } from "node-cron";
 import { accountSlots } from "../accounts/batch.js";
 import { accountOfApp, accountsOf, closeAccounts, type Account } from "../accounts/model.js";
 import { AccountRunner } from "../accounts/runner.js";
-import { configuredAlerts, reportRun, RunWitness } from "../alerts/run-alerts.js";
+import { configuredAlerts, reportRun } from "../alerts/run-alerts.js";
 import type { AlertService } from "../alerts/service.js";
 import type { Watchdog, WatchdogTimer } from "../alerts/watchdog.js";
+import type { RunReport } from "../refresh.js";
 import type { RunningConsole } from "../server/serve.js";
 import { fromIstParts, istParts } from "../time.js";
 import { Schedule } from "./schedule.js";
@@ -68,26 +69,29 @@ export async function workerUnit(
   });
   // Alerts go out one after another, off the run's path: a slow SMTP server delays no retry.
   let sending: Promise<void> = Promise.resolve();
-  let witness = new RunWitness();
+  // The report of the attempt in progress: its failure's alert says its step and screenshot.
+  let last: RunReport | undefined;
   const onAttempt = (result: AttemptResult): void => {
-    if (!alerts) return;
-    const seen = witness;
-    sending = sending.then(() => reportRun(app, alerts, seen, result));
+    const report = last;
+    if (!alerts || !report) return;
+    sending = sending.then(() =>
+      reportRun(
+        app,
+        alerts,
+        report,
+        result.ok ? {} : { attempt: result.attempt, nextAttemptAt: result.nextAttemptAt },
+      ),
+    );
   };
   const worker = new Worker({
     config: app.config.worker,
     logger: app.logger,
     summary: options.summary ?? {},
     refresh: async (trigger, signal) => {
-      witness = new RunWitness();
-      const report = await runner.refresh({
-        trigger,
-        signal,
-        onStep: witness.onStep,
-        onEvidence: witness.onEvidence,
-      });
-      if (!report.ok) throw report.error;
-      return report.outcome;
+      last = undefined;
+      last = await runner.refresh({ trigger, signal });
+      if (!last.ok) throw last.error;
+      return last.outcome;
     },
     onAttempt,
     ...(options.backoff ? { backoff: options.backoff } : {}),

@@ -39,7 +39,7 @@ export async function exchangeCommand(
         out.line(
           `Token saved for ${record.user_id}, valid until ${formatIstShort(new Date(record.expires_at))}, in ${store.name}.`,
         );
-      printStoreWarnings(out, store.lastReport);
+      printStoreWarnings(out, report.outcome.delivery);
       return EXIT_OK;
     } finally {
       runner.close();

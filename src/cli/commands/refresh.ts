@@ -63,7 +63,7 @@ async function refreshOne(
     return EXIT_FAILED;
   }
   if (!options.json) out.line(summary(report.outcome, account.app.store.name));
-  if (report.outcome.status === "refreshed") printStoreWarnings(out, account.app.store.lastReport);
+  if (report.outcome.status === "refreshed") printStoreWarnings(out, report.outcome.delivery);
   return EXIT_OK;
 }
 
