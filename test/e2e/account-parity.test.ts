@@ -1,16 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { expect } from "expect";
 import { readToken } from "../../src/consumer/index.js";
-import {
-  defaultScenario,
-  simulatorSettings,
-  startSimulator,
-  type Simulator,
-} from "../../src/simulator/index.js";
+import { simulatorSettings, type Simulator } from "../../src/simulator/index.js";
 import { StateFile } from "../../src/worker/state.js";
-import { smtpSink } from "../helpers/alert-servers.js";
+import { mailSettings, simulatorAndMailForFile, type smtpSink } from "../helpers/alert-servers.js";
 import { runCli, type CliResult } from "../helpers/cli.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { tempDir } from "../helpers/setup.js";
@@ -22,18 +17,9 @@ import { tempDir } from "../helpers/setup.js";
  */
 let sim: Simulator;
 let smtp: Awaited<ReturnType<typeof smtpSink>>;
-before(async () => {
-  sim = await startSimulator();
-  smtp = await smtpSink();
-});
-after(async () => {
-  await sim.close();
-  await smtp.close();
-});
-beforeEach(() => {
-  sim.setScenario(defaultScenario());
-  sim.resetCounters();
-  smtp.mails.length = 0;
+simulatorAndMailForFile((s, m) => {
+  sim = s;
+  smtp = m;
 });
 
 const ACCOUNT = "main";
@@ -53,9 +39,7 @@ function setups(extra: Record<string, string> = {}): Setup[] {
     const env: Record<string, string> = {
       ...simulatorSettings(sim),
       TOKEN_FILE: path.join(data, "token.json"),
-      SMTP_URL: smtp.url,
-      ALERT_EMAIL_TO: "trader@example.com",
-      ALERT_EMAIL_FROM: "alerts@example.com",
+      ...mailSettings(smtp.url),
       LOGIN_STEP_TIMEOUT_MS: "10000",
       ...extra,
     };

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -11,7 +12,7 @@ import { startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { FileTokenStore } from "../../src/stores/file.js";
 import { formatIst } from "../../src/time.js";
 import { startLineChild } from "../helpers/child-lines.js";
-import { runCli } from "../helpers/cli.js";
+import { CLI, runCli } from "../helpers/cli.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { tempDir } from "../helpers/setup.js";
 
@@ -109,8 +110,18 @@ describe("token delivery to bots", () => {
     expect(JSON.parse(json.stdout)).toEqual(record);
     const shell = await runCli(["token", "--env"], env, dir);
     expect(shell.stdout).toBe(
-      `KITE_ACCESS_TOKEN='${record.access_token}'\nKITE_USER_ID='${record.user_id}'\nKITE_API_KEY='${record.api_key}'\n`,
+      `export KITE_ACCESS_TOKEN='${record.access_token}'\nexport KITE_USER_ID='${record.user_id}'\nexport KITE_API_KEY='${record.api_key}'\n`,
     );
+    // The README's recipe: a child of the shell that ran the eval (the bot) sees the token.
+    const bot = spawnSync(
+      "sh",
+      [
+        "-c",
+        `eval "$("${process.execPath}" "${CLI}" token --env)"; sh -c 'printf %s "$KITE_ACCESS_TOKEN"'`,
+      ],
+      { cwd: dir, env: { PATH: process.env["PATH"] ?? "", HOME: dir, ...env }, encoding: "utf8" },
+    );
+    expect(bot.stdout).toBe(record.access_token);
     writeFileSync(file, JSON.stringify(expiredCopy(record)));
     const expired = await runCli(["token", "--env"], env, dir);
     expect(expired.code).toBe(1);

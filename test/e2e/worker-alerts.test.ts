@@ -1,7 +1,13 @@
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { expect } from "expect";
-import { defaultScenario, startSimulator, type Simulator } from "../../src/simulator/index.js";
-import { closedPort, smtpSink, type ReceivedMail } from "../helpers/alert-servers.js";
+import type { Simulator } from "../../src/simulator/index.js";
+import {
+  closedPort,
+  mailSettings,
+  simulatorAndMailForFile,
+  type ReceivedMail,
+  type smtpSink,
+} from "../helpers/alert-servers.js";
 import { runCli } from "../helpers/cli.js";
 import { simEnv } from "../helpers/worker-process.js";
 import { tempDir } from "../helpers/setup.js";
@@ -9,24 +15,9 @@ import { savedAccessToken, startTestWorker, waitFor, workerApp } from "../helper
 
 let sim: Simulator;
 let smtp: Awaited<ReturnType<typeof smtpSink>>;
-before(async () => {
-  sim = await startSimulator();
-  smtp = await smtpSink();
-});
-after(async () => {
-  await smtp.close();
-  await sim.close();
-});
-beforeEach(() => {
-  sim.setScenario(defaultScenario());
-  sim.resetCounters();
-  smtp.mails.length = 0;
-});
-
-const mailSettings = (url: string) => ({
-  SMTP_URL: url,
-  ALERT_EMAIL_TO: "trader@example.com",
-  ALERT_EMAIL_FROM: "alerts@example.com",
+simulatorAndMailForFile((s, m) => {
+  sim = s;
+  smtp = m;
 });
 
 /** No secret in any part of any mail (headers, text, HTML, attachments' names). */

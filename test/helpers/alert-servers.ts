@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { simpleParser, type ParsedMail } from "mailparser";
+import { after, before, beforeEach } from "node:test";
 import { SMTPServer } from "smtp-server";
+import { defaultScenario, startSimulator, type Simulator } from "../../src/simulator/index.js";
 
 export interface ReceivedMail {
   from: string;
@@ -105,4 +107,37 @@ export async function httpSink(
         server.close(() => resolve());
       }),
   };
+}
+
+/** The alert settings that mail a test's SMTP server. */
+export const mailSettings = (url: string): Record<string, string> => ({
+  SMTP_URL: url,
+  ALERT_EMAIL_TO: "trader@example.com",
+  ALERT_EMAIL_FROM: "alerts@example.com",
+});
+
+/**
+ * One simulator and one SMTP server for a test file, started before its tests and closed
+ * after; before each test the simulator's scenario and counters are reset and the mails
+ * forgotten. `use` receives both once they run.
+ */
+export function simulatorAndMailForFile(
+  use: (sim: Simulator, smtp: Awaited<ReturnType<typeof smtpSink>>) => void,
+): void {
+  let sim: Simulator | undefined;
+  let smtp: Awaited<ReturnType<typeof smtpSink>> | undefined;
+  before(async () => {
+    sim = await startSimulator();
+    smtp = await smtpSink();
+    use(sim, smtp);
+  });
+  after(async () => {
+    await smtp?.close();
+    await sim?.close();
+  });
+  beforeEach(() => {
+    sim?.setScenario(defaultScenario());
+    sim?.resetCounters();
+    if (smtp) smtp.mails.length = 0;
+  });
 }

@@ -31,7 +31,9 @@ export async function tokenCommand(
       KITE_API_KEY: record.api_key,
     };
     for (const [name, value] of Object.entries(vars))
-      process.stdout.write(`${name}=${shellQuote(value)}\n`);
+      // Exported: the README's `eval "$(kite-token token --env)"; python my_bot.py` hands
+      // them to the bot, a child of that shell.
+      process.stdout.write(`export ${name}=${shellQuote(value)}\n`);
   } else process.stdout.write(`${record.access_token}\n`);
   return EXIT_OK;
 }

@@ -5,6 +5,9 @@ import { startWorkerService } from "../../worker/service.js";
 import type { GlobalOptions } from "../context.js";
 import { EXIT_OK } from "../output.js";
 
+/** How often a worker started by npm or npx checks that its launcher is still there. */
+const LAUNCHER_POLL_MS = 1000;
+
 /** The worker must be gone this long after SIGTERM, whatever is in flight. */
 const STOP_LIMIT_MS = 9000;
 
@@ -32,9 +35,18 @@ export async function workerCommand(global: GlobalOptions): Promise<number> {
     ...(global.verbose ? { logLevel: "debug" } : {}),
   });
   const service = await startService(app);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  const signal = await new Promise<NodeJS.Signals | "launcher gone">((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));
+    // Started by npm or npx (`npm start`, `npx kite-token worker`): their shell passes a
+    // SIGTERM on by dying, so a worker whose launcher is gone stops as if told to, rather
+    // than running on, orphaned, firing on schedule beside the next one.
+    if (process.env["npm_command"] !== undefined) {
+      const launcher = process.ppid;
+      setInterval(() => {
+        if (process.ppid !== launcher) resolve("launcher gone");
+      }, LAUNCHER_POLL_MS).unref();
+    }
   });
   app.logger.info({ signal, in_flight: service.busy }, "worker stopping");
   setTimeout(() => {
