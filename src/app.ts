@@ -45,7 +45,7 @@ export interface App {
   alerts(): Promise<AlertService>;
   /** Runs the browser logins in a child process (never Playwright in this one). */
   browserHost: BrowserHost;
-  /** Closes the connections the stores hold (Redis) and stops the login host it owns. */
+  /** Closes the connections the stores and alert channels hold, and stops the login host it owns. */
   close(): Promise<void>;
   /** The single-login lock, the state file (run history) and the day's 2FA budget. */
   lock: LoginLock;
@@ -134,6 +134,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     close: async () => {
       await store.close();
       await redis.close();
+      // The alert channels this app opened (its SMTP connections), once their sends are done.
+      if (alerts) (await alerts.catch(() => undefined))?.close();
       if (!options.browserHost) await browserHost.stop();
     },
     kiteInHost,

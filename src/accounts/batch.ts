@@ -52,29 +52,25 @@ export async function refreshAccounts(
     return await Promise.all(
       accounts.map(async (account) => {
         const runner = new AccountRunner(account, { slots, tuning: options.tuning });
-        try {
-          const report = await runner.refresh({
-            trigger: options.trigger ?? "cli",
-            force: options.force,
-            signal: options.signal,
-            ...(options.onStep ? { onStep: (e: StepEvent) => options.onStep?.(account, e) } : {}),
-          });
-          const head = {
-            id: account.id,
-            userId: account.userId ?? "?",
-            storeName: account.app.store.name,
-            report,
-          };
-          const result: AccountResult = report.ok
-            ? { ...head, ok: true, outcome: report.outcome }
-            : { ...head, ok: false, error: report.error };
-          if (!report.ok)
-            account.app.logger.error({ code: report.error.code }, "account refresh failed");
-          options.onResult?.(result);
-          return result;
-        } finally {
-          runner.close();
-        }
+        const report = await runner.refresh({
+          trigger: options.trigger ?? "cli",
+          force: options.force,
+          signal: options.signal,
+          ...(options.onStep ? { onStep: (e: StepEvent) => options.onStep?.(account, e) } : {}),
+        });
+        const head = {
+          id: account.id,
+          userId: account.userId ?? "?",
+          storeName: account.app.store.name,
+          report,
+        };
+        const result: AccountResult = report.ok
+          ? { ...head, ok: true, outcome: report.outcome }
+          : { ...head, ok: false, error: report.error };
+        if (!report.ok)
+          account.app.logger.error({ code: report.error.code }, "account refresh failed");
+        options.onResult?.(result);
+        return result;
       }),
     );
   } finally {

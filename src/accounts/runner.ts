@@ -72,11 +72,6 @@ export class AccountRunner {
     );
   }
 
-  /** Closes the alert channels this runner opened. */
-  close(): void {
-    void this.#alerts?.then((alerts) => alerts?.close());
-  }
-
   async #run(
     request: RunRequest,
     pipeline: (hooks: PipelineHooks) => Promise<unknown>,

@@ -9,19 +9,13 @@ import type { TokenRecord } from "../stores/record.js";
  * its run history, its alerts) and logs who it was for (never the token).
  */
 export async function exchangeWithApp(app: App, requestToken: string): Promise<TokenRecord> {
-  const runner = new AccountRunner(accountOfApp(app));
-  try {
-    const report = await runner.exchange(requestToken, { trigger: "console exchange" });
-    if (!report.ok) throw report.error;
-    const { record } = report.outcome;
-    app.logger.info(
-      { user_id: record.user_id, expires_at: record.expires_at },
-      "manual login saved",
-    );
-    return record;
-  } finally {
-    runner.close();
-  }
+  const report = await new AccountRunner(accountOfApp(app)).exchange(requestToken, {
+    trigger: "console exchange",
+  });
+  if (!report.ok) throw report.error;
+  const { record } = report.outcome;
+  app.logger.info({ user_id: record.user_id, expires_at: record.expires_at }, "manual login saved");
+  return record;
 }
 
 const HTTP_STATUS: Partial<Record<ErrorCode, 400 | 409 | 503>> = {

@@ -42,7 +42,6 @@ export async function exchangeCommand(
       printStoreWarnings(out, report.outcome.delivery);
       return EXIT_OK;
     } finally {
-      runner.close();
       await closeAccounts(base, [account]);
     }
   } catch (error) {

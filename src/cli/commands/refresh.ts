@@ -115,12 +115,12 @@ export async function runRefresh(ctx: CommandContext, options: RefreshOptions): 
     accounts = selectAccounts(base, options.account);
     const [only] = accounts;
     if (accounts.length > 1 || !only) return await refreshMany(base, out, accounts, options);
-    const runner = new AccountRunner(only, { slots: accountSlots(base) });
-    try {
-      return await refreshOne(ctx, only, runner, options);
-    } finally {
-      runner.close();
-    }
+    return await refreshOne(
+      ctx,
+      only,
+      new AccountRunner(only, { slots: accountSlots(base) }),
+      options,
+    );
   } catch (error) {
     out.failure(error, ctx.verbose);
     return EXIT_FAILED;
