@@ -59,7 +59,9 @@ describe("the worker under its launchers", { timeout: 120_000 }, () => {
       let worker: number | undefined;
       try {
         // Started, and its catch-up run done (the token saved): the worker now just waits.
-        expect(await until(() => log.includes('"next run"'), 60_000)).toBe(true);
+        const started = await until(() => log.includes('"next run"'), 60_000);
+        if (!started)
+          throw new Error(`the worker never started under ${name}: ${log.slice(-1500)}`);
         worker = workerUnder(launcher.pid!);
         expect(worker).toBeDefined();
         const stopping = Date.now();
