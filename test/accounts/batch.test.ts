@@ -9,7 +9,7 @@ import { loadConfig } from "../../src/config/load.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { runCli } from "../helpers/cli.js";
 import { chromiumBrowserPidsUnder, watchChromiumBrowsers } from "../helpers/processes.js";
-import { tempDir } from "../helpers/setup.js";
+import { freshTokenState, tempDir } from "../helpers/setup.js";
 import { LoginGauge, accountsEnv, idOf, startAccounts, writeAccountsFile } from "./helpers.js";
 
 function appFor(sims: Simulator[], dir: string, extra: Record<string, string> = {}) {
@@ -64,11 +64,17 @@ describe("many accounts", { timeout: 600_000 }, () => {
     // kite-token status: one line per account, and a failure exit while one has no token.
     const status = await runCli(["status"], env, dir);
     expect(status.stdout).toMatch(
-      new RegExp(`^\\[${idOf(0)}\\] valid: token for ${three[0]!.account.userId}`, "m"),
+      new RegExp(
+        `^\\[${idOf(0)}\\] ${freshTokenState()}: token for ${three[0]!.account.userId}`,
+        "m",
+      ),
     );
     expect(status.stdout).toMatch(new RegExp(`^\\[${idOf(1)}\\] unreadable`, "m"));
     expect(status.stdout).toMatch(
-      new RegExp(`^\\[${idOf(2)}\\] valid: token for ${three[2]!.account.userId}`, "m"),
+      new RegExp(
+        `^\\[${idOf(2)}\\] ${freshTokenState()}: token for ${three[2]!.account.userId}`,
+        "m",
+      ),
     );
     expect(status.stdout).not.toContain("not-the-password");
     expect(status.code).toBe(1);

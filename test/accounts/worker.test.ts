@@ -10,7 +10,7 @@ import { startWorkerService, type WorkerService } from "../../src/worker/service
 import { smtpSink } from "../helpers/alert-servers.js";
 import { CLI, runCli } from "../helpers/cli.js";
 import { chromiumBrowsersUnder, descendantsOf, isRunning } from "../helpers/processes.js";
-import { fastClock, tempDir } from "../helpers/setup.js";
+import { fastClock, freshTokenState, tempDir } from "../helpers/setup.js";
 import { NEVER, waitFor } from "../helpers/worker-app.js";
 import { exited, until } from "../helpers/worker-process.js";
 import { LoginGauge, accountsEnv, idOf, startAccounts, writeAccountsFile } from "./helpers.js";
@@ -232,8 +232,8 @@ describe("the worker over many accounts", { timeout: 600_000 }, () => {
         accounts: Array<Record<string, unknown>>;
       };
       expect(list.accounts.map((a) => [a["id"], a["state"]])).toEqual([
-        [idOf(0), "valid"],
-        [idOf(1), "valid"],
+        [idOf(0), freshTokenState()],
+        [idOf(1), freshTokenState()],
       ]);
       for (const a of list.accounts) {
         expect(a["last_run"]).toMatchObject({ source: "worker", outcome: "refreshed" });

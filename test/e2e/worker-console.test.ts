@@ -3,6 +3,7 @@ import { expect } from "expect";
 import { simulatorForFile } from "../helpers/fixture.js";
 import { type Simulator } from "../../src/simulator/index.js";
 import { ADMIN, AUTH } from "../server/console-helpers.js";
+import { freshTokenState } from "../helpers/setup.js";
 import { startTestWorker, waitFor, workerApp } from "../helpers/worker-app.js";
 
 let sim: Simulator;
@@ -24,7 +25,7 @@ describe("the console inside the worker (issue 6)", () => {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       await waitFor(() => sim.counters.exchangeSucceeded === 1 && !service.worker.busy, "the run");
       const status = await getJson(`${url}/api/token/status`);
-      expect(status).toMatchObject({ state: "valid", user_id: "DM1234" });
+      expect(status).toMatchObject({ state: freshTokenState(), user_id: "DM1234" });
       const runs = await getJson(`${url}/api/runs`);
       expect(runs["runs"]).toEqual([
         expect.objectContaining({ source: "worker", trigger: "startup", outcome: "refreshed" }),

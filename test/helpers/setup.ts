@@ -13,6 +13,8 @@ import { FileLoginLock } from "../../src/lock/file.js";
 import { TwofaBudget } from "../../src/worker/budget.js";
 import { StateFile } from "../../src/worker/state.js";
 import type { Simulator } from "../../src/simulator/index.js";
+import { EXPIRING_WITHIN_MS } from "../../src/status.js";
+import { nextKiteExpiry } from "../../src/time.js";
 
 export function tempDir(prefix = "kt-test-"): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
@@ -104,4 +106,12 @@ export function depsFor(sim: Simulator, tokenFile: string, o: DepsOverrides = {}
     exchangeRetry: { attempts: 3, delayMs: () => o.exchangeDelayMs ?? 10 },
     ...(o.signal ? { signal: o.signal } : {}),
   };
+}
+
+/**
+ * The state a token saved now reports: "expiring" in the hour before 06:00 IST (when every
+ * fresh token has under an hour left), "valid" the rest of the day.
+ */
+export function freshTokenState(now = new Date()): "valid" | "expiring" {
+  return nextKiteExpiry(now).getTime() - now.getTime() < EXPIRING_WITHIN_MS ? "expiring" : "valid";
 }
