@@ -1,10 +1,9 @@
 import { createApp, type App } from "../app.js";
-import { KiteTokenError } from "../errors.js";
+import { DEFAULT_ACCOUNT, pickAccounts } from "../config/accounts.js";
 import { accountConfig } from "./account-config.js";
 import type { AccountSettings } from "../config/accounts-file.js";
 
-/** The id of the account the KITE_* variables describe, when there is no accounts file. */
-export const DEFAULT_ACCOUNT = "default";
+export { DEFAULT_ACCOUNT } from "../config/accounts.js";
 
 /**
  * One account of the process: the accounts file's entries, or, without a file, the
@@ -62,35 +61,23 @@ export function accountsOf(base: App): Account[] {
  * usage error naming the ones there are.
  */
 export function selectAccounts(base: App, id: string | undefined): Account[] {
-  if (id === undefined) return accountsOf(base);
-  const list = base.config.accounts.list;
-  if (!list) {
-    if (id.toLowerCase() === DEFAULT_ACCOUNT) return accountsOf(base);
-    throw new KiteTokenError(
-      "USAGE",
-      `No account ${id}: without an accounts file (ACCOUNTS_FILE or config/accounts.json) the one account is "${DEFAULT_ACCOUNT}", from the KITE_* variables.`,
-    );
-  }
-  const settings = list.find((a) => a.id.toLowerCase() === id.toLowerCase());
-  if (!settings) {
-    throw new KiteTokenError(
-      "USAGE",
-      `No account ${id} in ${base.config.accounts.file ?? "the accounts file"} (it lists ${list.map((a) => a.id).join(", ")}).`,
-    );
-  }
-  return [named(base, settings)];
+  return fromPick(base, pickAccounts(fileOf(base), id));
 }
 
 /** Exactly one account: `--account ID`, or the only one there is. */
 export function oneAccount(base: App, id: string | undefined): Account {
-  const accounts = selectAccounts(base, id);
-  const [only] = accounts;
-  if (accounts.length === 1 && only) return only;
-  void closeAccounts(base, accounts);
-  throw new KiteTokenError(
-    "USAGE",
-    `The accounts file lists several accounts: add --account <id> (${accounts.map((a) => a.id).join(", ")}).`,
-  );
+  const [only] = fromPick(base, pickAccounts(fileOf(base), id, { hint: "add --account <id>" }));
+  if (!only) throw new Error("no account picked");
+  return only;
+}
+
+function fileOf(base: App) {
+  const { list, file } = base.config.accounts;
+  return list ? { path: file, entries: list } : undefined;
+}
+
+function fromPick(base: App, picked: AccountSettings[] | typeof DEFAULT_ACCOUNT): Account[] {
+  return picked === DEFAULT_ACCOUNT ? accountsOf(base) : picked.map((s) => named(base, s));
 }
 
 /** Closes the accounts' own apps (the base app stays open: its owner closes it). */

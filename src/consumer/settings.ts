@@ -3,6 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { accountPath } from "../accounts/account-config.js";
 import { accountsFilePath } from "../config/accounts-file.js";
+import { DEFAULT_ACCOUNT, pickAccounts } from "../config/accounts.js";
 import { mergedSettings, type LoadOptions } from "../config/load.js";
 import { RawConfigSchema } from "../config/schema.js";
 import { KiteTokenError } from "../errors.js";
@@ -93,38 +94,23 @@ export function readerSettings(
   if (!primary) throw invalid("TOKEN_STORES lists no store");
   const base = { apiRoot: raw.KITE_API_ROOT, apiTimeoutMs: raw.KITE_API_TIMEOUT_MS };
   const file = accountsFilePath(raw.ACCOUNTS_FILE, cwd);
-  const wanted = options.account;
-  if (!file) {
-    if (wanted !== undefined && wanted.toLowerCase() !== "default")
-      throw new KiteTokenError(
-        "USAGE",
-        `No account ${wanted}: there is no accounts file, so the one account is "default".`,
+  let list: z.infer<typeof AccountIds>["accounts"] | undefined;
+  if (file) {
+    try {
+      list = AccountIds.parse(JSON.parse(readFileSync(file, "utf8"))).accounts;
+    } catch (error) {
+      throw invalid(
+        `ACCOUNTS_FILE ${file} cannot be read (${(error as Error).message.split("\n")[0]})`,
       );
-    return { ...base, account: "default", store: primary, userId: raw.KITE_USER_ID };
+    }
   }
-  let list: z.infer<typeof AccountIds>["accounts"];
-  try {
-    list = AccountIds.parse(JSON.parse(readFileSync(file, "utf8"))).accounts;
-  } catch (error) {
-    throw invalid(
-      `ACCOUNTS_FILE ${file} cannot be read (${(error as Error).message.split("\n")[0]})`,
-    );
-  }
-  const ids = list.map((a) => a.id).join(", ");
-  const entry =
-    wanted === undefined
-      ? list.length === 1
-        ? list[0]
-        : undefined
-      : list.find((a) => a.id.toLowerCase() === wanted.toLowerCase());
-  if (!entry) {
-    throw new KiteTokenError(
-      "USAGE",
-      wanted === undefined
-        ? `The accounts file lists several accounts: name one (${ids}).`
-        : `No account ${wanted} in ${file} (it lists ${ids}).`,
-    );
-  }
+  const picked = pickAccounts(list ? { path: file, entries: list } : undefined, options.account, {
+    hint: "name one",
+  });
+  if (picked === DEFAULT_ACCOUNT)
+    return { ...base, account: DEFAULT_ACCOUNT, store: primary, userId: raw.KITE_USER_ID };
+  const [entry] = picked;
+  if (!entry) throw invalid("the accounts file lists no account");
   // The same per-account store an account's refresh writes (see accountConfig).
   const store: StoreSpec =
     primary.kind === "file" ? { kind: "file", path: accountPath(primary.path, entry.id) } : primary;
