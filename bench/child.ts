@@ -66,7 +66,9 @@ export async function main(subject: Subject, count: number): Promise<SubjectResu
       // moving the clock: the simulator accepts the neighbouring window, as Kite does.
       const deps = { ...depsFor(sim, file, { clock: fastClock() }), login };
       const started = performance.now();
-      const outcome = await refresh(deps, { force: true });
+      const report = await refresh(deps, { force: true });
+      if (!report.ok) throw report.error;
+      const { outcome } = report;
       timing = {
         totalMs: performance.now() - started,
         steps: Object.fromEntries(outcome.steps.map((s) => [s.step, s.ms])),

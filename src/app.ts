@@ -106,7 +106,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   );
   redactor.add(...alertSecrets(config.alerts));
   redactor.add(config.delivery.github.token);
-  for (const account of config.accounts.list ?? []) {
+  for (const account of config.accounts.list) {
     const { apiSecret, password, totpSecret } = account.credentials;
     redactor.add(apiSecret, password, totpSecret);
   }
@@ -209,11 +209,7 @@ export type RunTuning = Partial<Pick<RefreshDeps, "clock" | "exchangeRetry">>;
 /** Everything the refresh pipeline needs, for a configuration with full credentials. */
 export function refreshDeps(
   app: App,
-  extra: RunHooks & {
-    runTag?: string;
-    /** Told the files saved when a login failed (screenshot and page), for the alert. */
-    onEvidence?: (files: string[]) => void;
-  } = {},
+  extra: RunHooks & { runTag?: string } = {},
 ): RefreshDeps {
   const credentials = credentialsOf(app.config);
   return {
@@ -232,7 +228,6 @@ export function refreshDeps(
       evidence: {
         dir: app.config.worker.artifactsDir,
         secrets: () => app.redactor.values(),
-        ...(extra.onEvidence ? { onFiles: extra.onEvidence } : {}),
       },
     }),
     clock: extra.clock ?? systemClock,
@@ -242,7 +237,7 @@ export function refreshDeps(
   };
 }
 
-type RunHooks = Pick<RefreshDeps, "onStep" | "signal" | "trigger" | "onOutcome"> & RunTuning;
+type RunHooks = Pick<RefreshDeps, "onStep" | "signal" | "trigger"> & RunTuning;
 
 /** What both pipelines (the refresh, the manual exchange) take from an account's app. */
 function pipelineAdapters(app: App, extra: RunHooks) {
@@ -256,7 +251,6 @@ function pipelineAdapters(app: App, extra: RunHooks) {
     ...(extra.onStep ? { onStep: extra.onStep } : {}),
     ...(extra.signal ? { signal: extra.signal } : {}),
     ...(extra.trigger ? { trigger: extra.trigger } : {}),
-    ...(extra.onOutcome ? { onOutcome: extra.onOutcome } : {}),
     ...(extra.exchangeRetry ? { exchangeRetry: extra.exchangeRetry } : {}),
   };
 }

@@ -27,7 +27,9 @@ export type StepEvent =
   | { step: StepName; phase: "start" }
   | { step: StepName; phase: "done"; ms: number; detail?: string }
   | { step: StepName; phase: "fail"; ms: number; error: KiteTokenError }
-  | { step: "login"; phase: "progress"; detail: string };
+  | { step: "login"; phase: "progress"; detail: string }
+  /** The files a failed login left (its screenshot and page). */
+  | { step: "login"; phase: "evidence"; files: string[] };
 
 export interface StepTiming {
   step: StepName;
@@ -68,9 +70,8 @@ export interface RefreshDeps {
   exchangeRetry?: ExchangeRetry;
   /** What started the run, for the history: `manual`, `schedule`, `startup`… */
   trigger?: string;
+  /** Live progress: each step as it starts and ends, the login's sub-steps and evidence. */
   onStep?: (event: StepEvent) => void;
-  /** The announce step: called once per run with its outcome (alerts hook in here). */
-  onOutcome?: (report: RunReport) => void | Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -95,7 +96,7 @@ export type RunReport =
       error: KiteTokenError;
       /** The step it failed at (undefined: before any step). */
       step: StepName | undefined;
-      /** The files a failed login left (its screenshot and page), when the runner saw them. */
+      /** The files a failed login left (its screenshot and page). */
       evidence?: string[] | undefined;
     };
 
@@ -248,7 +249,8 @@ export type KitePosts = NonNullable<RunRecord["kite_posts"]>;
  * before the password is posted when no code is left today (or the budget cannot be
  * read), each code settled with Kite's own answer as soon as it is known.
  */
-async function login(deps: RefreshDeps, posts: KitePosts): Promise<LoginResult> {
+async function login(deps: RefreshDeps, trail: RunTrail): Promise<LoginResult> {
+  const { posts } = trail;
   const { credentials } = deps;
   await deps.budget.check();
   const clock = new KiteClock(deps.clock, deps.logger);
@@ -275,6 +277,10 @@ async function login(deps: RefreshDeps, posts: KitePosts): Promise<LoginResult> 
         onServerDate: (date) => clock.observe(date),
         onProgress: (detail) => deps.onStep?.({ step: "login", phase: "progress", detail }),
         onKitePost,
+        onEvidence: (files) => {
+          trail.evidence.push(...files);
+          deps.onStep?.({ step: "login", phase: "evidence", files });
+        },
       },
     );
     await submissions.settle();
@@ -286,16 +292,15 @@ async function login(deps: RefreshDeps, posts: KitePosts): Promise<LoginResult> 
 }
 
 /**
- * The daily refresh: check → lock → login → exchange → verify → save → announce. Every
- * entry point (the CLI, the demo, the worker) calls this one function.
+ * The daily refresh: check → lock → login → exchange → verify → save, recorded in the
+ * account's history. Resolves with the run's report (a failure included); never throws.
+ * The account runner is its one caller in production.
  */
 export async function refresh(
   deps: RefreshDeps,
   options: { force?: boolean } = {},
-): Promise<RefreshOutcome> {
-  return recorded(deps, (steps, startedAt, posts) =>
-    refreshSteps(deps, options, steps, startedAt, posts),
-  );
+): Promise<RunReport> {
+  return recorded(deps, (trail) => refreshSteps(deps, options, trail));
 }
 
 /** What a manual exchange needs: the pipeline's adapters, without a login. */
@@ -306,15 +311,12 @@ export type ExchangeRunDeps = Omit<
 
 /**
  * The manual fallback (`kite-token exchange`, the console's callback and paste box):
- * lock → exchange → verify → save → announce, under the same login lock as a refresh
+ * lock → exchange → verify → save, under the same login lock as a refresh
  * and recorded in the same run history.
  */
-export async function exchangeRun(
-  deps: ExchangeRunDeps,
-  requestToken: string,
-): Promise<RefreshOutcome> {
+export async function exchangeRun(deps: ExchangeRunDeps, requestToken: string): Promise<RunReport> {
   deps.redactor.add(requestToken);
-  return recorded(deps, (steps) =>
+  return recorded(deps, ({ steps }) =>
     underLock(deps, steps, async () => {
       let delivery: WriteReport | undefined;
       const record = await exchangeAndSave(
@@ -357,36 +359,51 @@ async function underLock<T>(
   }
 }
 
-/** Runs a pipeline's steps, then records the run and announces its outcome (or failure). */
+/** What a run leaves as it goes: its step timings, its posts to Kite, a failed login's files. */
+interface RunTrail {
+  steps: StepTiming[];
+  startedAt: Date;
+  posts: KitePosts;
+  evidence: string[];
+}
+
+/** Runs a pipeline's steps, then records the run; resolves with its report, never throws. */
 async function recorded(
-  deps: AnnounceDeps,
-  run: (steps: StepTiming[], startedAt: Date, posts: KitePosts) => Promise<RefreshOutcome>,
-): Promise<RefreshOutcome> {
-  const steps: StepTiming[] = [];
-  const startedAt = new Date();
+  deps: RecordDeps,
+  run: (trail: RunTrail) => Promise<RefreshOutcome>,
+): Promise<RunReport> {
+  const trail: RunTrail = {
+    steps: [],
+    startedAt: new Date(),
+    posts: { password_sent: 0, password_held: 0, twofa_sent: 0, twofa_held: 0 },
+    evidence: [],
+  };
   let outcome: RefreshOutcome | undefined;
   let failure: KiteTokenError | undefined;
-  const posts: KitePosts = { password_sent: 0, password_held: 0, twofa_sent: 0, twofa_held: 0 };
   try {
-    outcome = await run(steps, startedAt, posts);
-    return outcome;
+    outcome = await run(trail);
   } catch (error) {
     failure = isKiteTokenError(error)
       ? error
       : new KiteTokenError("INTERNAL", "The refresh failed unexpectedly.", { cause: error });
-    throw failure;
-  } finally {
-    await announce(deps, startedAt, steps, outcome, failure, posts);
   }
+  const record = await recordRun(deps, trail, outcome, failure);
+  if (outcome) return { ok: true, run: record, outcome };
+  return {
+    ok: false,
+    run: record,
+    error: failure!,
+    step: trail.steps.find((s) => s.failed)?.step,
+    ...(trail.evidence.length > 0 ? { evidence: [...trail.evidence] } : {}),
+  };
 }
 
 async function refreshSteps(
   deps: RefreshDeps,
   options: { force?: boolean },
-  steps: StepTiming[],
-  startedAt: Date,
-  posts: KitePosts,
+  trail: RunTrail,
 ): Promise<RefreshOutcome> {
+  const { steps, startedAt } = trail;
   if (!options.force) {
     const kept = await step(
       "check",
@@ -409,7 +426,7 @@ async function refreshSteps(
       "login",
       steps,
       deps,
-      () => login(deps, posts),
+      () => login(deps, trail),
       (r) => r.strategy ?? deps.login.name,
     );
     let delivery: WriteReport | undefined;
@@ -450,17 +467,15 @@ async function adopted(
   return { record, ...delivered(report) };
 }
 
-/** Records the run in the history, then hands its report to `onOutcome`. */
-type AnnounceDeps = Pick<RefreshDeps, "history" | "logger" | "trigger" | "onOutcome">;
+/** Records the run in the history (a history that cannot be written is logged, not fatal). */
+type RecordDeps = Pick<RefreshDeps, "history" | "logger" | "trigger">;
 
-async function announce(
-  deps: AnnounceDeps,
-  startedAt: Date,
-  steps: StepTiming[],
+async function recordRun(
+  deps: RecordDeps,
+  { steps, startedAt, posts }: RunTrail,
   outcome: RefreshOutcome | undefined,
   error: KiteTokenError | undefined,
-  posts: KitePosts,
-): Promise<void> {
+): Promise<RunRecord> {
   const posted = Object.values(posts).some((n) => n > 0);
   const run: RunRecord = {
     started_at: formatIst(startedAt),
@@ -476,12 +491,5 @@ async function announce(
   await deps.history.recordRun(run).catch((e: unknown) => {
     deps.logger.warn({ err: e }, "run history not saved");
   });
-  const report: RunReport = outcome
-    ? { ok: true, run, outcome }
-    : { ok: false, run, error: error!, step: steps.find((s) => s.failed)?.step };
-  try {
-    await deps.onOutcome?.(report);
-  } catch (e) {
-    deps.logger.warn({ err: e }, "outcome hook failed");
-  }
+  return run;
 }

@@ -23,6 +23,7 @@ function accountStore(spec: StoreSpec, id: string): StoreSpec {
  * its own lock, state (run history, 2FA budget), alert state and failure artifacts.
  */
 export function accountConfig(base: Config, account: AccountSettings): Config {
+  if (!account.named) return base;
   const { id } = account;
   return {
     ...base,

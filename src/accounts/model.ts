@@ -50,10 +50,9 @@ export function accountOfApp(app: App): Account {
 
 /** Every account of the configuration, in the accounts file's order (or the one `default`). */
 export function accountsOf(base: App): Account[] {
-  const list = base.config.accounts.list;
-  if (!list)
-    return [{ id: DEFAULT_ACCOUNT, userId: base.config.kite.userId, app: base, named: false }];
-  return list.map((settings) => named(base, settings));
+  return base.config.accounts.list.map((settings) =>
+    settings.named ? named(base, settings) : accountOfApp(base),
+  );
 }
 
 /**
@@ -73,7 +72,7 @@ export function oneAccount(base: App, id: string | undefined): Account {
 
 function fileOf(base: App) {
   const { list, file } = base.config.accounts;
-  return list ? { path: file, entries: list } : undefined;
+  return file ? { path: file, entries: list } : undefined;
 }
 
 function fromPick(base: App, picked: AccountSettings[] | typeof DEFAULT_ACCOUNT): Account[] {

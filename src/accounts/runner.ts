@@ -11,10 +11,8 @@ export interface RunRequest {
   /** What started the run, for the history: `cli`, `console`, `schedule`… */
   trigger: string;
   signal?: AbortSignal | undefined;
-  /** Live progress: each step as it starts and ends, the login's sub-steps. */
+  /** Live progress: each step as it starts and ends, the login's sub-steps and evidence. */
   onStep?: ((event: StepEvent) => void) | undefined;
-  /** Told the files a failed login left (screenshot and page). */
-  onEvidence?: ((files: string[]) => void) | undefined;
 }
 
 export interface RunnerOptions {
@@ -43,11 +41,10 @@ export class AccountRunner {
     private readonly options: RunnerOptions = {},
   ) {}
 
-  /** The daily refresh: check → lock → login → exchange → verify → save → announce. */
+  /** The daily refresh: check → lock → login → exchange → verify → save. */
   refresh(request: RunRequest & { force?: boolean | undefined }): Promise<RunReport> {
-    return this.#run(request, async (hooks) => {
-      const { app } = this.account;
-      const deps = refreshDeps(app, { ...this.options.tuning, ...hooks, ...common(request) });
+    return this.#run(request, () => {
+      const deps = refreshDeps(this.account.app, this.#hooks(request));
       return refresh(withSlots(deps, this.options.slots), { force: Boolean(request.force) });
     });
   }
@@ -58,59 +55,37 @@ export class AccountRunner {
     // failed is told to the person who pasted it, not mailed as a failed morning.
     return this.#run(
       request,
-      ({ onStep, onOutcome }) =>
-        exchangeRun(
-          exchangeDeps(this.account.app, {
-            ...this.options.tuning,
-            ...(onStep ? { onStep } : {}),
-            onOutcome,
-            ...common(request),
-          }),
-          requestToken,
-        ),
+      () => exchangeRun(exchangeDeps(this.account.app, this.#hooks(request)), requestToken),
       { alertFailures: false },
     );
   }
 
+  #hooks(request: RunRequest) {
+    return {
+      ...this.options.tuning,
+      trigger: request.trigger,
+      ...(request.onStep ? { onStep: request.onStep } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+    };
+  }
+
   async #run(
     request: RunRequest,
-    pipeline: (hooks: PipelineHooks) => Promise<unknown>,
+    pipeline: () => Promise<RunReport>,
     { alertFailures = true } = {},
   ): Promise<RunReport> {
     const { app } = this.account;
     const startedAt = new Date();
-    const evidence: string[] = [];
-    let report: RunReport | undefined;
-    try {
-      await pipeline({
-        ...(request.onStep ? { onStep: request.onStep } : {}),
-        onEvidence: (files) => {
-          evidence.push(...files);
-          request.onEvidence?.(files);
-        },
-        onOutcome: (r) => {
-          report = r;
-        },
-      });
-    } catch (error) {
-      // Failed before the pipeline could start (its settings): nothing was recorded.
-      report ??= failedBeforeStart(request, startedAt, error);
-    }
-    if (!report) throw new Error("the pipeline ended without a report");
-    if (!report.ok && evidence.length > 0) report = { ...report, evidence };
+    // Building the pipeline can fail on its settings: nothing was recorded then.
+    const report = await pipeline().catch((error: unknown) =>
+      failedBeforeStart(request, startedAt, error),
+    );
     if (this.options.alerts !== false && (report.ok || alertFailures)) {
       const alerts = await (this.#alerts ??= configuredAlerts(app));
       if (alerts) await reportRun(app, alerts, report, { manual: true });
     }
     return report;
   }
-}
-
-/** The hooks the runner gives a pipeline: live progress, evidence, and the report. */
-interface PipelineHooks {
-  onStep?: (event: StepEvent) => void;
-  onEvidence: (files: string[]) => void;
-  onOutcome: (report: RunReport) => void;
 }
 
 function failedBeforeStart(request: RunRequest, startedAt: Date, error: unknown): RunReport {
@@ -128,12 +103,5 @@ function failedBeforeStart(request: RunRequest, startedAt: Date, error: unknown)
       totp_submissions: 0,
       steps: [],
     },
-  };
-}
-
-function common(request: RunRequest) {
-  return {
-    trigger: request.trigger,
-    ...(request.signal ? { signal: request.signal } : {}),
   };
 }

@@ -9,7 +9,13 @@ import type { KiteCredentials } from "./credentials.js";
 export interface AccountSettings {
   /** Short name: token paths, variable suffixes, log and alert lines. */
   id: string;
-  credentials: KiteCredentials;
+  /**
+   * From an accounts file (its own paths, its id in alerts and output); false for the
+   * one account of the KITE_* variables, `default`, which keeps today's paths.
+   */
+  named: boolean;
+  /** Complete for an accounts file's entry; the KITE_* account's may lack some. */
+  credentials: Partial<KiteCredentials>;
   redirectUrl?: string | undefined;
   loginUrl?: string | undefined;
   apiRoot?: string | undefined;
@@ -131,7 +137,8 @@ function toAccount(
   if (problems.length > before) return undefined;
   return {
     id: entry.id,
-    credentials: values as KiteCredentials,
+    named: true,
+    credentials: values,
     redirectUrl: entry.redirect_url,
     loginUrl: entry.login_url,
     apiRoot: entry.api_root?.replace(/\/+$/, ""),

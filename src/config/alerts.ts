@@ -1,8 +1,8 @@
 import path from "node:path";
-import { z } from "zod";
-/** The alert channels there are (ALERT_CHANNELS). */
-export const ALERT_CHANNEL_NAMES = ["email", "telegram", "webhook"] as const;
-export type AlertChannelName = (typeof ALERT_CHANNEL_NAMES)[number];
+import { ALERT_CHANNEL_NAMES, type AlertChannelName, type RawConfig } from "./settings.js";
+import { ADDRESS } from "./values.js";
+
+export { ALERT_CHANNEL_NAMES, type AlertChannelName } from "./settings.js";
 
 /** The alert settings, as read from ALERT_*, SMTP_URL and TELEGRAM_* variables. */
 export interface AlertSettings {
@@ -18,99 +18,20 @@ export interface AlertSettings {
   stateFile: string;
 }
 
-const text = z
-  .string()
-  .transform((s) => s.trim())
-  .optional()
-  .transform((s) => (s === "" ? undefined : s));
-
-const ADDRESS = /^(?:[^<>]*<\s*[^\s@<>]+@[^\s@<>]+\s*>|[^\s@<>]+@[^\s@<>]+)$/;
-
-const addressList = text.transform((value, ctx) => {
-  if (value === undefined) return undefined;
-  const list = value
-    .split(/[,;]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const bad = list.filter((a) => !ADDRESS.test(a));
-  if (list.length === 0 || bad.length > 0) {
-    ctx.addIssue({
-      code: "custom",
-      message: `must be one or more e-mail addresses separated by commas${bad.length ? ` (not an address: ${bad.join(", ")})` : ""}`,
-    });
-    return z.NEVER;
-  }
-  return list;
-});
-
-function urlWithProtocols(protocols: string[], message: string) {
-  return text.refine((value) => {
-    if (value === undefined) return true;
-    try {
-      const url = new URL(value);
-      return protocols.includes(url.protocol) && url.hostname !== "";
-    } catch {
-      return false;
-    }
-  }, message);
-}
-
-/** The alert variables: merged into the configuration schema. */
-export const AlertRawShape = {
-  ALERT_CHANNELS: text.transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    const names = value
-      .toLowerCase()
-      .split(/[\s,]+/)
-      .filter(Boolean);
-    if (names.length === 1 && names[0] === "none") return [];
-    const unknown = names.filter((n) => !(ALERT_CHANNEL_NAMES as readonly string[]).includes(n));
-    if (unknown.length > 0) {
-      ctx.addIssue({
-        code: "custom",
-        message: `must list channels among ${ALERT_CHANNEL_NAMES.join(", ")} (or be none); unknown: ${unknown.join(", ")}`,
-      });
-      return z.NEVER;
-    }
-    return [...new Set(names)] as AlertChannelName[];
-  }),
-  SMTP_URL: urlWithProtocols(
-    ["smtp:", "smtps:"],
-    "must be smtp://user:pass@host:port or smtps://user:pass@host:port",
-  ),
-  ALERT_EMAIL_TO: addressList,
-  ALERT_EMAIL_FROM: text.refine(
-    (v) => v === undefined || ADDRESS.test(v),
-    "must be an e-mail address, e.g. kite-token <you@example.com>",
-  ),
-  TELEGRAM_BOT_TOKEN: text.refine(
-    (v) => v === undefined || /^\d+:[\w-]+$/.test(v),
-    "must look like 123456789:AA… (the token @BotFather gave you)",
-  ),
-  TELEGRAM_CHAT_ID: text.refine(
-    (v) => v === undefined || /^(-?\d+|@\w+)$/.test(v),
-    "must be a numeric chat id (e.g. 123456789 or -100…) or @channelname",
-  ),
-  TELEGRAM_API_URL: urlWithProtocols(["http:", "https:"], "must be an http(s) URL").transform((s) =>
-    (s ?? "https://api.telegram.org").replace(/\/+$/, ""),
-  ),
-  ALERT_WEBHOOK_URL: urlWithProtocols(["http:", "https:"], "must be an http(s) URL"),
-  ALERT_ON_SUCCESS: text.pipe(
-    z.enum(["true", "false"], { message: "must be true or false" }).optional(),
-  ),
-  ALERT_DEADLINE: text.transform((value, ctx) => {
-    if (value === undefined || value.toLowerCase() === "off") return undefined;
-    const m = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(value);
-    if (!m) {
-      ctx.addIssue({ code: "custom", message: "must be HH:MM (IST, 24-hour clock) or off" });
-      return z.NEVER;
-    }
-    return { hour: Number(m[1]), minute: Number(m[2]) };
-  }),
-  ALERT_STATE_FILE: text,
-};
-
-type AlertRaw = z.infer<z.ZodObject<typeof AlertRawShape>>;
+type AlertRaw = Pick<
+  RawConfig,
+  | "ALERT_CHANNELS"
+  | "SMTP_URL"
+  | "ALERT_EMAIL_TO"
+  | "ALERT_EMAIL_FROM"
+  | "TELEGRAM_BOT_TOKEN"
+  | "TELEGRAM_CHAT_ID"
+  | "TELEGRAM_API_URL"
+  | "ALERT_WEBHOOK_URL"
+  | "ALERT_ON_SUCCESS"
+  | "ALERT_DEADLINE"
+  | "ALERT_STATE_FILE"
+>;
 
 /** The variables each channel needs, and the one whose presence turns it on by itself. */
 const CHANNEL_VARIABLES: Record<AlertChannelName, { main: string; needs: string[] }> = {

@@ -1,30 +1,4 @@
-import { z } from "zod";
-import { parseStoreList, type StoreSpec } from "./store-spec.js";
-
-/** Where the token is delivered: TOKEN_STORES and what its stores need. */
-export const deliveryShape = {
-  TOKEN_STORES: z
-    .string()
-    .optional()
-    .transform((value, ctx): StoreSpec[] | undefined => {
-      if (value === undefined || value.trim() === "") return undefined;
-      try {
-        return parseStoreList(value);
-      } catch (error) {
-        ctx.addIssue({ code: "custom", message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
-  GITHUB_TOKEN: z
-    .string()
-    .optional()
-    .transform((s) => (s === undefined || s.trim() === "" ? undefined : s.trim())),
-  GITHUB_API_URL: z
-    .string()
-    .trim()
-    .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), "must be an http(s) URL")
-    .transform((s) => s.replace(/\/+$/, "")),
-};
+import type { StoreSpec } from "./store-spec.js";
 
 export interface DeliveryConfig {
   /** The stores, primary first; TOKEN_FILE alone means `file:TOKEN_FILE`. */

@@ -165,7 +165,9 @@ export function readConfig(options: LoadOptions = {}): ConfigReading {
   if (accountsFile) {
     const read = readAccounts(accountsFile, merged, cwd);
     problems.push(...read.problems);
-    if (config) config.accounts = { ...config.accounts, file: accountsFile, list: read.accounts };
+    // A broken accounts file lists no account (its problems say why), never the KITE_* one.
+    if (config)
+      config.accounts = { ...config.accounts, file: accountsFile, list: read.accounts ?? [] };
   }
   // With an accounts file, each account brings its own credentials: KITE_* are not needed.
   for (const field of accountsFile ? [] : (options.require ?? [])) {

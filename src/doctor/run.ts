@@ -42,7 +42,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   const { config, problems } = reading;
   const results: CheckResult[] = [checkConfig(config, problems)];
   // The KITE_* account's key; an accounts file's keys are checked per account below.
-  if (!config?.accounts.list)
+  if (!config?.accounts.file)
     results.push(await checkTotp(config?.kite.totpSecret, totpProblem, now()));
   if (!config) {
     const why = "the configuration could not be read (see above)";

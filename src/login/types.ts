@@ -46,6 +46,8 @@ export interface LoginContext {
    * held), and of Kite's answer to each budgeted code, as it happens.
    */
   onKitePost?: (event: KitePostEvent) => void;
+  /** Told the files a failed login saved (its screenshot and page). */
+  onEvidence?: (files: string[]) => void;
 }
 
 export interface LoginResult {

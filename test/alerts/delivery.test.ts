@@ -39,12 +39,12 @@ describe("a secondary store that fails", () => {
       ...depsFor(sim, tokenFile, { clock: fastClock() }),
       login: new HttpLogin(),
       store,
-      onOutcome: async (report: RunReport) => {
-        reports.push(report);
-        if (report.ok) await service.onRunOutcome({ ok: true, outcome: report.outcome });
-      },
     };
-    for (let run = 0; run < 2; run++) await refresh(deps, { force: true });
+    for (let run = 0; run < 2; run++) {
+      const report = await refresh(deps, { force: true });
+      reports.push(report);
+      if (report.ok) await service.onRunOutcome({ ok: true, outcome: report.outcome });
+    }
     service.close();
 
     const runs = (await new StateFile(path.join(dir, "state.json")).read()).runs;

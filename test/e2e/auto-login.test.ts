@@ -8,7 +8,8 @@ import { HttpLogin } from "../../src/login/http.js";
 import { defaultSelectors } from "../../src/config/selectors.js";
 import { createLoginStrategy } from "../../src/login/registry.js";
 import type { LoginStrategy } from "../../src/login/types.js";
-import { refresh, type StepEvent } from "../../src/refresh.js";
+import { type StepEvent } from "../../src/refresh.js";
+import { refreshed } from "../helpers/refreshed.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
 import { depsFor, fastClock, tempDir, type DepsOverrides } from "../helpers/setup.js";
 
@@ -19,7 +20,7 @@ const browser = (): BrowserLogin =>
 
 function run(login: LoginStrategy, o: DepsOverrides = {}) {
   const deps = { ...depsFor(fx.sim, path.join(tempDir(), "token.json"), o), login };
-  return refresh(deps, { force: true });
+  return refreshed(deps, { force: true });
 }
 
 describe("LOGIN_STRATEGY=auto against the simulator", () => {
@@ -67,7 +68,7 @@ describe("LOGIN_STRATEGY=auto against the simulator", () => {
         if (e.detail?.includes("trying browser")) hostAtFallback = host.pid;
       },
     };
-    const outcome = await refresh(deps, { force: true });
+    const outcome = await refreshed(deps, { force: true });
     await host.stop();
     expect(outcome.status).toBe("refreshed");
     expect(events).toContain("http login failed (LOGIN_API_CHANGED); trying browser");
@@ -93,7 +94,7 @@ describe("LOGIN_STRATEGY=auto against the simulator", () => {
         if (e.phase === "progress" || e.phase === "done") events.push(e.detail ?? "");
       },
     };
-    const outcome = await refresh(deps, { force: true });
+    const outcome = await refreshed(deps, { force: true });
     expect(outcome.status).toBe("refreshed");
     expect(events).toContain("browser login failed (LOGIN_PAGE_CHANGED); trying http");
     expect(events).toContain("http"); // the login step names the strategy that got the token

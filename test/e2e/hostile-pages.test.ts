@@ -1,7 +1,7 @@
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { refresh } from "../../src/refresh.js";
+import { refreshed } from "../helpers/refreshed.js";
 import {
   defaultScenario,
   startSimulator,
@@ -167,7 +167,7 @@ describe(`hostile login pages (seed ${SEED})`, { concurrency: LANES, timeout: 60
         // Right key: one refresh, one code.
         sim.resetCounters();
         const rightDir = tempDir();
-        const outcome = await refresh(hostedDeps(sim, rightDir, host, "browser"), {
+        const outcome = await refreshed(hostedDeps(sim, rightDir, host, "browser"), {
           force: true,
         });
         expect(outcome.status).toBe("refreshed");

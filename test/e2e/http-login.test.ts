@@ -5,7 +5,8 @@ import { expect } from "expect";
 import { KiteTokenError } from "../../src/errors.js";
 import { HttpLogin } from "../../src/login/http.js";
 import { buildLoginUrl } from "../../src/login/types.js";
-import { refresh, type RefreshDeps } from "../../src/refresh.js";
+import { type RefreshDeps } from "../../src/refresh.js";
+import { refreshed } from "../helpers/refreshed.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
 import { depsFor, fastClock, tempDir, type DepsOverrides } from "../helpers/setup.js";
 
@@ -19,7 +20,7 @@ function httpDeps(o: DepsOverrides = {}): RefreshDeps & { file: string } {
 describe("HTTP login (no browser) against the simulator", () => {
   it("logs in, exchanges, verifies and saves a token, never contacting the redirect host", async () => {
     const deps = httpDeps();
-    const outcome = await refresh(deps, { force: true });
+    const outcome = await refreshed(deps, { force: true });
     expect(outcome.status).toBe("refreshed");
     expect(outcome.totpSubmissions).toBe(1);
     expect(fx.sim.isAccessTokenValid(outcome.record.access_token)).toBe(true);
@@ -33,21 +34,21 @@ describe("HTTP login (no browser) against the simulator", () => {
 
   it("posts the consent form on an app's first use", async () => {
     fx.sim.setScenario({ firstUse: true });
-    const outcome = await refresh(httpDeps(), { force: true });
+    const outcome = await refreshed(httpDeps(), { force: true });
     expect(outcome.status).toBe("refreshed");
     expect([fx.sim.counters.authorizeShown, fx.sim.counters.authorizeAccepted]).toEqual([1, 1]);
     expect(fx.host.hits).toEqual([]);
   });
 
   it("reads the redirect when no redirect URL is configured", async () => {
-    const outcome = await refresh(httpDeps({ redirectUrl: undefined }), { force: true });
+    const outcome = await refreshed(httpDeps({ redirectUrl: undefined }), { force: true });
     expect(outcome.status).toBe("refreshed");
     expect(fx.host.hits).toEqual([]);
   });
 
   it("stops at a wrong password after exactly one attempt", async () => {
     const deps = httpDeps({ password: "wrong-password" });
-    const error = await failure(refresh(deps));
+    const error = await failure(refreshed(deps));
     expect(error.code).toBe("BAD_CREDENTIALS");
     expect(error.kiteMessage).toBe("Invalid username or password.");
     expect([fx.sim.counters.loginAttempts, fx.sim.counters.twofaAttempts]).toEqual([1, 0]);
@@ -57,7 +58,7 @@ describe("HTTP login (no browser) against the simulator", () => {
   it("retries a rejected TOTP once with a code from a later window, then stops", async () => {
     fx.sim.setScenario({ rejectTotp: true });
     const clock = fastClock();
-    const error = await failure(refresh(httpDeps({ clock })));
+    const error = await failure(refreshed(httpDeps({ clock })));
     expect(error.code).toBe("TOTP_REJECTED");
     expect(error.kiteMessage).toBe("Invalid TOTP");
     expect(fx.sim.counters.twofaAttempts).toBe(2);
@@ -66,54 +67,54 @@ describe("HTTP login (no browser) against the simulator", () => {
 
   it("reports an app-code account without submitting anything", async () => {
     fx.sim.setScenario({ appCode: true });
-    const error = await failure(refresh(httpDeps()));
+    const error = await failure(refreshed(httpDeps()));
     expect(error.code).toBe("APP_CODE_REQUIRED");
     expect(fx.sim.counters.twofaAttempts).toBe(0);
   });
 
   it("reports a blocked account", async () => {
     fx.sim.setScenario({ blocked: true });
-    const error = await failure(refresh(httpDeps()));
+    const error = await failure(refreshed(httpDeps()));
     expect(error.code).toBe("ACCOUNT_BLOCKED");
     expect(error.retryable).toBe(false);
   });
 
   it("classifies a 5xx from /api/login as transient", async () => {
     fx.sim.setScenario({ loginFailures: [{ status: 503 }] });
-    const error = await failure(refresh(httpDeps()));
+    const error = await failure(refreshed(httpDeps()));
     expect(error.code).toBe("KITE_UNAVAILABLE");
     expect(error.retryable).toBe(true);
   });
 
   it("reports a moved endpoint as LOGIN_API_CHANGED", async () => {
     fx.sim.setScenario({ loginFailures: [{ status: 404, html: true }] });
-    const error = await failure(refresh(httpDeps()));
+    const error = await failure(refreshed(httpDeps()));
     expect(error.code).toBe("LOGIN_API_CHANGED");
     expect(fx.sim.counters.twofaAttempts).toBe(0);
   });
 
   it("reports a reply of an unknown shape as LOGIN_API_CHANGED", async () => {
     fx.sim.setScenario({ loginFailures: [{ status: 200, html: true }] });
-    const error = await failure(refresh(httpDeps()));
+    const error = await failure(refreshed(httpDeps()));
     expect(error.code).toBe("LOGIN_API_CHANGED");
   });
 
   it("reports a finish that never redirects", async () => {
     fx.sim.setScenario({ noRedirect: true });
-    const error = await failure(refresh(httpDeps()));
+    const error = await failure(refreshed(httpDeps()));
     expect(error.code).toBe("REDIRECT_TIMEOUT");
   });
 
   it("reports Kite unreachable", async () => {
     const deps = httpDeps();
-    const error = await failure(refresh({ ...deps, loginUrl: "http://127.0.0.1:9/connect/login" }));
+    const error = await failure(refreshed({ ...deps, loginUrl: "http://127.0.0.1:9/connect/login" }));
     expect(error.code).toBe("KITE_UNAVAILABLE");
   });
 
   it("reports an unknown API key as the login page refusing the app, before any password", async () => {
     const deps = httpDeps();
     const error = await failure(
-      refresh({ ...deps, credentials: { ...deps.credentials, apiKey: "unknownkey123" } }),
+      refreshed({ ...deps, credentials: { ...deps.credentials, apiKey: "unknownkey123" } }),
     );
     expect(error.code).toBe("EXCHANGE_FAILED");
     expect(fx.sim.counters.loginAttempts).toBe(0);

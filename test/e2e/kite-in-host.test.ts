@@ -8,7 +8,7 @@ import { KiteApi, type KiteApiOptions, type KiteCalls } from "../../src/kite/api
 import { BrowserHost } from "../../src/login/host/client.js";
 import { HostedHttpLogin, HostedKiteApi } from "../../src/login/host/hosted.js";
 import type { LoginInput } from "../../src/login/types.js";
-import { refresh } from "../../src/refresh.js";
+import { refreshed } from "../helpers/refreshed.js";
 import { obtainRequestToken } from "../simulator/helpers.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
 import { loginContext, loginInput } from "../helpers/login-input.js";
@@ -82,7 +82,7 @@ describe(
           if (host.pid !== undefined) pids.add(host.pid);
         },
       };
-      const outcome = await refresh(deps, { force: true });
+      const outcome = await refreshed(deps, { force: true });
       expect(outcome.status).toBe("refreshed");
       expect(fx.sim.isAccessTokenValid(outcome.record.access_token)).toBe(true);
       expect(outcome.record.user_id).toBe(fx.sim.account.userId);

@@ -8,7 +8,7 @@ import { KiteTokenError } from "../../src/errors.js";
 import { BrowserHost } from "../../src/login/host/client.js";
 import { HostedBrowserLogin, HostedHttpLogin } from "../../src/login/host/hosted.js";
 import type { LoginInput } from "../../src/login/types.js";
-import { refresh } from "../../src/refresh.js";
+import { refreshed } from "../helpers/refreshed.js";
 import { startLineChild } from "../helpers/child-lines.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
 import { loginContext, loginInput } from "../helpers/login-input.js";
@@ -76,7 +76,7 @@ describe("the browser login in its own process (the login host)", { timeout: 300
       login: hosted(host, tag),
       onStep: () => (pid ??= host.pid),
     };
-    const outcome = await refresh(deps, { force: true });
+    const outcome = await refreshed(deps, { force: true });
     expect(outcome.status).toBe("refreshed");
     expect(fx.sim.isAccessTokenValid(outcome.record.access_token)).toBe(true);
     expect(outcome.steps.find((s) => s.step === "login")).toBeDefined();
@@ -114,13 +114,12 @@ describe("the browser login in its own process (the login host)", { timeout: 300
     const error = await failure(
       host.login({
         input: input({ password: "wrong-password" }),
-        context: context(),
+        context: { ...context(), onEvidence: (list) => files.push(...list) },
         options: {
           browserPath: process.env["BROWSER_PATH"],
           noSandbox: undefined,
           evidence: { dir, secrets: ["wrong-password"] },
         },
-        onEvidence: (list) => files.push(...list),
       }),
     );
     await host.stop();

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
 import { BrowserLogin } from "../../src/login/browser.js";
-import { refresh } from "../../src/refresh.js";
+import { refreshed } from "../helpers/refreshed.js";
 import type { TwofaVariant } from "../../src/simulator/index.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
@@ -15,7 +15,7 @@ const fx = simulatorFixture();
 describe("browser login against the simulator", () => {
   it("logs in, exchanges, verifies and saves a token, without ever contacting the redirect host", async () => {
     const file = path.join(tempDir(), "token.json");
-    const outcome = await refresh(depsFor(fx.sim, file));
+    const outcome = await refreshed(depsFor(fx.sim, file));
     expect(outcome.status).toBe("refreshed");
     expect(outcome.record.user_id).toBe(fx.sim.account.userId);
     expect(outcome.record.expires_at).toMatch(/T06:00:00\+05:30$/);
@@ -53,7 +53,7 @@ describe("browser login against the simulator", () => {
     if (!full)
       throw new Error("no full Chromium (chromium) on the PATH; install Debian's chromium");
     const deps = depsFor(fx.sim, path.join(tempDir(), "token.json"));
-    const outcome = await refresh({
+    const outcome = await refreshed({
       ...deps,
       login: new BrowserLogin({ browserPath: full, noSandbox: undefined }),
     });
@@ -63,20 +63,20 @@ describe("browser login against the simulator", () => {
 
   it("keeps a saved token that Kite still accepts, and logs in again when Kite rejects it", async () => {
     const file = path.join(tempDir(), "token.json");
-    await refresh(depsFor(fx.sim, file));
+    await refreshed(depsFor(fx.sim, file));
     fx.sim.resetCounters();
-    const again = await refresh(depsFor(fx.sim, file));
+    const again = await refreshed(depsFor(fx.sim, file));
     expect(again.status).toBe("skipped");
     expect(fx.sim.counters.loginAttempts).toBe(0);
     fx.sim.expireAccessTokens();
-    const renewed = await refresh(depsFor(fx.sim, file));
+    const renewed = await refreshed(depsFor(fx.sim, file));
     expect(renewed.status).toBe("refreshed");
     expect(fx.sim.counters.loginAttempts).toBe(1);
   });
 
   it("clicks through the authorize page on an app's first use", async () => {
     fx.sim.setScenario({ firstUse: true });
-    const outcome = await refresh(depsFor(fx.sim, path.join(tempDir(), "token.json")), {
+    const outcome = await refreshed(depsFor(fx.sim, path.join(tempDir(), "token.json")), {
       force: true,
     });
     expect(outcome.status).toBe("refreshed");
@@ -95,7 +95,7 @@ describe("browser login against the simulator", () => {
   for (const [variant, autoSubmit] of variants) {
     it(`answers the second-factor box variant "${variant}"${autoSubmit ? " that submits by itself" : ""}`, async () => {
       fx.sim.setScenario({ twofaVariant: variant, autoSubmit });
-      const outcome = await refresh(depsFor(fx.sim, path.join(tempDir(), "token.json")), {
+      const outcome = await refreshed(depsFor(fx.sim, path.join(tempDir(), "token.json")), {
         force: true,
       });
       expect(outcome.record.user_id).toBe(fx.sim.account.userId);
@@ -105,7 +105,7 @@ describe("browser login against the simulator", () => {
   }
 
   it("captures the redirect when no redirect URL is configured", async () => {
-    const outcome = await refresh(
+    const outcome = await refreshed(
       depsFor(fx.sim, path.join(tempDir(), "token.json"), { redirectUrl: undefined }),
       { force: true },
     );
@@ -115,7 +115,7 @@ describe("browser login against the simulator", () => {
 
   it("stops at a wrong password after exactly one attempt, saving nothing", async () => {
     const file = path.join(tempDir(), "token.json");
-    const error = await failure(refresh(depsFor(fx.sim, file, { password: "wrong-password" })));
+    const error = await failure(refreshed(depsFor(fx.sim, file, { password: "wrong-password" })));
     expect(error.code).toBe("BAD_CREDENTIALS");
     expect(error.retryable).toBe(false);
     expect(error.kiteMessage).toBe("Invalid username or password.");
@@ -128,7 +128,7 @@ describe("browser login against the simulator", () => {
     fx.sim.setScenario({ rejectTotp: true });
     const clock = fastClock();
     const error = await failure(
-      refresh(depsFor(fx.sim, path.join(tempDir(), "token.json"), { clock })),
+      refreshed(depsFor(fx.sim, path.join(tempDir(), "token.json"), { clock })),
     );
     expect(error.code).toBe("TOTP_REJECTED");
     expect(error.kiteMessage).toBe("Invalid TOTP");
@@ -139,7 +139,7 @@ describe("browser login against the simulator", () => {
 
   it("rejects a wrong TOTP secret (a real mismatch, not a switch)", async () => {
     const error = await failure(
-      refresh(
+      refreshed(
         depsFor(fx.sim, path.join(tempDir(), "token.json"), {
           totpSecret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
           clock: fastClock(),
@@ -152,14 +152,14 @@ describe("browser login against the simulator", () => {
 
   it("reports an app-code account without submitting anything", async () => {
     fx.sim.setScenario({ appCode: true });
-    const error = await failure(refresh(depsFor(fx.sim, path.join(tempDir(), "token.json"))));
+    const error = await failure(refreshed(depsFor(fx.sim, path.join(tempDir(), "token.json"))));
     expect(error.code).toBe("APP_CODE_REQUIRED");
     expect(fx.sim.counters.twofaAttempts).toBe(0);
   });
 
   it("reports a blocked account", async () => {
     fx.sim.setScenario({ blocked: true });
-    const error = await failure(refresh(depsFor(fx.sim, path.join(tempDir(), "token.json"))));
+    const error = await failure(refreshed(depsFor(fx.sim, path.join(tempDir(), "token.json"))));
     expect(error.code).toBe("ACCOUNT_BLOCKED");
     expect(error.retryable).toBe(false);
   });
@@ -168,7 +168,7 @@ describe("browser login against the simulator", () => {
     // The exchange is retried with the same request token three times before giving up.
     fx.sim.setScenario({ exchangeFailures: [{ status: 503 }, { status: 503 }, { status: 503 }] });
     const file = path.join(tempDir(), "token.json");
-    const error = await failure(refresh(depsFor(fx.sim, file)));
+    const error = await failure(refreshed(depsFor(fx.sim, file)));
     expect(error.code).toBe("KITE_UNAVAILABLE");
     expect(error.retryable).toBe(true);
     expect(existsSync(file)).toBe(false);
@@ -177,13 +177,13 @@ describe("browser login against the simulator", () => {
   it("classifies a gateway's HTML error page on exchange as transient", async () => {
     const gateway = { status: 504, html: true };
     fx.sim.setScenario({ exchangeFailures: [gateway, gateway, gateway] });
-    const error = await failure(refresh(depsFor(fx.sim, path.join(tempDir(), "token.json"))));
+    const error = await failure(refreshed(depsFor(fx.sim, path.join(tempDir(), "token.json"))));
     expect(error.code).toBe("KITE_UNAVAILABLE");
   });
 
   it("still finds the fields when their ids are renamed (by placeholder and type)", async () => {
     fx.sim.setScenario({ renamedFields: true });
-    const outcome = await refresh(depsFor(fx.sim, path.join(tempDir(), "token.json")), {
+    const outcome = await refreshed(depsFor(fx.sim, path.join(tempDir(), "token.json")), {
       force: true,
     });
     expect(outcome.status).toBe("refreshed");
@@ -193,7 +193,7 @@ describe("browser login against the simulator", () => {
     // A real page without any form: what a redesigned or maintenance page looks like to us.
     const deps = depsFor(fx.sim, path.join(tempDir(), "token.json"), { stepMs: 2000 });
     const error = await failure(
-      refresh({ ...deps, loginUrl: fx.host.url.replace("/kite/callback", "/maintenance") }),
+      refreshed({ ...deps, loginUrl: fx.host.url.replace("/kite/callback", "/maintenance") }),
     );
     expect(error.code).toBe("LOGIN_PAGE_CHANGED");
     expect(error.message).toBe("The login page never showed the user id field within 2 s.");
@@ -204,24 +204,24 @@ describe("browser login against the simulator", () => {
   it("reports a redirect that never comes", async () => {
     fx.sim.setScenario({ noRedirect: true });
     const error = await failure(
-      refresh(depsFor(fx.sim, path.join(tempDir(), "token.json"), { redirectMs: 2000 })),
+      refreshed(depsFor(fx.sim, path.join(tempDir(), "token.json"), { redirectMs: 2000 })),
     );
     expect(error.code).toBe("REDIRECT_TIMEOUT");
   });
 
   it("reports Kite unreachable when the login page cannot load", async () => {
     const deps = depsFor(fx.sim, path.join(tempDir(), "token.json"));
-    const error = await failure(refresh({ ...deps, loginUrl: "http://127.0.0.1:9/connect/login" }));
+    const error = await failure(refreshed({ ...deps, loginUrl: "http://127.0.0.1:9/connect/login" }));
     expect(error.code).toBe("KITE_UNAVAILABLE");
   });
 
   it("leaves no Chromium process behind, after success and after failure", async () => {
-    await refresh(depsFor(fx.sim, path.join(tempDir(), "token.json"), { runTag: "ok-run" }), {
+    await refreshed(depsFor(fx.sim, path.join(tempDir(), "token.json"), { runTag: "ok-run" }), {
       force: true,
     });
     expect(processesTagged("ok-run")).toEqual([]);
     await failure(
-      refresh(
+      refreshed(
         depsFor(fx.sim, path.join(tempDir(), "token.json"), {
           runTag: "bad-run",
           password: "nope-nope",
@@ -234,7 +234,7 @@ describe("browser login against the simulator", () => {
   it("stops a login when aborted, closing the browser", async () => {
     const controller = new AbortController();
     fx.sim.setScenario({ noRedirect: true });
-    const pending = refresh(
+    const pending = refreshed(
       depsFor(fx.sim, path.join(tempDir(), "token.json"), {
         runTag: "abort-run",
         signal: controller.signal,

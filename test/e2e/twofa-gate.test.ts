@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { expect } from "expect";
-import { refresh, type StepEvent } from "../../src/refresh.js";
+import { type StepEvent } from "../../src/refresh.js";
+import { refreshed } from "../helpers/refreshed.js";
 import { formatIst } from "../../src/time.js";
 import { StateFile } from "../../src/worker/state.js";
 import { simulatorFixture } from "../helpers/fixture.js";
@@ -69,7 +70,7 @@ describe("the 2FA gate and budget, at Kite's endpoints", { timeout: 300_000 }, (
         const dir = tempDir();
         write(path.join(dir, "state.json"));
         await expect(
-          refresh(hostedDeps(fx.sim, dir, host, strategy), { force: true }),
+          refreshed(hostedDeps(fx.sim, dir, host, strategy), { force: true }),
         ).rejects.toMatchObject({ code });
         expect({ what, ...fx.sim.counters }).toMatchObject({
           what,
@@ -86,11 +87,11 @@ describe("the 2FA gate and budget, at Kite's endpoints", { timeout: 300_000 }, (
     fx.sim.setScenario({ noRedirect: true });
     for (let run = 0; run < 2; run += 1) {
       await expect(
-        refresh(hostedDeps(fx.sim, dir, host, "browser", { redirectMs: 1500 }), { force: true }),
+        refreshed(hostedDeps(fx.sim, dir, host, "browser", { redirectMs: 1500 }), { force: true }),
       ).rejects.toMatchObject({ code: "REDIRECT_TIMEOUT" });
     }
     fx.sim.setScenario({ noRedirect: false });
-    const outcome = await refresh(hostedDeps(fx.sim, dir, host, "browser"), { force: true });
+    const outcome = await refreshed(hostedDeps(fx.sim, dir, host, "browser"), { force: true });
     expect(outcome.status).toBe("refreshed");
     expect(fx.sim.counters).toMatchObject({ twofaAttempts: 3, twofaRejected: 0, loginAttempts: 3 });
     const state = await new StateFile(path.join(dir, "state.json")).read();
@@ -134,7 +135,7 @@ describe("the 2FA gate and budget, at Kite's endpoints", { timeout: 300_000 }, (
     const dir = tempDir();
     fx.sim.setScenario({ doublePost: true, guardSubmit: false });
     const progress: string[] = [];
-    const outcome = await refresh(
+    const outcome = await refreshed(
       {
         ...hostedDeps(fx.sim, dir, host, "browser"),
         onStep: (e: StepEvent) => {

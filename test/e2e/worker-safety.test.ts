@@ -6,7 +6,7 @@ import { simulatorForFile } from "../helpers/fixture.js";
 import { KiteTokenError } from "../../src/errors.js";
 import { BrowserLogin } from "../../src/login/browser.js";
 import { FailureEvidence } from "../../src/login/evidence.js";
-import { refresh } from "../../src/refresh.js";
+import { refreshed } from "../helpers/refreshed.js";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
 
@@ -17,7 +17,7 @@ describe("refresh safety: retries, 2FA budget, clock skew, evidence", () => {
   it("retries the exchange with the same request token: two 503s, then success on the third", async () => {
     sim.setScenario({ exchangeFailures: [{ status: 503 }, { status: 503 }] });
     const dir = tempDir();
-    const outcome = await refresh(
+    const outcome = await refreshed(
       depsFor(sim, path.join(dir, "token.json"), { clock: fastClock() }),
     );
     expect(outcome.status).toBe("refreshed");
@@ -30,9 +30,9 @@ describe("refresh safety: retries, 2FA budget, clock skew, evidence", () => {
     sim.setScenario({ rejectTotp: true });
     const dir = tempDir();
     const deps = depsFor(sim, path.join(dir, "token.json"), { clock: fastClock() });
-    await expect(refresh(deps)).rejects.toMatchObject({ code: "TOTP_REJECTED" });
+    await expect(refreshed(deps)).rejects.toMatchObject({ code: "TOTP_REJECTED" });
     expect(sim.counters.twofaAttempts).toBe(2);
-    await expect(refresh(deps, { force: true })).rejects.toMatchObject({
+    await expect(refreshed(deps, { force: true })).rejects.toMatchObject({
       code: "TWOFA_BUDGET_SPENT",
     });
     expect(sim.counters.twofaAttempts).toBe(2);
@@ -42,7 +42,7 @@ describe("refresh safety: retries, 2FA budget, clock skew, evidence", () => {
     const skewed = await startSimulator({ now: () => Date.now() + 60_000 });
     try {
       const dir = tempDir();
-      const outcome = await refresh(depsFor(skewed, path.join(dir, "token.json")));
+      const outcome = await refreshed(depsFor(skewed, path.join(dir, "token.json")));
       expect(outcome.status).toBe("refreshed");
       expect(skewed.counters.twofaRejected).toBe(0);
     } finally {
@@ -60,7 +60,7 @@ describe("refresh safety: retries, 2FA budget, clock skew, evidence", () => {
       onFailure: (page, code) =>
         new FailureEvidence({ dir: artifacts, scrub: (t) => t, keep: 1 }).capture(page, code),
     });
-    const error = await refresh({ ...deps, login }).catch((e: unknown) => e);
+    const error = await refreshed({ ...deps, login }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KiteTokenError);
     const files = readdirSync(artifacts).sort();
     expect(files).toHaveLength(2);

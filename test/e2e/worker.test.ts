@@ -4,7 +4,8 @@ import { expect } from "expect";
 import { simulatorForFile } from "../helpers/fixture.js";
 import pino from "pino";
 import type { WorkerConfig } from "../../src/config/worker.js";
-import { refresh, type RefreshDeps } from "../../src/refresh.js";
+import { type RefreshDeps } from "../../src/refresh.js";
+import { refreshed } from "../helpers/refreshed.js";
 import { type Simulator } from "../../src/simulator/index.js";
 import { StateFile } from "../../src/worker/state.js";
 import { Worker } from "../../src/worker/worker.js";
@@ -30,7 +31,7 @@ function workerFor(deps: RefreshDeps, schedule: string, dir: string): Worker {
     config,
     logger: pino({ level: "silent" }),
     summary: {},
-    refresh: (trigger, signal) => refresh({ ...deps, trigger, signal }),
+    refresh: (trigger, signal) => refreshed({ ...deps, trigger, signal }),
     backoff: () => 50,
   });
 }
@@ -80,7 +81,7 @@ describe("the scheduled worker", () => {
   it("refreshes on a seconds-level schedule when Kite rejects the saved token", async () => {
     const dir = tempDir();
     const deps = depsFor(sim, path.join(dir, "token.json"), { clock: fastClock() });
-    await refresh(deps);
+    await refreshed(deps);
     sim.expireAccessTokens();
     sim.resetCounters();
     const worker = workerFor(deps, "*/4 * * * * *", dir);
@@ -91,10 +92,10 @@ describe("the scheduled worker", () => {
     await until(() => !worker.busy);
     await worker.stop();
     const scheduled = (await runsIn(dir)).filter((r) => r.trigger === "schedule");
-    const refreshed = scheduled.find((r) => r.outcome === "refreshed");
-    expect(refreshed).toBeDefined();
+    const done = scheduled.find((r) => r.outcome === "refreshed");
+    expect(done).toBeDefined();
     // It started on a schedule tick: a multiple of 4 seconds (coarse, one-second resolution).
-    expect(Number(refreshed?.started_at.slice(17, 19)) % 4).toBe(0);
+    expect(Number(done?.started_at.slice(17, 19)) % 4).toBe(0);
   });
 
   it("tries a wrong password once and keeps running for the next scheduled run", async () => {

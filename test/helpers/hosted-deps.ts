@@ -2,7 +2,8 @@ import path from "node:path";
 import { expect } from "expect";
 import { BrowserHost } from "../../src/login/host/client.js";
 import { HostedBrowserLogin, HostedHttpLogin } from "../../src/login/host/hosted.js";
-import { refresh, type RefreshDeps } from "../../src/refresh.js";
+import { type RefreshDeps } from "../../src/refresh.js";
+import { refreshed } from "./refreshed.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { depsFor, fastClock, type DepsOverrides } from "./setup.js";
 
@@ -38,9 +39,9 @@ export function hostedDeps(
  * (TOTP_REJECTED), every later one is refused by the budget (TWOFA_BUDGET_SPENT).
  */
 export async function spendTheDay(deps: RefreshDeps, refreshes: number): Promise<void> {
-  await expect(refresh(deps, { force: true })).rejects.toMatchObject({ code: "TOTP_REJECTED" });
+  await expect(refreshed(deps, { force: true })).rejects.toMatchObject({ code: "TOTP_REJECTED" });
   for (let run = 1; run < refreshes; run += 1) {
-    await expect(refresh(deps, { force: true })).rejects.toMatchObject({
+    await expect(refreshed(deps, { force: true })).rejects.toMatchObject({
       code: "TWOFA_BUDGET_SPENT",
     });
   }

@@ -18,7 +18,7 @@ export async function serveCommand(
     ...(options.host ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
   });
-  const accounts = app.config.accounts.list?.map((a) => a.id);
+  const accounts = app.config.accounts.file ? app.config.accounts.list.map((a) => a.id) : undefined;
   out.line(
     `Token console on ${running.url}${accounts ? ` for ${accounts.length} accounts (${accounts.join(", ")})` : ""} (Ctrl-C to stop).`,
   );

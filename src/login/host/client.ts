@@ -35,8 +35,6 @@ export interface HostLoginRequest {
   input: LoginInput;
   options: HostLoginOptions;
   context: LoginContext;
-  /** Told the failure evidence files the host saved (screenshot, page). */
-  onEvidence?: (files: string[]) => void;
 }
 
 interface Pending {
@@ -45,7 +43,6 @@ interface Pending {
   context: LoginContext | undefined;
   /** The Kite API call, for a Kite API call. */
   kiteCall?: KiteCallName;
-  onEvidence: ((files: string[]) => void) | undefined;
   resolve(result: unknown): void;
   reject(error: unknown): void;
   /** What the parent's `beforeSecondFactor` threw: the login fails with it. */
@@ -90,7 +87,6 @@ export class BrowserHost {
       const pending: Pending = {
         child,
         context,
-        onEvidence: request.onEvidence,
         resolve: resolve as (result: unknown) => void,
         reject,
         aborted: false,
@@ -144,7 +140,6 @@ export class BrowserHost {
         child,
         context: undefined,
         kiteCall: call,
-        onEvidence: undefined,
         resolve,
         reject,
         aborted: false,
@@ -233,7 +228,7 @@ export class BrowserHost {
       }
       case "done":
         this.#settled(message.id, pending);
-        if (message.evidence.length > 0) pending.onEvidence?.(message.evidence);
+        if (message.evidence.length > 0) pending.context?.onEvidence?.(message.evidence);
         if ("result" in message) pending.resolve(message.result);
         else pending.reject(pending.refusal ?? fromErrorData(message.error));
     }

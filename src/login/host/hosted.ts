@@ -11,8 +11,8 @@ export interface HostedLoginOptions {
   selectors?: LoginSelectors;
   /** Added to Chromium's command line as `--kite-token-run=<tag>`, to find its processes. */
   runTag?: string;
-  /** A failed login's screenshot and page: where, what to scrub, and who is told the files. */
-  evidence?: { dir: string; secrets: () => string[]; onFiles?: (files: string[]) => void };
+  /** A failed login's screenshot and page: where, and what to scrub (the login's context is told the files). */
+  evidence?: { dir: string; secrets: () => string[] };
 }
 
 /**
@@ -37,7 +37,6 @@ export class HostedBrowserLogin implements LoginStrategy {
         runTag,
         evidence: evidence ? { dir: evidence.dir, secrets: evidence.secrets() } : undefined,
       },
-      ...(evidence?.onFiles ? { onEvidence: evidence.onFiles } : {}),
     });
   }
 }
