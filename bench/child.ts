@@ -6,7 +6,7 @@ import { createLoginStrategy } from "../src/login/registry.js";
 import { refresh } from "../src/refresh.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { depsFor, fastClock, tempDir } from "../test/helpers/setup.js";
-import { processesTagged } from "../test/helpers/processes.js";
+import { chromiumOwnedBy } from "../test/helpers/processes.js";
 import { peakSampler } from "./proc.js";
 
 /**
@@ -38,7 +38,8 @@ export async function main(subject: Subject, count: number): Promise<SubjectResu
   const sim = await startSimulator();
   const { executablePath } = await findChromium(process.env["BROWSER_PATH"]);
   const file = path.join(tempDir("kt-bench-"), "token.json");
-  let tag = "";
+  // Every Chromium of this process carries `--kite-token-owner=<its pid>`, the floor's too.
+  const tag = String(process.pid);
   // The browser login runs in the login host process, as in the worker.
   const host = new BrowserHost();
   const sampler = peakSampler(
@@ -49,7 +50,6 @@ export async function main(subject: Subject, count: number): Promise<SubjectResu
   let cold: RunTiming | undefined;
   // One warm-up run first (cold: module loading, the host's start), reported on its own.
   for (let i = -1; i < count; i += 1) {
-    tag = `bench-${process.pid}-${i + 1}`;
     let timing: RunTiming;
     if (subject === "floor") {
       const { floorRun } = await import("./floor.js");
@@ -60,7 +60,6 @@ export async function main(subject: Subject, count: number): Promise<SubjectResu
         host,
         browserPath: executablePath,
         noSandbox: undefined,
-        runTag: tag,
       });
       // The TOTP window waits (up to 5 s when a code is about to expire) are skipped by
       // moving the clock: the simulator accepts the neighbouring window, as Kite does.
@@ -79,7 +78,7 @@ export async function main(subject: Subject, count: number): Promise<SubjectResu
     else cold = timing;
   }
   const peaks = sampler.stop();
-  const left = processesTagged(`bench-${process.pid}-`).length;
+  const left = chromiumOwnedBy().length;
   await host.stop();
   await sim.close();
   return {

@@ -39,7 +39,7 @@ const launch = (executablePath: string, tag: string): Promise<Browser> =>
     executablePath,
     headless: true,
     chromiumSandbox: process.getuid?.() !== 0,
-    args: [`--kite-token-run=${tag}`],
+    args: [`--kite-token-owner=${tag}`],
   });
 
 /** The login's navigation and clicks in a context; resolves with the request token. */

@@ -22,7 +22,7 @@ export function peakRssOf(pid: number): number {
 
 /**
  * Summed resident memory of the processes whose command line carries
- * `--kite-token-run=<tag>` (a Chromium's browser, renderer, GPU and utility processes).
+ * `--kite-token-owner=<tag>` (a Chromium's browser, renderer, GPU and utility processes).
  * Pages shared between them are counted once per process, so this overstates a little.
  */
 export function taggedRss(tag: string): { bytes: number; processes: number } {
@@ -32,7 +32,7 @@ export function taggedRss(tag: string): { bytes: number; processes: number } {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      if (!cmdline.includes(`--kite-token-run=${tag}`)) continue;
+      if (!cmdline.split("\0").includes(`--kite-token-owner=${tag}`)) continue;
       const rss = rssOf(Number(pid));
       if (rss > 0) {
         bytes += rss;

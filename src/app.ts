@@ -9,9 +9,10 @@ import { buildLoginUrl } from "./login/types.js";
 import { createLoginStrategy } from "./login/registry.js";
 import { BrowserHost } from "./login/host/client.js";
 import { HostedKiteApi } from "./login/host/hosted.js";
-import { systemClock } from "./login/totp.js";
+import { systemClock, type TotpClock } from "./login/totp.js";
 import { SecretRedactor } from "./redact.js";
 import { KiteTokenError } from "./errors.js";
+import { sleep } from "./time.js";
 import type { ExchangeRunDeps, RefreshDeps } from "./refresh.js";
 import type { TokenStore } from "./stores/types.js";
 import { CompositeTokenStore, type WriteReport } from "./stores/composite.js";
@@ -51,7 +52,20 @@ export interface App {
   lock: LoginLock;
   state: StateFile;
   budget: SecondFactorBudget;
+  /** Time: see AppClock. */
+  clock: AppClock;
 }
+
+/**
+ * Time, as one port: `now` and `sleep` are Kite's time (the TOTP window waits: a code
+ * after a wait is the next window's); `pause` is every other wait of an account's work
+ * (the exchange's and the worker's retries, the alert channels' tries), which only delays.
+ */
+export interface AppClock extends TotpClock {
+  pause(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemAppClock: AppClock = { ...systemClock, pause: sleep };
 
 export interface AppOptions {
   logger?: Logger;
@@ -59,8 +73,8 @@ export interface AppOptions {
   logLevel?: string;
   /** Told after each token write, with how every secondary store fared. */
   onStoreWrite?: (report: WriteReport) => void;
-  /** Pauses between an alert channel's tries (default 2 s, then 5 s); tests shorten them. */
-  alertRetryDelaysMs?: number[];
+  /** Time (default: the system's); a test's clock skips the waits. */
+  clock?: AppClock;
   /** Another app's login host (many accounts share one); it stays that app's to stop. */
   browserHost?: BrowserHost;
   /** Logins and Kite API calls in the login host (see `App.kiteInHost`); default false. */
@@ -124,7 +138,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const browserHost =
     options.browserHost ?? new BrowserHost({ idleMs: config.browser.hostIdleMs, logger });
   const kiteInHost = options.kiteInHost ?? false;
+  const clock = options.clock ?? systemAppClock;
   return {
+    clock,
     config,
     logger,
     redactor,
@@ -143,7 +159,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       const api = { apiKey: key, apiRoot: config.kite.apiRoot, timeoutMs: config.timeouts.apiMs };
       return kiteInHost ? new HostedKiteApi(browserHost, api) : new KiteApi(api);
     },
-    alerts: () => (alerts ??= buildAlerts(config, logger, redactor, options.alertRetryDelaysMs)),
+    alerts: () => (alerts ??= buildAlerts(config, logger, redactor, clock)),
     ...workerParts(config, redis, logger),
   };
 }
@@ -180,7 +196,7 @@ async function buildAlerts(
   config: Config,
   logger: Logger,
   redactor: SecretRedactor,
-  retryDelaysMs: number[] | undefined,
+  clock: AppClock,
 ): Promise<AlertService> {
   const [{ createChannels }, { Alerter }, { Episodes, FileAlertStateStore }, { AlertService }] =
     await Promise.all([
@@ -194,7 +210,7 @@ async function buildAlerts(
       channels: await createChannels(config.alerts),
       logger,
       redactor,
-      ...(retryDelaysMs ? { retryDelaysMs } : {}),
+      sleep: (ms) => clock.pause(ms),
     }),
     episodes: new Episodes(new FileAlertStateStore(config.alerts.stateFile), logger),
     logger,
@@ -203,14 +219,8 @@ async function buildAlerts(
   });
 }
 
-/** Waits tests shorten: the TOTP clock's and the exchange's own retries. */
-export type RunTuning = Partial<Pick<RefreshDeps, "clock" | "exchangeRetry">>;
-
 /** Everything the refresh pipeline needs, for a configuration with full credentials. */
-export function refreshDeps(
-  app: App,
-  extra: RunHooks & { runTag?: string } = {},
-): RefreshDeps {
+export function refreshDeps(app: App, extra: RunHooks = {}): RefreshDeps {
   const credentials = credentialsOf(app.config);
   return {
     credentials,
@@ -223,21 +233,20 @@ export function refreshDeps(
       browserPath: app.config.browser.path,
       noSandbox: app.config.browser.noSandbox,
       selectors: app.config.browser.selectors,
-      ...(extra.runTag ? { runTag: extra.runTag } : {}),
       // Taken in the login host, where the page is; the secrets it scrubs go over IPC.
       evidence: {
         dir: app.config.worker.artifactsDir,
         secrets: () => app.redactor.values(),
       },
     }),
-    clock: extra.clock ?? systemClock,
+    clock: app.clock,
     timeouts: { stepMs: app.config.timeouts.stepMs, redirectMs: app.config.timeouts.redirectMs },
     budget: app.budget,
     ...pipelineAdapters(app, extra),
   };
 }
 
-type RunHooks = Pick<RefreshDeps, "onStep" | "signal" | "trigger"> & RunTuning;
+type RunHooks = Pick<RefreshDeps, "onStep" | "signal" | "trigger">;
 
 /** What both pipelines (the refresh, the manual exchange) take from an account's app. */
 function pipelineAdapters(app: App, extra: RunHooks) {
@@ -251,7 +260,7 @@ function pipelineAdapters(app: App, extra: RunHooks) {
     ...(extra.onStep ? { onStep: extra.onStep } : {}),
     ...(extra.signal ? { signal: extra.signal } : {}),
     ...(extra.trigger ? { trigger: extra.trigger } : {}),
-    ...(extra.exchangeRetry ? { exchangeRetry: extra.exchangeRetry } : {}),
+    sleep: app.clock.pause,
   };
 }
 

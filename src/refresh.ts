@@ -68,6 +68,8 @@ export interface RefreshDeps {
   /** Where each run is recorded (start, end, outcome, step durations). */
   history: StateFile;
   exchangeRetry?: ExchangeRetry;
+  /** The pause between the exchange's tries (default: the system's). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** What started the run, for the history: `manual`, `schedule`, `startup`… */
   trigger?: string;
   /** Live progress: each step as it starts and ends, the login's sub-steps and evidence. */
@@ -107,6 +109,8 @@ export interface ExchangeDeps {
   logger: Logger;
   redactor: SecretRedactor;
   exchangeRetry?: ExchangeRetry;
+  /** The pause between the exchange's tries (default: the system's). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => Date;
   onStep?: (event: StepEvent) => void;
   /** Told how each store took the token. */
@@ -159,6 +163,7 @@ function exchangeWithRetry(requestToken: string, deps: ExchangeDeps) {
         "exchange failed; retrying same token",
       ),
     signal: deps.signal,
+    sleep: deps.sleep,
   });
 }
 

@@ -1,4 +1,4 @@
-import type { App, RunTuning } from "../app.js";
+import type { App } from "../app.js";
 import type { KiteTokenError } from "../errors.js";
 import type { RefreshOutcome, RunReport, StepEvent } from "../refresh.js";
 import { LoginSlots } from "./login-slots.js";
@@ -21,8 +21,6 @@ export interface BatchOptions {
   onStep?: (account: Account, event: StepEvent) => void;
   /** Told as each account finishes, in finishing order. */
   onResult?: (result: AccountResult) => void;
-  /** The benchmark and tests shorten waits (the TOTP clock). */
-  tuning?: RunTuning;
 }
 
 /**
@@ -51,7 +49,7 @@ export async function refreshAccounts(
     // as in the worker: a login starts the moment another ends, in the same Chromium.
     return await Promise.all(
       accounts.map(async (account) => {
-        const runner = new AccountRunner(account, { slots, tuning: options.tuning });
+        const runner = new AccountRunner(account, { slots });
         const report = await runner.refresh({
           trigger: options.trigger ?? "cli",
           force: options.force,

@@ -27,6 +27,7 @@ export function accountApp(base: App, account: AccountSettings): App {
     // One login host (one Chromium, a context per login) for every account of the process.
     browserHost: base.browserHost,
     kiteInHost: base.kiteInHost,
+    clock: base.clock,
   });
 }
 

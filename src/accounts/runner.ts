@@ -1,6 +1,6 @@
 import { configuredAlerts, reportRun } from "../alerts/run-alerts.js";
 import type { AlertService } from "../alerts/service.js";
-import { exchangeDeps, refreshDeps, type RunTuning } from "../app.js";
+import { exchangeDeps, refreshDeps } from "../app.js";
 import { toKiteTokenError } from "../errors.js";
 import { exchangeRun, refresh, type RunReport, type StepEvent } from "../refresh.js";
 import { formatIst } from "../time.js";
@@ -18,8 +18,6 @@ export interface RunRequest {
 export interface RunnerOptions {
   /** The process's login turns (CONCURRENCY): a login waits for one of them. */
   slots?: LoginSlots | undefined;
-  /** Test waits (the TOTP clock, the exchange's own retries). */
-  tuning?: RunTuning | undefined;
   /**
    * Whether the runner reports each run to the account's alerts (default true). The
    * worker reports its attempts itself, with its retry schedule in the alert.
@@ -62,7 +60,6 @@ export class AccountRunner {
 
   #hooks(request: RunRequest) {
     return {
-      ...this.options.tuning,
       trigger: request.trigger,
       ...(request.onStep ? { onStep: request.onStep } : {}),
       ...(request.signal ? { signal: request.signal } : {}),

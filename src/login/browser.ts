@@ -15,8 +15,6 @@ export interface BrowserLoginOptions {
   /** Chromium's sandbox cannot run as root; default: off for root, on otherwise. */
   noSandbox: boolean | undefined;
   selectors?: LoginSelectors;
-  /** Added to Chromium's command line as `--kite-token-run=<tag>`, to find its processes. */
-  runTag?: string;
   /** Called when the login fails, before the browser closes: e.g. saves a screenshot. */
   onFailure?: (page: Page, code: string) => Promise<unknown>;
   /**
@@ -35,14 +33,13 @@ export interface BrowserLoginOptions {
 
 /** Finds Chromium (BROWSER_PATH, PATH, Playwright's own) and launches it for a login. */
 export async function launchForLogin(
-  options: Pick<BrowserLoginOptions, "browserPath" | "noSandbox" | "runTag">,
+  options: Pick<BrowserLoginOptions, "browserPath" | "noSandbox">,
   stepMs: number,
 ): Promise<Browser> {
   const { executablePath } = await findChromium(options.browserPath);
   return launchChromium({
     executablePath,
     noSandbox: options.noSandbox,
-    runTag: options.runTag,
     timeoutMs: stepMs,
   });
 }

@@ -29,9 +29,18 @@ export interface LaunchOptions {
   executablePath: string;
   /** Chromium's sandbox cannot run as root; default: off for root, on otherwise. */
   noSandbox: boolean | undefined;
-  /** Added to Chromium's command line as `--kite-token-run=<tag>`, to find its processes. */
-  runTag?: string | undefined;
   timeoutMs: number;
+}
+
+/**
+ * The kite-token process a Chromium works for, on its command line as
+ * `--kite-token-owner=<pid>` (`ps` tells whose it is, and a leftover is found even once
+ * reparented): this process, or, in the login host, the process it runs logins for.
+ */
+let owner = process.pid;
+
+export function ownChromiumFor(pid: number): void {
+  owner = pid;
 }
 
 /** Starts headless Chromium as the login uses it; BROWSER_FAILED when it does not start. */
@@ -43,7 +52,7 @@ export async function launchChromium(options: LaunchOptions): Promise<Browser> {
       executablePath: options.executablePath,
       headless: true,
       chromiumSandbox: !noSandbox,
-      args: options.runTag ? [...LEAN_ARGS, `--kite-token-run=${options.runTag}`] : LEAN_ARGS,
+      args: [...LEAN_ARGS, `--kite-token-owner=${owner}`],
       timeout: Math.max(options.timeoutMs, LAUNCH_TIMEOUT_MS),
       handleSIGINT: false,
       handleSIGTERM: false,

@@ -14,7 +14,7 @@ export class SharedBrowser {
   readonly #closing = new Set<Promise<void>>();
 
   constructor(
-    private readonly options: Pick<BrowserLoginOptions, "browserPath" | "noSandbox" | "runTag">,
+    private readonly options: Pick<BrowserLoginOptions, "browserPath" | "noSandbox">,
     private readonly stepMs: number,
   ) {}
 

@@ -2,7 +2,7 @@ import type { LoginSlots } from "../accounts/login-slots.js";
 import type { Account } from "../accounts/model.js";
 import { AccountRunner } from "../accounts/runner.js";
 import { Hono } from "hono";
-import type { App, RunTuning } from "../app.js";
+import type { App } from "../app.js";
 import { DEFAULT_ACCOUNT } from "../accounts/model.js";
 import { accountsRoutes, type ServedAccount } from "./accounts.js";
 import { requireAdmin } from "./auth.js";
@@ -30,12 +30,8 @@ export interface Console {
  * scheduled run in progress is waited for and its token reused, never a second login),
  * recorded in its history and reported through its alerts like `kite-token refresh`.
  */
-export function pipelineRunner(
-  account: Account,
-  tuning: RunTuning = {},
-  slots?: LoginSlots,
-): RefreshRunner {
-  const runner = new AccountRunner(account, { tuning, slots });
+export function pipelineRunner(account: Account, slots?: LoginSlots): RefreshRunner {
+  const runner = new AccountRunner(account, { slots });
   return async (onStep, signal, options) => {
     const report = await runner.refresh({
       trigger: "console",

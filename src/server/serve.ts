@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { LoginSlots } from "../accounts/login-slots.js";
 import { accountsOf, closeAccounts, type Account } from "../accounts/model.js";
-import type { App, RunTuning } from "../app.js";
+import type { App } from "../app.js";
 import { KiteTokenError } from "../errors.js";
 import { createConsole, pipelineRunner } from "./app.js";
 import { historyRunSource } from "./history.js";
@@ -27,8 +27,6 @@ export interface ServeOptions {
   publicUrl?: string;
   /** When the schedule (the worker's, or SCHEDULE) runs next: "next run" for every account. */
   nextRun?: () => Date | undefined;
-  /** Test waits for the default pipeline runners (TOTP clock, exchange retries). */
-  tuning?: RunTuning;
   /**
    * The accounts served (the worker passes its own, sharing their locks and state);
    * default: every account of the configuration, closed with the console.
@@ -65,7 +63,7 @@ function consoleDeps(
     if (!options.accounts) await closeAccounts(app, accounts);
   };
   const runnerOf = (account: Account): RefreshRunner =>
-    options.accountRunner?.(account) ?? pipelineRunner(account, options.tuning, options.slots);
+    options.accountRunner?.(account) ?? pipelineRunner(account, options.slots);
   const runSourceOf = (account: Account): RunSource | undefined =>
     nextRun ? historyRunSource(account.app.state, nextRun) : undefined;
   const [only] = accounts;

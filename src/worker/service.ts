@@ -1,4 +1,4 @@
-import { deadlineWatchdog, type App, type RunTuning } from "../app.js";
+import { deadlineWatchdog, type App } from "../app.js";
 import type { LoginSlots } from "../accounts/login-slots.js";
 import type { ScheduledTask } from "node-cron";
 import { accountSlots } from "../accounts/batch.js";
@@ -6,18 +6,12 @@ import { accountOfApp, accountsOf, closeAccounts, type Account } from "../accoun
 import { AccountRunner } from "../accounts/runner.js";
 import { configuredAlerts, reportRun } from "../alerts/run-alerts.js";
 import type { AlertService } from "../alerts/service.js";
-import type { Watchdog, WatchdogTimer } from "../alerts/watchdog.js";
+import type { Watchdog } from "../alerts/watchdog.js";
 import type { RunReport } from "../refresh.js";
 import type { RunningConsole } from "../server/serve.js";
 import { fromIstParts, istParts } from "../time.js";
 import { Schedule } from "./schedule.js";
-import {
-  scheduleTask,
-  Worker,
-  workerSettings,
-  type AttemptResult,
-  type WorkerDeps,
-} from "./worker.js";
+import { scheduleTask, Worker, workerSettings, type AttemptResult } from "./worker.js";
 
 /** How long shutdown waits for alerts still being sent. */
 const ALERT_FLUSH_MS = 3000;
@@ -25,13 +19,6 @@ const ALERT_FLUSH_MS = 3000;
 export interface WorkerServiceOptions {
   /** Settings logged at start (never a secret). */
   summary?: Record<string, unknown>;
-  /** Tests shorten the waits: retry backoff, the TOTP clock, the exchange's own retries. */
-  backoff?: WorkerDeps["backoff"];
-  sleep?: WorkerDeps["sleep"];
-  tuning?: RunTuning;
-  watchdogTimer?: WatchdogTimer;
-  /** The console's port (default: PORT). */
-  consolePort?: number;
 }
 
 /** One account's worker with its alerts and deadline watchdog, not yet started. */
@@ -64,7 +51,6 @@ export async function workerUnit(
   // The worker reports each attempt itself, with its retry schedule in the alert.
   const runner = new AccountRunner(accountOfApp(app), {
     slots: options.slots,
-    tuning: options.tuning,
     alerts: false,
   });
   // Alerts go out one after another, off the run's path: a slow SMTP server delays no retry.
@@ -94,13 +80,9 @@ export async function workerUnit(
       return last.outcome;
     },
     onAttempt,
-    ...(options.backoff ? { backoff: options.backoff } : {}),
-    ...(options.sleep ? { sleep: options.sleep } : {}),
+    sleep: app.clock.pause,
   });
-  const watchdog = await deadlineWatchdog(app, {
-    isActiveDay: scheduledDay(worker),
-    ...(options.watchdogTimer ? { timer: options.watchdogTimer } : {}),
-  });
+  const watchdog = await deadlineWatchdog(app, { isActiveDay: scheduledDay(worker) });
   return {
     worker,
     alerts,
@@ -124,17 +106,10 @@ async function startWorkerConsole(
   accounts: Account[],
   slots: LoginSlots,
   nextRun: () => Date,
-  options: WorkerServiceOptions,
 ): Promise<RunningConsole | undefined> {
   if (!base.config.server.enabled) return undefined;
   const { startConsole } = await import("../server/serve.js");
-  return startConsole(base, {
-    nextRun,
-    accounts,
-    slots,
-    ...(options.tuning ? { tuning: options.tuning } : {}),
-    ...(options.consolePort !== undefined ? { port: options.consolePort } : {}),
-  });
+  return startConsole(base, { nextRun, accounts, slots });
 }
 
 /** One account of the worker: the account (id, app: own stores, lock, state) and its worker. */
@@ -195,7 +170,7 @@ export async function startWorkerService(
     await closeAccounts(base, list);
     throw error;
   }
-  const running = await startWorkerConsole(base, list, slots, () => schedule.next(), options);
+  const running = await startWorkerConsole(base, list, slots, () => schedule.next());
   const trigger = async (reason: string): Promise<void> => {
     await Promise.all(accounts.map((a) => a.worker.trigger(reason)));
   };

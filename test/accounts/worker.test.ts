@@ -10,7 +10,7 @@ import { startWorkerService, type WorkerService } from "../../src/worker/service
 import { smtpSink } from "../helpers/alert-servers.js";
 import { CLI, runCli } from "../helpers/cli.js";
 import { chromiumBrowsersUnder, descendantsOf, isRunning } from "../helpers/processes.js";
-import { fastClock, freshTokenState, tempDir } from "../helpers/setup.js";
+import { fastAppClock, freshTokenState, tempDir } from "../helpers/setup.js";
 import { NEVER, waitFor } from "../helpers/worker-app.js";
 import { exited, until } from "../helpers/worker-process.js";
 import { LoginGauge, accountsEnv, idOf, startAccounts, writeAccountsFile } from "./helpers.js";
@@ -62,12 +62,12 @@ async function startService(
 ): Promise<{ service: WorkerService; app: App; dir: string; env: Record<string, string> }> {
   const dir = tempDir("kt-accounts-worker-");
   const env = workerEnv(some, dir, extra);
-  const app = createApp(loadConfig({ env, cwd: dir }), { logLevel: "silent" });
-  const service = await startWorkerService(app, {
-    ...(consolePort === undefined ? {} : { consolePort }),
-    backoff: () => 50,
-    tuning: { clock: fastClock(), exchangeRetry: { attempts: 3, delayMs: () => 10 } },
+  const config = loadConfig({
+    env: { ...env, ...(consolePort === undefined ? {} : { PORT: String(consolePort) }) },
+    cwd: dir,
   });
+  const app = createApp(config, { logLevel: "silent", clock: fastAppClock() });
+  const service = await startWorkerService(app);
   return { service, app, dir, env };
 }
 

@@ -107,7 +107,9 @@ describe("HTTP login (no browser) against the simulator", () => {
 
   it("reports Kite unreachable", async () => {
     const deps = httpDeps();
-    const error = await failure(refreshed({ ...deps, loginUrl: "http://127.0.0.1:9/connect/login" }));
+    const error = await failure(
+      refreshed({ ...deps, loginUrl: "http://127.0.0.1:9/connect/login" }),
+    );
     expect(error.code).toBe("KITE_UNAVAILABLE");
   });
 

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { expect } from "expect";
 import { findChromium } from "../../src/login/chromium.js";
 import { launchChromium } from "../../src/login/launch.js";
-import { processesTagged } from "../helpers/processes.js";
+import { chromiumOwnedBy } from "../helpers/processes.js";
 
 /** The command line of a live process, one argument per entry. */
 const argvOf = (pid: string): string[] =>
@@ -12,16 +12,14 @@ const argvOf = (pid: string): string[] =>
 describe("launching Chromium for a login", () => {
   it("adds its lean flags without replacing Playwright's --disable-features list", async () => {
     const { executablePath } = await findChromium(process.env["BROWSER_PATH"]);
-    const tag = `launch-${process.pid}`;
     const browser = await launchChromium({
       executablePath,
       noSandbox: undefined,
-      runTag: tag,
       timeoutMs: 15_000,
     });
     try {
       // Debian's wrapper scripts and the browser itself carry the same arguments.
-      const pids = processesTagged(tag).map((line) => line.split(" ")[0] ?? "");
+      const pids = chromiumOwnedBy().map((line) => line.split(" ")[0] ?? "");
       expect(pids.length).toBeGreaterThan(0);
       for (const pid of pids) {
         const argv = argvOf(pid);
@@ -39,6 +37,6 @@ describe("launching Chromium for a login", () => {
     } finally {
       await browser.close();
     }
-    expect(processesTagged(tag)).toEqual([]);
+    expect(chromiumOwnedBy()).toEqual([]);
   });
 });

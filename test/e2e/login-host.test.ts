@@ -15,21 +15,18 @@ import { loginContext, loginInput } from "../helpers/login-input.js";
 import {
   chromiumBrowsersUnder,
   isRunning,
-  processesTagged,
+  chromiumOwnedBy,
   watchChromiumBrowsers,
 } from "../helpers/processes.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
 
 const fx = simulatorFixture();
-let runs = 0;
-const newTag = (): string => `host-${process.pid}-${++runs}`;
 
-function hosted(host: BrowserHost, tag: string, evidenceDir?: string): HostedBrowserLogin {
+function hosted(host: BrowserHost, evidenceDir?: string): HostedBrowserLogin {
   return new HostedBrowserLogin({
     host,
     browserPath: process.env["BROWSER_PATH"],
     noSandbox: undefined,
-    runTag: tag,
     ...(evidenceDir
       ? { evidence: { dir: evidenceDir, secrets: () => [fx.sim.account.password] } }
       : {}),
@@ -69,18 +66,17 @@ function commandLinesWith(text: string): string[] {
 describe("the browser login in its own process (the login host)", { timeout: 300_000 }, () => {
   it("refreshes through the host, leaving no Chromium behind, and the host ends after its grace", async () => {
     const host = new BrowserHost({ idleMs: 300 });
-    const tag = newTag();
     let pid: number | undefined;
     const deps = {
       ...depsFor(fx.sim, path.join(tempDir(), "token.json"), { clock: fastClock() }),
-      login: hosted(host, tag),
+      login: hosted(host),
       onStep: () => (pid ??= host.pid),
     };
     const outcome = await refreshed(deps, { force: true });
     expect(outcome.status).toBe("refreshed");
     expect(fx.sim.isAccessTokenValid(outcome.record.access_token)).toBe(true);
     expect(outcome.steps.find((s) => s.step === "login")).toBeDefined();
-    expect(processesTagged(tag)).toEqual([]);
+    expect(chromiumOwnedBy()).toEqual([]);
     expect(fx.host.hits).toEqual([]);
     expect(pid).toBeDefined();
     await eventually(() => host.pid === undefined && !isRunning(pid!), 10_000, "host gone");
@@ -90,7 +86,7 @@ describe("the browser login in its own process (the login host)", { timeout: 300
     const host = new BrowserHost({ idleMs: 300 });
     const seen: string[][] = [];
     let environ = "";
-    await hosted(host, newTag()).login(
+    await hosted(host).login(
       input(),
       context({
         beforeSecondFactor: async () => {
@@ -144,7 +140,7 @@ describe("the browser login in its own process (the login host)", { timeout: 300
     it(`retries a rejected TOTP once (${strategy} login), each code recorded by the parent's hook first, its clock waits in the parent`, async () => {
       fx.sim.setScenario({ rejectTotp: true });
       const host = new BrowserHost({ idleMs: 300 });
-      const login = strategy === "browser" ? hosted(host, newTag()) : new HostedHttpLogin(host);
+      const login = strategy === "browser" ? hosted(host) : new HostedHttpLogin(host);
       const clock = fastClock();
       const codesBefore: number[] = [];
       const error = await failure(
@@ -172,7 +168,7 @@ describe("the browser login in its own process (the login host)", { timeout: 300
     const host = new BrowserHost({ idleMs: 300 });
     const refusal = new KiteTokenError("TWOFA_BUDGET_SPENT", "Two codes were rejected today.");
     const error = await failure(
-      hosted(host, newTag()).login(
+      hosted(host).login(
         input(),
         context({
           beforeSecondFactor: () => Promise.reject(refusal),
@@ -187,10 +183,9 @@ describe("the browser login in its own process (the login host)", { timeout: 300
 
   it("aborts a login in flight: ABORTED, no code submitted, no Chromium left", async () => {
     const host = new BrowserHost({ idleMs: 300 });
-    const tag = newTag();
     const controller = new AbortController();
     const error = await failure(
-      hosted(host, tag).login(
+      hosted(host).login(
         input(),
         context({
           signal: controller.signal,
@@ -202,17 +197,16 @@ describe("the browser login in its own process (the login host)", { timeout: 300
       ),
     );
     expect(error.code).toBe("ABORTED");
-    expect(processesTagged(tag)).toEqual([]);
+    expect(chromiumOwnedBy()).toEqual([]);
     expect(fx.sim.counters.twofaAttempts).toBe(0);
     await host.stop();
   });
 
   it("fails the login with BROWSER_FAILED when the host is killed, and the next login works", async () => {
     const host = new BrowserHost({ idleMs: 300 });
-    const tag = newTag();
     let killed: number | undefined;
     const error = await failure(
-      hosted(host, tag).login(
+      hosted(host).login(
         input(),
         context({
           beforeSecondFactor: () => {
@@ -227,8 +221,8 @@ describe("the browser login in its own process (the login host)", { timeout: 300
     expect(error.retryable).toBe(true);
     expect(error.message).toContain("SIGKILL");
     // Its Chromium notices its pipe closed and goes too.
-    await eventually(() => processesTagged(tag).length === 0, 10_000, "Chromium gone");
-    const result = await hosted(host, newTag()).login(input(), context());
+    await eventually(() => chromiumOwnedBy().length === 0, 10_000, "Chromium gone");
+    const result = await hosted(host).login(input(), context());
     expect(result.requestToken).toMatch(/\S/);
     expect(host.pid).not.toBe(killed);
     await host.stop();
@@ -236,8 +230,7 @@ describe("the browser login in its own process (the login host)", { timeout: 300
 
   it("runs two concurrent logins in one Chromium, each in its own context, none left after", async () => {
     const host = new BrowserHost({ idleMs: 300 });
-    const tag = newTag();
-    const login = hosted(host, tag);
+    const login = hosted(host);
     let most = 0;
     const sampler = setInterval(() => (most = Math.max(most, browsersOf(host.pid))), 50);
     const [a, b] = await Promise.all([
@@ -251,7 +244,7 @@ describe("the browser login in its own process (the login host)", { timeout: 300
     expect([c.loginPageLoads, c.loginAttempts, c.twofaAttempts, c.redirectsIssued]).toEqual([
       2, 2, 2, 2,
     ]);
-    expect(processesTagged(tag)).toEqual([]);
+    expect(chromiumOwnedBy()).toEqual([]);
     expect(browsersOf(host.pid)).toBe(0);
     await host.stop();
   });
@@ -259,9 +252,8 @@ describe("the browser login in its own process (the login host)", { timeout: 300
   it("keeps Chromium between two logins while one waits for its turn, not once the waiter gives up", async () => {
     // A long idle grace: only the hold decides when the browser closes.
     const host = new BrowserHost({ idleMs: 60_000 });
-    const tag = newTag();
     const slots = new LoginSlots(1, (on, handed) => host.holdBrowser(on, handed));
-    const login = slots.wrap(hosted(host, tag));
+    const login = slots.wrap(hosted(host));
     const browsers = watchChromiumBrowsers(() => host.pid);
     // One at a time: the second waits for the first, which leaves it the browser open.
     const [a, b] = await Promise.all([
@@ -283,23 +275,22 @@ describe("the browser login in its own process (the login host)", { timeout: 300
     expect(browsersOf(host.pid)).toBe(0);
     expect(fx.sim.counters.loginAttempts).toBe(3);
     await host.stop();
-    expect(processesTagged(tag)).toEqual([]);
+    expect(chromiumOwnedBy()).toEqual([]);
   });
 
   it("closes the host and its Chromium when its parent is killed mid-login", async () => {
-    const tag = newTag();
     const script = fileURLToPath(new URL("../helpers/host-parent.js", import.meta.url));
     const env: Record<string, string> = process.env["BROWSER_PATH"]
       ? { BROWSER_PATH: process.env["BROWSER_PATH"] }
       : {};
-    const parent = startLineChild(script, env, tempDir(), ["--parent", tag]);
+    const parent = startLineChild(script, env, tempDir(), ["--parent"]);
     const line = await parent.waitFor((l) => l.startsWith("{"), 60_000);
     const { hostPid } = JSON.parse(line) as { hostPid: number };
     expect(isRunning(hostPid)).toBe(true);
-    expect(processesTagged(tag).length).toBeGreaterThan(0);
+    expect(chromiumOwnedBy(parent.child.pid).length).toBeGreaterThan(0);
     parent.child.kill("SIGKILL");
     await eventually(
-      () => !isRunning(hostPid) && processesTagged(tag).length === 0,
+      () => !isRunning(hostPid) && chromiumOwnedBy(parent.child.pid).length === 0,
       10_000,
       "host and Chromium gone",
     );

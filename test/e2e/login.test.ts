@@ -7,7 +7,7 @@ import { refreshed } from "../helpers/refreshed.js";
 import type { TwofaVariant } from "../../src/simulator/index.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
-import { processesTagged } from "../helpers/processes.js";
+import { chromiumOwnedBy } from "../helpers/processes.js";
 
 // The redirect URL points at a real server, so the tests can prove nothing reaches it.
 const fx = simulatorFixture();
@@ -211,24 +211,25 @@ describe("browser login against the simulator", () => {
 
   it("reports Kite unreachable when the login page cannot load", async () => {
     const deps = depsFor(fx.sim, path.join(tempDir(), "token.json"));
-    const error = await failure(refreshed({ ...deps, loginUrl: "http://127.0.0.1:9/connect/login" }));
+    const error = await failure(
+      refreshed({ ...deps, loginUrl: "http://127.0.0.1:9/connect/login" }),
+    );
     expect(error.code).toBe("KITE_UNAVAILABLE");
   });
 
   it("leaves no Chromium process behind, after success and after failure", async () => {
-    await refreshed(depsFor(fx.sim, path.join(tempDir(), "token.json"), { runTag: "ok-run" }), {
+    await refreshed(depsFor(fx.sim, path.join(tempDir(), "token.json"), {}), {
       force: true,
     });
-    expect(processesTagged("ok-run")).toEqual([]);
+    expect(chromiumOwnedBy()).toEqual([]);
     await failure(
       refreshed(
         depsFor(fx.sim, path.join(tempDir(), "token.json"), {
-          runTag: "bad-run",
           password: "nope-nope",
         }),
       ),
     );
-    expect(processesTagged("bad-run")).toEqual([]);
+    expect(chromiumOwnedBy()).toEqual([]);
   });
 
   it("stops a login when aborted, closing the browser", async () => {
@@ -236,13 +237,12 @@ describe("browser login against the simulator", () => {
     fx.sim.setScenario({ noRedirect: true });
     const pending = refreshed(
       depsFor(fx.sim, path.join(tempDir(), "token.json"), {
-        runTag: "abort-run",
         signal: controller.signal,
       }),
     );
     setTimeout(() => controller.abort(new Error("test stop")), 1500);
     const error = await failure(pending);
     expect(error.code).toBe("ABORTED");
-    expect(processesTagged("abort-run")).toEqual([]);
+    expect(chromiumOwnedBy()).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
  * A parent of a login host, in its own process, for tests that kill it: starts a
  * simulator and a hosted browser login whose second factor never gets the parent's
  * go-ahead, and prints `{"hostPid":…}` once the login is waiting there (mid-login).
- * `host-parent.js --parent <runTag>`.
+ * `host-parent.js --parent`.
  */
 import { BrowserHost } from "../../src/login/host/client.js";
 import { HostedBrowserLogin } from "../../src/login/host/hosted.js";
@@ -19,7 +19,6 @@ const login = new HostedBrowserLogin({
   host,
   browserPath: process.env["BROWSER_PATH"],
   noSandbox: undefined,
-  runTag: process.argv[3] ?? "host-parent",
 });
 await login.login(
   {

@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
-/** Command lines of live processes that carry `--kite-token-run=<tag>`. */
-export function processesTagged(tag: string): string[] {
+/**
+ * Command lines of the live Chromium processes working for the process `owner` (default:
+ * this one), as their `--kite-token-owner=<pid>` says, wherever they were reparented.
+ */
+export function chromiumOwnedBy(owner: number = process.pid): string[] {
   const found: string[] = [];
   for (const pid of readdirSync("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
@@ -10,7 +13,7 @@ export function processesTagged(tag: string): string[] {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-      if (state !== "Z" && cmdline.includes(`--kite-token-run=${tag}`))
+      if (state !== "Z" && cmdline.split(" ").includes(`--kite-token-owner=${owner}`))
         found.push(`${pid} ${cmdline.slice(0, 80)}`);
     } catch {
       // The process ended while we looked.

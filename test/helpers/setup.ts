@@ -1,3 +1,4 @@
+import type { AppClock } from "../../src/app.js";
 import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -46,6 +47,11 @@ export async function redirectHost(): Promise<{
 }
 
 /** A TOTP clock that skips its waits instantly by moving its own time forward. */
+/** An app's clock for tests: the TOTP waits skipped (as fastClock), every other pause instant. */
+export function fastAppClock(): AppClock {
+  return { ...fastClock(), pause: async () => undefined };
+}
+
 export function fastClock(): TotpClock & { skippedMs: number } {
   const clock = {
     skippedMs: 0,
@@ -64,7 +70,6 @@ export interface DepsOverrides {
   stepMs?: number;
   redirectMs?: number;
   clock?: TotpClock;
-  runTag?: string;
   signal?: AbortSignal;
   exchangeDelayMs?: number;
 }
@@ -92,7 +97,6 @@ export function depsFor(sim: Simulator, tokenFile: string, o: DepsOverrides = {}
     login: new BrowserLogin({
       browserPath: process.env["BROWSER_PATH"],
       noSandbox: undefined,
-      ...(o.runTag ? { runTag: o.runTag } : {}),
     }),
     store: new FileTokenStore(tokenFile),
     clock: o.clock ?? systemClock,

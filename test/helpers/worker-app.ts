@@ -4,7 +4,7 @@ import { createApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import { simulatorSettings, type Simulator } from "../../src/simulator/index.js";
 import { startWorkerService, type WorkerService } from "../../src/worker/service.js";
-import { fastClock, tempDir } from "./setup.js";
+import { fastAppClock, tempDir } from "./setup.js";
 import { until } from "./worker-process.js";
 
 /** A schedule that never fires during a test (1 January, midnight). */
@@ -26,21 +26,18 @@ export function workerApp(
       RETRY_DEADLINE: "23:59",
       RETRY_MAX: "5",
       ALERT_DEADLINE: "off",
+      PORT: "0",
       ...(process.env["BROWSER_PATH"] ? { BROWSER_PATH: process.env["BROWSER_PATH"] } : {}),
       ...extra,
     },
   });
-  // Alert channels retry after 10 ms instead of 2 s and 5 s.
-  return { app: createApp(config, { logLevel: "silent", alertRetryDelaysMs: [10] }), dir };
+  // Every wait skipped: the TOTP windows, the retries, the alert channels' tries.
+  return { app: createApp(config, { logLevel: "silent", clock: fastAppClock() }), dir };
 }
 
 /** The worker as `kite-token worker` builds it, with every wait shortened. */
 export function startTestWorker(app: App): Promise<WorkerService> {
-  return startWorkerService(app, {
-    backoff: () => 50,
-    consolePort: 0,
-    tuning: { clock: fastClock(), exchangeRetry: { attempts: 3, delayMs: () => 10 } },
-  });
+  return startWorkerService(app);
 }
 
 /** Polls until the condition holds, or fails the test. */

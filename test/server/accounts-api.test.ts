@@ -7,7 +7,6 @@ import type { RunningConsole } from "../../src/server/serve.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { idOf, startAccounts } from "../accounts/helpers.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
-import { fastClock } from "../helpers/setup.js";
 import {
   ADMIN,
   AUTH,
@@ -19,8 +18,6 @@ import {
 
 type Json = Record<string, unknown>;
 const json = async (res: Response): Promise<Json> => (await res.json()) as Json;
-
-const tuning = { clock: fastClock(), exchangeRetry: { attempts: 3, delayMs: () => 10 } };
 
 /**
  * The console in accounts mode over three simulated accounts (one simulator each, so an
@@ -56,7 +53,6 @@ describe("token console over many accounts", () => {
     ({ app, dir } = accountsApp(sims, { LOGIN_STRATEGY: "http" }));
     gates = [];
     server = await consoleFor(app, {
-      tuning,
       nextRun: () => new Date("2031-01-02T03:00:00.000Z"),
       accountRunner: (account) => {
         const i = Number(account.id.slice(-1));
@@ -291,7 +287,7 @@ describe("token console over many accounts", () => {
   });
 
   it("accepts a callback without a state only when one account had a login started", async () => {
-    const clocked = await consoleFor(app, { tuning });
+    const clocked = await consoleFor(app);
     const callback = async (sim: Simulator): Promise<Response> => {
       const res = await fetch(
         `${clocked.url}/auth/callback${new URL((await requestTokenOverHttp(sim)).callbackUrl).search}`,
@@ -319,7 +315,7 @@ describe("token console over many accounts", () => {
       await clocked.close();
     }
 
-    const fresh = await consoleFor(app, { tuning });
+    const fresh = await consoleFor(app);
     try {
       const before = exchanges();
       await fetch(`${fresh.url}/api/accounts/${idOf(2)}/token/refresh-info`, { headers: AUTH });

@@ -6,7 +6,7 @@ import { simulatorSettings, type Simulator } from "../../src/simulator/index.js"
 import { exchangeAndSave, type StepEvent } from "../../src/refresh.js";
 import type { RefreshRunner } from "../../src/server/types.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
-import { tempDir } from "../helpers/setup.js";
+import { fastAppClock, tempDir } from "../helpers/setup.js";
 import { accountsEnv, writeAccountsFile } from "../accounts/helpers.js";
 
 export const ADMIN = "console-admin-token-0123456789";
@@ -55,7 +55,7 @@ export function accountsApp(
     },
     cwd: dir,
   });
-  return { app: createApp(config, { logLevel: "silent" }), dir };
+  return { app: createApp(config, { logLevel: "silent", clock: fastAppClock() }), dir };
 }
 
 /** Reads a server-sent event stream to its `end` event. */

@@ -12,6 +12,7 @@
 import { SecretRedactor } from "../../redact.js";
 import { BrowserLogin } from "../browser.js";
 import { FailureEvidence } from "../evidence.js";
+import { ownChromiumFor } from "../launch.js";
 import { SharedBrowser } from "../shared-browser.js";
 import type { LoginContext, LoginResult } from "../types.js";
 import {
@@ -89,12 +90,9 @@ class LoginHost {
   #lane(key: string, message: LoginMessage): Lane {
     let lane = this.#lanes.get(key);
     if (!lane) {
-      const { browserPath, noSandbox, runTag } = message.options;
+      const { browserPath, noSandbox } = message.options;
       lane = {
-        browser: new SharedBrowser(
-          { browserPath, noSandbox, ...(runTag ? { runTag } : {}) },
-          message.timeouts.stepMs,
-        ),
+        browser: new SharedBrowser({ browserPath, noSandbox }, message.timeouts.stepMs),
         users: 0,
       };
       this.#lanes.set(key, lane);
@@ -174,7 +172,7 @@ class LoginHost {
    */
   async #browserLogin(message: LoginMessage, context: LoginContext): Promise<ChildMessage> {
     const { id, options } = message;
-    const key = JSON.stringify([options.browserPath, options.noSandbox, options.runTag]);
+    const key = JSON.stringify([options.browserPath, options.noSandbox]);
     const lane = this.#lane(key, message);
     lane.users += 1;
     let evidence: string[] = [];
@@ -239,6 +237,8 @@ if (process.send === undefined) {
   process.stderr.write("kite-token: the login host runs only as a child of kite-token.\n");
   process.exit(2);
 }
+// Its Chromium works for the parent: `--kite-token-owner=<the parent's pid>`.
+ownChromiumFor(process.ppid);
 const host = new LoginHost((message) => {
   if (process.connected) process.send?.(message, undefined, {}, () => undefined);
 });

@@ -9,8 +9,6 @@ export interface HostedLoginOptions {
   /** Chromium's sandbox cannot run as root; default: off for root, on otherwise. */
   noSandbox: boolean | undefined;
   selectors?: LoginSelectors;
-  /** Added to Chromium's command line as `--kite-token-run=<tag>`, to find its processes. */
-  runTag?: string;
   /** A failed login's screenshot and page: where, and what to scrub (the login's context is told the files). */
   evidence?: { dir: string; secrets: () => string[] };
 }
@@ -25,7 +23,7 @@ export class HostedBrowserLogin implements LoginStrategy {
   constructor(private readonly options: HostedLoginOptions) {}
 
   login(input: LoginInput, context: LoginContext): Promise<LoginResult> {
-    const { host, evidence, browserPath, noSandbox, selectors, runTag } = this.options;
+    const { host, evidence, browserPath, noSandbox, selectors } = this.options;
     return host.login({
       strategy: "browser",
       input,
@@ -34,7 +32,6 @@ export class HostedBrowserLogin implements LoginStrategy {
         browserPath,
         noSandbox,
         selectors,
-        runTag,
         evidence: evidence ? { dir: evidence.dir, secrets: evidence.secrets() } : undefined,
       },
     });

@@ -28,7 +28,6 @@ export interface HostLoginOptions {
   browserPath: string | undefined;
   noSandbox: boolean | undefined;
   selectors?: LoginSelectors | undefined;
-  runTag?: string | undefined;
   /** Where the child saves a failed login's screenshot and page, and what it scrubs. */
   evidence?: { dir: string; secrets: string[] } | undefined;
 }
