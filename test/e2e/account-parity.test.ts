@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
@@ -6,9 +7,10 @@ import { readToken } from "../../src/consumer/index.js";
 import { simulatorSettings, type Simulator } from "../../src/simulator/index.js";
 import { StateFile } from "../../src/worker/state.js";
 import { mailSettings, simulatorAndMailForFile, type smtpSink } from "../helpers/alert-servers.js";
-import { runCli, type CliResult } from "../helpers/cli.js";
+import { CLI, runCli, type CliResult } from "../helpers/cli.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { freshTokenState, tempDir } from "../helpers/setup.js";
+import { exited, until } from "../helpers/worker-process.js";
 
 /**
  * One account model: every command, run once with the KITE_* variables and once with an
@@ -141,7 +143,6 @@ describe(
       for (const setup of both) expect((await run(setup, ["refresh"])).code).toBe(0);
       const status = await parity(["status"], both);
       expect(status[0]?.stdout).toMatch(new RegExp(`^${freshTokenState()}: token for `));
-      await parity(["token", "--json"], both).catch(() => undefined);
       const tokens = await Promise.all(both.map((s) => run(s, ["token"])));
       expect(tokens.map((t) => t.code)).toEqual([0, 0]);
       for (const [i, setup] of both.entries()) {
@@ -191,6 +192,87 @@ describe(
       expect(
         JSON.parse(results[1]!.stdout).checks.find((c: { id: string }) => c.id === "stores").title,
       ).toContain(path.join(both[1]!.files, "token.json"));
+    });
+
+    it("worker: the start-up run refreshes, a failure alerts once, SIGTERM stops it", async () => {
+      for (const password of [undefined, "wrong-password"]) {
+        const both = setups({
+          SCHEDULE: "0 0 1 1 *",
+          ALERT_DEADLINE: "off",
+          ...(password ? { KITE_PASSWORD: password } : {}),
+        });
+        const mailsBefore = smtp.mails.length;
+        for (const setup of both) {
+          sim.resetCounters();
+          const child = spawn(process.execPath, [CLI, "worker"], {
+            cwd: setup.dir,
+            env: { PATH: process.env["PATH"] ?? "", HOME: setup.dir, ...setup.env },
+            stdio: "ignore",
+          });
+          const recorded = await until(async () => (await runsOf(setup)).length > 0, 90_000);
+          child.kill("SIGTERM");
+          expect(await exited(child)).toBe(0);
+          expect(recorded).toBe(true);
+        }
+        const runs = await Promise.all(both.map(runsOf));
+        expect(runs[1]).toEqual(runs[0]);
+        expect(runs[0]).toEqual([
+          password
+            ? { trigger: "startup", outcome: "failed", error_code: "BAD_CREDENTIALS" }
+            : { trigger: "startup", outcome: "refreshed", error_code: undefined },
+        ]);
+        // One failure alert from each worker, none for a success.
+        await until(() => smtp.mails.length >= mailsBefore + (password ? 2 : 0), 10_000);
+        expect(smtp.mails.length - mailsBefore).toBe(password ? 2 : 0);
+        for (const setup of both)
+          expect(existsSync(path.join(setup.files, "token.json"))).toBe(!password);
+      }
+    });
+
+    it("serve: the console lists the one account and serves its token status", async () => {
+      const both = setups({ PORT: "0" });
+      const answers: unknown[] = [];
+      for (const setup of both) {
+        expect((await run(setup, ["refresh"])).code).toBe(0);
+        const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], {
+          cwd: setup.dir,
+          env: { PATH: process.env["PATH"] ?? "", HOME: setup.dir, ...setup.env },
+          stdio: ["ignore", "pipe", "ignore"],
+        });
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+        await until(() => /http:\/\/[\d.]+:\d+/.test(out), 30_000);
+        const url = /http:\/\/[\d.]+:\d+/.exec(out)![0];
+        const listed = (await (await fetch(`${url}/api/accounts`)).json()) as {
+          accounts: Array<Record<string, unknown>>;
+        };
+        const id = setup.kind === "accounts file" ? ACCOUNT : "default";
+        const status = (await (await fetch(`${url}/api/accounts/${id}/token/status`)).json()) as {
+          state: string;
+          user_id: string;
+          store: string;
+          last_run: { trigger: string; outcome: string; steps: Array<{ step: string }> };
+        };
+        answers.push({
+          ids: listed.accounts.map((a) => a["id"]),
+          status: {
+            state: status.state,
+            user_id: status.user_id,
+            store: normalised(setup, status.store),
+            last_run: [status.last_run.trigger, status.last_run.outcome],
+            steps: status.last_run.steps.map((x) => x.step),
+          },
+        });
+        child.kill("SIGTERM");
+        await exited(child);
+      }
+      expect(answers.map((x) => (x as { ids: unknown }).ids)).toEqual([["default"], [ACCOUNT]]);
+      const [kiteVars, file] = answers.map((x) => (x as { status: unknown }).status);
+      expect(file).toEqual(kiteVars);
+      expect(kiteVars).toMatchObject({
+        user_id: sim.account.userId,
+        last_run: ["cli", "refreshed"],
+      });
     });
 
     it("the library reads the account's token with only the store settings (a broken SMTP_URL, no secrets)", async () => {
