@@ -67,16 +67,26 @@ describe("token console page over many accounts", () => {
     await page.getByRole("button", { name: "Use this token" }).click();
     await page.locator("#auth").waitFor({ state: "hidden" });
     await page.getByRole("button", { name: `Refresh now (${idOf(0)})` }).click();
-    await card(0).locator(".steps li", { hasText: "· login page loaded" }).waitFor();
+    await card(0).locator("tr[data-step='login'][data-status='running']").waitFor();
     await shot("accounts-2-refresh-running");
     await card(0)
-      .locator(".steps li", { hasText: "Refresh finished: refreshed." })
+      .locator(".run-result p", { hasText: /^Refresh finished: refreshed/ })
       .waitFor({ timeout: 90_000 });
     await card(0).locator(`.status:is(${USABLE})`).waitFor();
-    expect(await card(0).locator(".last-run").textContent()).toMatch(/console: refreshed/);
+    await expect(card(0).locator(".runs li .by").first().textContent()).resolves.toBe(
+      "console (Refresh now)",
+    );
+    expect(await card(0).locator(".runs li .outcome").first().textContent()).toBe("refreshed");
+    expect(await card(0).locator(".mornings .mark").last().getAttribute("data-outcome")).toBe(
+      "refreshed",
+    );
     expect(await card(1).locator(".status").getAttribute("data-state")).toBe("missing");
-    expect(await card(1).locator(".steps li").count()).toBe(0);
-    expect(await card(1).locator(".last-run").textContent()).toBe("none yet");
+    expect(await card(1).locator(".steps tr").count()).toBe(0);
+    expect(await card(1).locator(".steps").isVisible()).toBe(false);
+    expect(await card(1).locator(".runs").textContent()).toBe("None yet.");
+    expect(await card(1).locator(".mornings .mark").last().getAttribute("data-outcome")).toBe(
+      "none",
+    );
     await expect(page.locator("#summary").textContent()).resolves.toMatch(
       /^2 accounts: 1 (valid|expiring), 1 missing\.$/,
     );
