@@ -9,7 +9,7 @@ import type { RunningConsole } from "../../src/server/serve.js";
 import { findUnusedPort, type Simulator } from "../../src/simulator/index.js";
 import { Schedule } from "../../src/worker/schedule.js";
 import { idOf, startAccounts } from "../accounts/helpers.js";
-import { loginOnKitePage, phonePage } from "./console-page.js";
+import { forTheDocs, loginOnKitePage, phonePage } from "./console-page.js";
 import { ADMIN, accountsApp, consoleFor } from "./console-helpers.js";
 
 const SHOTS = path.join(packageRoot(), "test-artifacts", "console");
@@ -91,6 +91,7 @@ describe("token console page over many accounts", () => {
       /^2 accounts: 1 (valid|expiring), 1 missing\.$/,
     );
     await shot("accounts-3-one-refreshed");
+    forTheDocs(path.join(SHOTS, "accounts-3-one-refreshed.png"), "console-accounts.png");
     expect(existsSync(tokenFile(0))).toBe(true);
     expect(existsSync(tokenFile(1))).toBe(false);
     expect(sims[1]!.counters.loginAttempts).toBe(0);

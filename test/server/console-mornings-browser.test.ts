@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { before, describe, it } from "node:test";
 import { expect } from "expect";
@@ -6,8 +6,9 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { packageRoot } from "../../src/package-root.js";
 import type { RunningConsole } from "../../src/server/serve.js";
 import { formatIst, formatIstShort, fromIstParts, istParts } from "../../src/time.js";
+import { Schedule } from "../../src/worker/schedule.js";
 import type { RunRecord } from "../../src/worker/state.js";
-import { consolePageFixture } from "./console-page.js";
+import { consolePageFixture, forTheDocs } from "./console-page.js";
 import { ADMIN, historyRun } from "./console-helpers.js";
 
 const SHOTS = path.join(packageRoot(), "test-artifacts", "console");
@@ -140,6 +141,7 @@ describe("token console page: the last 30 mornings", () => {
 
   const fx = consolePageFixture({
     viewport: { width: 360, height: 800 },
+    serve: { nextRun: () => new Schedule("30 8 * * *", "Asia/Kolkata").next() },
     seed: async (app) => {
       seeded = seedHistory(new Date());
       await app.state.update((state) => {
@@ -278,7 +280,6 @@ describe("token console page: the last 30 mornings", () => {
     expect(expiryLines).toBe(1);
     const file = path.join(SHOTS, "console.png");
     await page.screenshot({ path: file, fullPage: true });
-    if (process.env["UPDATE_SCREENSHOTS"] === "1")
-      copyFileSync(file, path.join(packageRoot(), "docs", "console.png"));
+    forTheDocs(file, "console.png");
   });
 });

@@ -1,9 +1,12 @@
+import { copyFileSync } from "node:fs";
+import path from "node:path";
 import { after, before } from "node:test";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import type { App } from "../../src/app.js";
 import { findChromium } from "../../src/login/chromium.js";
+import { packageRoot } from "../../src/package-root.js";
 import { totpCode } from "../../src/login/totp.js";
-import type { RunningConsole } from "../../src/server/serve.js";
+import type { RunningConsole, ServeOptions } from "../../src/server/serve.js";
 import { findUnusedPort, startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { consoleFor, simApp } from "./console-helpers.js";
 
@@ -50,6 +53,7 @@ export function consolePageFixture(
   options: {
     viewport?: { width: number; height: number };
     seed?: (app: App) => Promise<void>;
+    serve?: ServeOptions;
   } = {},
 ): ConsolePage {
   const fx = {} as ConsolePage;
@@ -60,7 +64,7 @@ export function consolePageFixture(
     });
     fx.app = simApp(fx.sim);
     await options.seed?.(fx.app);
-    fx.server = await consoleFor(fx.app, { port });
+    fx.server = await consoleFor(fx.app, { port, ...options.serve });
     ({ browser: fx.browser, page: fx.page } = await phonePage(options.viewport));
     fx.card = fx.page.locator("section.account[data-account='default']");
   });
@@ -70,4 +74,13 @@ export function consolePageFixture(
     await fx.sim?.close();
   });
   return fx;
+}
+
+/**
+ * A screenshot the docs show: copied to `docs/<name>` when UPDATE_SCREENSHOTS=1 (a test
+ * run never changes the docs unasked).
+ */
+export function forTheDocs(file: string, name: string): void {
+  if (process.env["UPDATE_SCREENSHOTS"] === "1")
+    copyFileSync(file, path.join(packageRoot(), "docs", name));
 }
