@@ -55,7 +55,8 @@ export class Output {
   }
 }
 
-const LABELS: Record<string, string> = {
+/** Each step's name as a person reads it (the CLI's lines, the console's rows). */
+export const STEP_LABELS: Record<string, string> = {
   check: "check saved token",
   lock: "single-login lock",
   login: "log in",
@@ -72,7 +73,7 @@ export function formatSeconds(ms: number): string {
 export function stepPrinter(out: Output, prefix = ""): (event: StepEvent) => void {
   const print = { line: (text: string) => out.line(`${prefix}${text}`) };
   return (event) => {
-    const label = (LABELS[event.step] ?? event.step).padEnd(26);
+    const label = (STEP_LABELS[event.step] ?? event.step).padEnd(26);
     if (event.phase === "done") {
       print.line(
         `  ok    ${label} ${formatSeconds(event.ms).padStart(8)}${event.detail ? `  (${event.detail})` : ""}`,

@@ -53,7 +53,7 @@ export function accountsRoutes(
     },
   };
   if (!options.aliases)
-    for (const path of ["/api/token/*", "/api/runs", "/api/runs/*"])
+    for (const path of ["/api/token/*", "/api/runs", "/api/runs/*", "/api/days"])
       api.all(path, (c) => c.json(pointHere, 400));
 
   const unknown = (id: string) => ({

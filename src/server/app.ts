@@ -105,7 +105,7 @@ export function createConsole(deps: ConsoleDeps): Console {
   const mount = (prefix: string, scope: ConsoleScope): void => {
     const sub = new Hono();
     tokenRoutes(sub, { ...shared, scope });
-    runRoutes(sub, scope);
+    runRoutes(sub, scope, now);
     api.route(prefix, sub);
   };
   // The KITE_* account is the account `default`: `/api/token/…` and `/api/runs…` are
@@ -127,6 +127,8 @@ export function createConsole(deps: ConsoleDeps): Console {
     scopeFor: (account) => scopes.find((s) => s.account === account),
   });
 
+  // The page checks the admin token it was given here, before it acts with it.
+  api.get("/api/admin-check", shared.limit, shared.admin, (c) => c.json({ ok: true }));
   api.get("/healthz", (c) => c.json({ status: "ok" }));
   api.get("/metrics", async (c) => {
     const entries = await Promise.all(
@@ -141,6 +143,6 @@ export function createConsole(deps: ConsoleDeps): Console {
     c.header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
     return c.body(renderMetrics(entries));
   });
-  pageRoutes(api, deps.accounts ? "accounts" : "single");
+  pageRoutes(api);
   return { api, abortAll: () => scopes.forEach((s) => s.registry.abortAll()) };
 }

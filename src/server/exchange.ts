@@ -1,6 +1,7 @@
 import { accountOfApp } from "../accounts/model.js";
 import { AccountRunner } from "../accounts/runner.js";
 import type { App } from "../app.js";
+import type { SecretRedactor } from "../redact.js";
 import { isKiteTokenError, KiteTokenError, type ErrorCode } from "../errors.js";
 import type { TokenRecord } from "../stores/record.js";
 
@@ -8,10 +9,13 @@ import type { TokenRecord } from "../stores/record.js";
  * Exchanges a request token for the console through the account runner (its login lock,
  * its run history, its alerts) and logs who it was for (never the token).
  */
-export async function exchangeWithApp(app: App, requestToken: string): Promise<TokenRecord> {
-  const report = await new AccountRunner(accountOfApp(app)).exchange(requestToken, {
-    trigger: "console exchange",
-  });
+export async function exchangeWithApp(
+  app: App,
+  requestToken: string,
+  /** For the history: `console login` (the callback of "Log in manually"), `console paste`. */
+  trigger = "console login",
+): Promise<TokenRecord> {
+  const report = await new AccountRunner(accountOfApp(app)).exchange(requestToken, { trigger });
   if (!report.ok) throw report.error;
   const { record } = report.outcome;
   app.logger.info({ user_id: record.user_id, expires_at: record.expires_at }, "manual login saved");
@@ -41,15 +45,15 @@ export function errorReply(
     ? error
     : new KiteTokenError("INTERNAL", "The request failed unexpectedly.", { cause: error });
   if (!isKiteTokenError(error)) app.logger.error({ err: error }, "console request failed");
+  return { status: HTTP_STATUS[e.code] ?? 502, body: { error: errorBody(e, app.redactor) } };
+}
+
+/** What the console says about an error: its code, a scrubbed sentence, Kite's words and the CLI's hint. */
+export function errorBody(e: KiteTokenError, redactor: SecretRedactor): ErrorBody {
   return {
-    status: HTTP_STATUS[e.code] ?? 502,
-    body: {
-      error: {
-        code: e.code,
-        message: app.redactor.scrub(e.message),
-        hint: e.hint,
-        ...(e.kiteMessage ? { kite_message: app.redactor.scrub(e.kiteMessage) } : {}),
-      },
-    },
+    code: e.code,
+    message: redactor.scrub(e.message),
+    hint: e.hint,
+    ...(e.kiteMessage ? { kite_message: redactor.scrub(e.kiteMessage) } : {}),
   };
 }

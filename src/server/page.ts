@@ -7,23 +7,26 @@ const HTML = "text/html; charset=utf-8";
 const JS = "text/javascript; charset=utf-8";
 
 const ASSETS = {
-  "/common.js": { file: "common.js", type: JS },
+  "/": { file: "index.html", type: HTML },
   "/console.js": { file: "console.js", type: JS },
-  "/accounts.js": { file: "accounts.js", type: JS },
+  "/api.js": { file: "api.js", type: JS },
+  "/format.js": { file: "format.js", type: JS },
+  "/run-steps.js": { file: "run-steps.js", type: JS },
+  "/history.js": { file: "history.js", type: JS },
   "/console.css": { file: "console.css", type: "text/css; charset=utf-8" },
+  "/favicon.svg": { file: "favicon.svg", type: "image/svg+xml" },
 } as const;
 
 /**
  * The page's files (plain HTML, CSS and JS in `public/console/`, no build step), read once:
- * at `/` the single account's page, or in accounts mode the page with one card per account.
+ * at `/` one page with a card per account (the KITE_* account `default`, or each account
+ * of the accounts file).
  */
 export function pageRoutes(
   api: Hono,
-  mode: "single" | "accounts",
   folder = path.join(packageRoot(), "public", "console"),
 ): void {
-  const page = { file: mode === "accounts" ? "accounts.html" : "index.html", type: HTML };
-  for (const [route, asset] of Object.entries({ "/": page, ...ASSETS })) {
+  for (const [route, asset] of Object.entries(ASSETS)) {
     const body = readFileSync(path.join(folder, asset.file), "utf8");
     api.get(route, (c) => {
       c.header("Content-Type", asset.type);
@@ -49,6 +52,7 @@ export function callbackPage(result: { ok: boolean; title: string; text: string 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(result.title)} · kite-token</title>
 <link rel="stylesheet" href="/console.css">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 </head>
 <body>
 <main class="callback">

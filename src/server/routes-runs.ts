@@ -1,5 +1,7 @@
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
+import { formatIst } from "../time.js";
+import { errorReply } from "./exchange.js";
 import type { RunRegistry, WireEvent } from "./runs.js";
 import type { ConsoleScope } from "./runs.js";
 import type { RunSource, RunSummary } from "./types.js";
@@ -9,11 +11,28 @@ import type { RunSource, RunSummary } from "./types.js";
  * recent history (console and worker), one run, and its steps as a server-sent event
  * stream (`event: step` for each step event, `event: end` with the summary).
  */
-export function runRoutes(api: Hono, scope: ConsoleScope): void {
+export function runRoutes(api: Hono, scope: ConsoleScope, now: () => Date): void {
   const { registry, lastRuns } = scope;
   api.get("/runs", async (c) => {
     const [runs, next] = await Promise.all([lastRuns(10), scope.runSource?.nextRun()]);
-    return c.json({ runs, next_run: next?.toISOString() ?? null });
+    return c.json({ runs, next_run: next ? formatIst(next) : null });
+  });
+
+  // One entry per IST day (today's last), for the strip of the last mornings.
+  api.get("/days", async (c) => {
+    const count = Number(c.req.query("count") ?? 30);
+    if (!Number.isInteger(count) || count < 1 || count > 31) {
+      return c.json(
+        { error: { code: "INPUT_INVALID", message: "count is a whole number of days, 1 to 31." } },
+        400,
+      );
+    }
+    try {
+      return c.json({ days: (await scope.runSource?.days(count, now())) ?? [] });
+    } catch (error) {
+      const { status, body } = errorReply(error, scope.app);
+      return c.json(body, status);
+    }
   });
 
   api.get("/runs/:id", async (c) => {
@@ -55,15 +74,28 @@ export function runRoutes(api: Hono, scope: ConsoleScope): void {
   });
 }
 
-/** The recent runs of the console and of the worker (when wired), newest first. */
+/**
+ * The recent runs, newest first: the console's own from memory (with their live steps) and
+ * the history's. A console run of the history is left out when it is one of those in memory
+ * (it started while that one ran); one of an earlier process is listed from the history.
+ */
 export function mergedRuns(
   registry: RunRegistry,
   runSource: RunSource | undefined,
 ): (limit: number) => Promise<RunSummary[]> {
+  const time = (iso: string): number => Date.parse(iso);
   return async (limit) => {
-    const worker = (await runSource?.lastRuns(limit).catch(() => [])) ?? [];
-    return [...registry.list(limit), ...worker]
-      .sort((a, b) => b.started_at.localeCompare(a.started_at))
+    const ours = registry.list(limit);
+    const inMemory = (run: RunSummary): boolean =>
+      run.trigger === "console" &&
+      ours.some(
+        (r) =>
+          time(r.started_at) <= time(run.started_at) &&
+          time(run.started_at) <= (r.ended_at ? time(r.ended_at) : Infinity),
+      );
+    const history = (await runSource?.lastRuns(limit + ours.length).catch(() => [])) ?? [];
+    return [...ours, ...history.filter((r) => !inMemory(r))]
+      .sort((a, b) => time(b.started_at) - time(a.started_at))
       .slice(0, limit);
   };
 }

@@ -84,7 +84,7 @@ export function tokenRoutes(api: Hono, parts: TokenRouteParts): void {
     try {
       const input =
         "request_token" in parsed.data ? parsed.data.request_token : parsed.data.callback_url;
-      const record = await exchangeWithApp(app, parseRequestToken(input));
+      const record = await exchangeWithApp(app, parseRequestToken(input), "console paste");
       return c.json({
         status: "saved",
         ...(scope.account ? { account: scope.account } : {}),

@@ -1,17 +1,33 @@
 import { randomUUID } from "node:crypto";
-import { isKiteTokenError } from "../errors.js";
+import { toKiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { SecretRedactor } from "../redact.js";
 import type { StepEvent } from "../refresh.js";
 import type { App } from "../app.js";
+import { STEP_LABELS } from "../cli/output.js";
+import { formatIst } from "../time.js";
+import { errorBody } from "./exchange.js";
 import type { RefreshRunner, RunSource, RunSummary } from "./types.js";
 
-/** A step event as sent to the page: errors reduced to their code and (scrubbed) message. */
+/**
+ * A step event as sent to the page: its step's name as the CLI prints it, errors reduced
+ * to their code, (scrubbed) message and the CLI's hint.
+ */
 export type WireEvent =
-  | { type: "step"; step: string; phase: "start" }
-  | { type: "step"; step: string; phase: "done"; ms: number; detail?: string }
-  | { type: "step"; step: string; phase: "progress"; detail: string }
-  | { type: "step"; step: string; phase: "fail"; ms: number; code: string; message: string }
+  | ({ type: "step"; step: string; label: string } & (
+      | { phase: "start" }
+      | { phase: "done"; ms: number; detail?: string }
+      | { phase: "progress"; detail: string }
+      | {
+          phase: "fail";
+          ms: number;
+          code: string;
+          message: string;
+          /** What to do, as the CLI says it. */
+          hint: string;
+          kite_message?: string;
+        }
+    ))
   | { type: "end"; run: RunSummary };
 
 interface RunRecord {
@@ -45,7 +61,9 @@ export class RunRegistry {
       summary: {
         id: randomUUID(),
         source: "console",
-        started_at: this.now().toISOString(),
+        trigger: "console",
+        started_at: formatIst(this.now()),
+        duration_ms: null,
         outcome: "running",
         steps: [],
       },
@@ -96,6 +114,7 @@ export class RunRegistry {
       run.events.push(event);
       for (const listener of run.listeners) listener(event);
     };
+    const started = performance.now();
     try {
       const outcome = await this.runner(
         (event) => {
@@ -106,15 +125,21 @@ export class RunRegistry {
         options,
       );
       run.summary.outcome = outcome.status;
-    } catch (error) {
-      run.summary.outcome = "failed";
-      run.summary.error_code = isKiteTokenError(error) ? error.code : "INTERNAL";
-      this.logger.warn(
-        { run_id: run.summary.id, code: run.summary.error_code },
-        "console refresh failed",
-      );
+    } catch (caught) {
+      const error = toKiteTokenError(caught, "INTERNAL", "The refresh failed unexpectedly.");
+      const { message, hint, kite_message } = errorBody(error, this.redactor);
+      run.summary = {
+        ...run.summary,
+        outcome: "failed",
+        error_code: error.code,
+        error_message: message,
+        ...(hint ? { hint } : {}),
+        ...(kite_message ? { kite_message } : {}),
+      };
+      this.logger.warn({ run_id: run.summary.id, code: error.code }, "console refresh failed");
     } finally {
-      run.summary.ended_at = this.now().toISOString();
+      run.summary.ended_at = formatIst(this.now());
+      run.summary.duration_ms = Math.round(performance.now() - started);
       this.#current = undefined;
       emit({ type: "end", run: run.summary });
       run.listeners.clear();
@@ -122,27 +147,33 @@ export class RunRegistry {
   }
 
   #toWire(event: StepEvent): WireEvent {
+    const head = {
+      type: "step",
+      step: event.step,
+      label: STEP_LABELS[event.step] ?? event.step,
+    } as const;
     if (event.phase === "fail") {
+      const { code, message, hint, kite_message } = errorBody(event.error, this.redactor);
       return {
-        type: "step",
-        step: event.step,
+        ...head,
         phase: "fail",
         ms: event.ms,
-        code: event.error.code,
-        message: this.redactor.scrub(event.error.message),
+        code,
+        message,
+        hint: hint ?? "",
+        ...(kite_message ? { kite_message } : {}),
       };
     }
-    if (event.phase === "progress") return { type: "step", ...event };
+    if (event.phase === "progress") return { ...head, phase: "progress", detail: event.detail };
     if (event.phase === "done") {
       return {
-        type: "step",
-        step: event.step,
+        ...head,
         phase: "done",
         ms: event.ms,
         ...(event.detail ? { detail: this.redactor.scrub(event.detail) } : {}),
       };
     }
-    return { type: "step", step: event.step, phase: "start" };
+    return { ...head, phase: "start" };
   }
 
   #trim(): void {

@@ -43,7 +43,8 @@ export interface ServeOptions {
 
 /**
  * The console's dependencies over the accounts it serves: the KITE_* account alone is
- * served at `/api/…` with its own page, the accounts of a file under `/api/accounts/<id>`.
+ * served at `/api/accounts/default/…` and its aliases `/api/…`, the accounts of a file
+ * under `/api/accounts/<id>`; the page shows one card per account either way.
  */
 function consoleDeps(
   app: App,
@@ -64,8 +65,8 @@ function consoleDeps(
   };
   const runnerOf = (account: Account): RefreshRunner =>
     options.accountRunner?.(account) ?? pipelineRunner(account, options.slots);
-  const runSourceOf = (account: Account): RunSource | undefined =>
-    nextRun ? historyRunSource(account.app.state, nextRun) : undefined;
+  const runSourceOf = (account: Account): RunSource =>
+    historyRunSource(account.app.state, nextRun ?? (() => undefined));
   const [only] = accounts;
   if (accounts.length === 1 && only && !only.named) {
     return {
@@ -78,7 +79,7 @@ function consoleDeps(
     userId: account.userId ?? "",
     app: account.app,
     refreshRunner: runnerOf(account),
-    runSource: historyRunSource(account.app.state, nextRun ?? (() => undefined)),
+    runSource: runSourceOf(account),
   }));
   return { deps: { ...common, accounts: served }, close };
 }

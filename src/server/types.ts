@@ -2,24 +2,53 @@ import type { App } from "../app.js";
 import type { ErrorCode } from "../errors.js";
 import type { RefreshOutcome, StepEvent, StepName } from "../refresh.js";
 
-/** One refresh run as the console reports it (console runs and, once wired, the worker's). */
+/**
+ * One run as the console reports it: a refresh started here (`source: "console"`, kept in
+ * memory with its live steps) or any run of the state file's history (`source: "worker"`).
+ * Times are ISO 8601 with the IST offset.
+ */
 export interface RunSummary {
   id: string;
-  /** Who started it. */
+  /** Where the console knows it from. */
   source: "console" | "worker";
-  /** For a run of the state file's history: what started it (`schedule`, `startup`, `manual`…). */
-  trigger?: string;
+  /**
+   * What started it: `schedule`, `startup` (the worker), `cli`, `exchange` (the CLI's
+   * manual exchange), `console` (Refresh now), `console login`, `console paste`.
+   */
+  trigger: string;
   started_at: string;
   ended_at?: string;
+  /** How long it took (its steps' time for a run of the history); null while it runs. */
+  duration_ms: number | null;
   outcome: "running" | "refreshed" | "skipped" | "reused" | "failed";
   error_code?: ErrorCode;
+  /** A failed run: what went wrong (a console run's own message) and what to do (as the CLI says). */
+  error_message?: string;
+  hint?: string;
+  kite_message?: string;
   steps: Array<{ step: StepName; ms: number }>;
+}
+
+/** One IST day of an account's history: how its runs ended, for the strip of mornings. */
+export interface DaySummary {
+  /** `2026-12-02` (IST). */
+  day: string;
+  /** The day's best outcome: refreshed (or reused) beats skipped, which beats failed; `none`: no run. */
+  outcome: "refreshed" | "skipped" | "failed" | "none";
+  runs: number;
+  failed_runs: number;
+  /** The login step of the day's first refresh that logged in (ms), when there was one. */
+  login_ms: number | null;
+  /** The error of the day's last failed run. */
+  error_code: string | null;
 }
 
 /** What the scheduled worker provides: its recent runs and when it runs next. */
 export interface RunSource {
   /** The most recent runs, newest first. */
   lastRuns(limit: number): Promise<RunSummary[]>;
+  /** The last `count` IST days up to today's, oldest first, one entry each (`none` without a run). */
+  days(count: number, now: Date): Promise<DaySummary[]>;
   /** The next scheduled run, or undefined when nothing is scheduled. */
   nextRun(): Promise<Date | undefined>;
 }

@@ -5,8 +5,11 @@ import { KiteTokenError } from "../errors.js";
 import { FileLoginLock } from "../lock/file.js";
 import { writeFileAtomic } from "../stores/file.js";
 
-/** How many runs the state file remembers. */
+/** The state file remembers at least the last MAX_RUNS runs, and every run of the last HISTORY_DAYS days… */
 export const MAX_RUNS = 100;
+export const HISTORY_DAYS = 31;
+/** …up to RUNS_CAP runs (a crash loop never grows the file without bound). */
+export const RUNS_CAP = 500;
 
 export const RunRecordSchema = z.object({
   started_at: z.string(),
@@ -63,6 +66,18 @@ export const StateSchema = z.object({
 });
 export type State = z.infer<typeof StateSchema>;
 
+/**
+ * The runs the state file keeps (oldest first, as recorded): the last MAX_RUNS, and older
+ * ones as long as they started within HISTORY_DAYS days (the console's 30 mornings), at
+ * most RUNS_CAP in all.
+ */
+export function keptRuns(runs: RunRecord[], now: number): RunRecord[] {
+  const since = now - HISTORY_DAYS * 24 * 60 * 60 * 1000;
+  let start = Math.max(0, runs.length - MAX_RUNS);
+  while (start > 0 && Date.parse(runs[start - 1]!.started_at) >= since) start -= 1;
+  return runs.slice(Math.max(start, runs.length - RUNS_CAP));
+}
+
 const emptyState = (): State => ({ version: 1, runs: [], twofa: { day: "", submissions: [] } });
 
 /**
@@ -102,7 +117,7 @@ export class StateFile {
     try {
       const state = await this.read();
       const result = change(state);
-      state.runs = state.runs.slice(-MAX_RUNS);
+      state.runs = keptRuns(state.runs, Date.now());
       try {
         await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`);
       } catch (error) {

@@ -82,7 +82,7 @@ describe("token console over many accounts", () => {
       expires_at: null,
       seconds_left: null,
       last_run: null,
-      next_run: "2031-01-02T03:00:00.000Z",
+      next_run: "2031-01-02T08:30:00+05:30",
       store: `file:${tokenFile(0)}`,
     });
     const one = await json(await get(`/api/accounts/${idOf(1)}/token/status`));
@@ -128,6 +128,7 @@ describe("token console over many accounts", () => {
       ],
       ["/api/runs", {}],
       ["/api/runs/some-run", {}],
+      ["/api/days", {}],
     ] as Array<[string, RequestInit]>) {
       const res = await get(p, init);
       expect([p, res.status]).toEqual([p, 400]);

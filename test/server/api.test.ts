@@ -79,6 +79,17 @@ describe("token console API", () => {
     expect(sim.counters.exchangeCalls).toBe(0);
   });
 
+  it("checks the page's admin token: 401 for none or a wrong one", async () => {
+    expect((await get("/api/admin-check")).status).toBe(401);
+    const wrong = await get("/api/admin-check", {
+      headers: { authorization: "Bearer wrong-token-of-some-length" },
+    });
+    expect(wrong.status).toBe(401);
+    expect(await json(wrong)).toMatchObject({ error: { code: "UNAUTHORIZED" } });
+    const right = await get("/api/admin-check", { headers: AUTH });
+    expect([right.status, await json(right)]).toEqual([200, { ok: true }]);
+  });
+
   it("gives the callback URL to register in the Kite app", async () => {
     const body = await json(await get("/api/token/callback-url"));
     expect(body["callback_url"]).toBe(`${server.url}/auth/callback`);
@@ -160,6 +171,12 @@ describe("token console API", () => {
       body: JSON.stringify({ callback_url: callbackUrl }),
     });
     expect(await json(byUrl)).toMatchObject({ status: "saved" });
+    // Each paste is in the run history, as a paste from the console.
+    const pastes = (await app.state.read()).runs.slice(-2);
+    expect(pastes.map((r) => [r.trigger, r.outcome])).toEqual([
+      ["console paste", "refreshed"],
+      ["console paste", "refreshed"],
+    ]);
 
     const spent = await get("/api/token/generate-access-token", {
       method: "POST",
@@ -201,6 +218,10 @@ describe("token console API", () => {
     expect(accepted.status).toBe(200);
     expect(await accepted.text()).toMatch(/Token saved for DM\w+, valid until/);
     expect(sim.counters.exchangeCalls).toBe(exchangesBefore + 1);
+    expect((await app.state.read()).runs.at(-1)).toMatchObject({
+      trigger: "console login",
+      outcome: "refreshed",
+    });
 
     const replay = await get(`/auth/callback${callback.search}`);
     expect(replay.status).toBe(403);

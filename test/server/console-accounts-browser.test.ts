@@ -9,7 +9,7 @@ import type { RunningConsole } from "../../src/server/serve.js";
 import { findUnusedPort, type Simulator } from "../../src/simulator/index.js";
 import { Schedule } from "../../src/worker/schedule.js";
 import { idOf, startAccounts } from "../accounts/helpers.js";
-import { loginOnKitePage, phonePage } from "./console-page.js";
+import { forTheDocs, loginOnKitePage, phonePage } from "./console-page.js";
 import { ADMIN, accountsApp, consoleFor } from "./console-helpers.js";
 
 const SHOTS = path.join(packageRoot(), "test-artifacts", "console");
@@ -67,20 +67,31 @@ describe("token console page over many accounts", () => {
     await page.getByRole("button", { name: "Use this token" }).click();
     await page.locator("#auth").waitFor({ state: "hidden" });
     await page.getByRole("button", { name: `Refresh now (${idOf(0)})` }).click();
-    await card(0).locator(".steps li", { hasText: "· login page loaded" }).waitFor();
+    await card(0).locator("tr[data-step='login'][data-status='running']").waitFor();
     await shot("accounts-2-refresh-running");
     await card(0)
-      .locator(".steps li", { hasText: "Refresh finished: refreshed." })
+      .locator(".run-result p", { hasText: /^Refresh finished: refreshed/ })
       .waitFor({ timeout: 90_000 });
     await card(0).locator(`.status:is(${USABLE})`).waitFor();
-    expect(await card(0).locator(".last-run").textContent()).toMatch(/console: refreshed/);
+    await expect(card(0).locator(".runs li .by").first().textContent()).resolves.toBe(
+      "console (Refresh now)",
+    );
+    expect(await card(0).locator(".runs li .outcome").first().textContent()).toBe("refreshed");
+    expect(await card(0).locator(".mornings .mark").last().getAttribute("data-outcome")).toBe(
+      "refreshed",
+    );
     expect(await card(1).locator(".status").getAttribute("data-state")).toBe("missing");
-    expect(await card(1).locator(".steps li").count()).toBe(0);
-    expect(await card(1).locator(".last-run").textContent()).toBe("none yet");
+    expect(await card(1).locator(".steps tr").count()).toBe(0);
+    expect(await card(1).locator(".steps").isVisible()).toBe(false);
+    expect(await card(1).locator(".runs").textContent()).toBe("None yet.");
+    expect(await card(1).locator(".mornings .mark").last().getAttribute("data-outcome")).toBe(
+      "none",
+    );
     await expect(page.locator("#summary").textContent()).resolves.toMatch(
       /^2 accounts: 1 (valid|expiring), 1 missing\.$/,
     );
     await shot("accounts-3-one-refreshed");
+    forTheDocs(path.join(SHOTS, "accounts-3-one-refreshed.png"), "console-accounts.png");
     expect(existsSync(tokenFile(0))).toBe(true);
     expect(existsSync(tokenFile(1))).toBe(false);
     expect(sims[1]!.counters.loginAttempts).toBe(0);

@@ -7,6 +7,8 @@ import { exchangeAndSave, type StepEvent } from "../../src/refresh.js";
 import type { RefreshRunner } from "../../src/server/types.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { fastAppClock, tempDir } from "../helpers/setup.js";
+import { formatIst } from "../../src/time.js";
+import type { RunRecord } from "../../src/worker/state.js";
 import { accountsEnv, writeAccountsFile } from "../accounts/helpers.js";
 
 export const ADMIN = "console-admin-token-0123456789";
@@ -106,4 +108,24 @@ export function gatedRunner(sim: Simulator, app: App) {
     return { status: "refreshed", record, steps, totpSubmissions: 1 };
   };
   return { runner, open: () => open(), calls: () => calls };
+}
+
+/** A run of the state file's history, for seeding it: started `at`, ended after its steps. */
+export function historyRun(
+  at: Date | number,
+  trigger: string,
+  outcome: RunRecord["outcome"],
+  steps: RunRecord["steps"] = [],
+  code?: string,
+): RunRecord {
+  const start = new Date(at);
+  return {
+    started_at: formatIst(start),
+    ended_at: formatIst(new Date(start.getTime() + steps.reduce((sum, s) => sum + s.ms, 0))),
+    trigger,
+    outcome,
+    ...(code ? { error_code: code } : {}),
+    totp_submissions: steps.some((s) => s.step === "login") ? 1 : 0,
+    steps,
+  };
 }

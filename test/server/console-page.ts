@@ -1,16 +1,25 @@
-import { chromium, type Browser, type Page } from "playwright-core";
+import { copyFileSync } from "node:fs";
+import path from "node:path";
+import { after, before } from "node:test";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import type { App } from "../../src/app.js";
 import { findChromium } from "../../src/login/chromium.js";
+import { packageRoot } from "../../src/package-root.js";
 import { totpCode } from "../../src/login/totp.js";
-import type { Simulator } from "../../src/simulator/index.js";
+import type { RunningConsole, ServeOptions } from "../../src/server/serve.js";
+import { findUnusedPort, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { consoleFor, simApp } from "./console-helpers.js";
 
 /** Real headless Chromium with one phone-sized page, for the console page tests. */
-export async function phonePage(): Promise<{ browser: Browser; page: Page }> {
+export async function phonePage(
+  viewport = { width: 420, height: 900 },
+): Promise<{ browser: Browser; page: Page }> {
   const { executablePath } = await findChromium(process.env["BROWSER_PATH"]);
   const browser = await chromium.launch({
     executablePath,
     chromiumSandbox: process.getuid?.() !== 0,
   });
-  return { browser, page: await browser.newPage({ viewport: { width: 420, height: 900 } }) };
+  return { browser, page: await browser.newPage({ viewport }) };
 }
 
 /** Logs in by hand on the simulator's Kite page (user id, password, then a TOTP code). */
@@ -23,4 +32,55 @@ export async function loginOnKitePage(page: Page, sim: Simulator): Promise<void>
   await box.waitFor();
   await box.fill(await totpCode(sim.account.totpSecret, Date.now()));
   await page.locator("form.twofa-form button[type=submit]").click();
+}
+
+export interface ConsolePage {
+  sim: Simulator;
+  app: App;
+  server: RunningConsole;
+  browser: Browser;
+  page: Page;
+  /** The card of the KITE_* account, `default`. */
+  card: Locator;
+}
+
+/**
+ * The console of the KITE_* account over a simulator whose app redirects to the console's
+ * /auth/callback, and a phone-sized page in real Chromium: started before the file's tests
+ * (after `seed` wrote the account's history), closed after them. Read it inside tests.
+ */
+export function consolePageFixture(
+  options: {
+    viewport?: { width: number; height: number };
+    seed?: (app: App) => Promise<void>;
+    serve?: ServeOptions;
+  } = {},
+): ConsolePage {
+  const fx = {} as ConsolePage;
+  before(async () => {
+    const port = await findUnusedPort();
+    fx.sim = await startSimulator({
+      app: { redirectUrl: `http://127.0.0.1:${port}/auth/callback` },
+    });
+    fx.app = simApp(fx.sim);
+    await options.seed?.(fx.app);
+    fx.server = await consoleFor(fx.app, { port, ...options.serve });
+    ({ browser: fx.browser, page: fx.page } = await phonePage(options.viewport));
+    fx.card = fx.page.locator("section.account[data-account='default']");
+  });
+  after(async () => {
+    await fx.browser?.close();
+    await fx.server?.close();
+    await fx.sim?.close();
+  });
+  return fx;
+}
+
+/**
+ * A screenshot the docs show: copied to `docs/<name>` when UPDATE_SCREENSHOTS=1 (a test
+ * run never changes the docs unasked).
+ */
+export function forTheDocs(file: string, name: string): void {
+  if (process.env["UPDATE_SCREENSHOTS"] === "1")
+    copyFileSync(file, path.join(packageRoot(), "docs", name));
 }
