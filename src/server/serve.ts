@@ -34,8 +34,6 @@ export interface ServeOptions {
   accounts?: Account[];
   /** The process's login turns: a console login takes one like a scheduled one. */
   slots?: LoginSlots;
-  /** An account's runner (undefined: the pipeline through its account runner). Tests gate it. */
-  accountRunner?: (account: Account) => RefreshRunner | undefined;
   rateLimitPerMinute?: number;
   loginWindowMs?: number;
   now?: () => Date;
@@ -63,8 +61,7 @@ function consoleDeps(
   const close = async (): Promise<void> => {
     if (!options.accounts) await closeAccounts(app, accounts);
   };
-  const runnerOf = (account: Account): RefreshRunner =>
-    options.accountRunner?.(account) ?? pipelineRunner(account, options.slots);
+  const runnerOf = (account: Account): RefreshRunner => pipelineRunner(account, options.slots);
   const runSourceOf = (account: Account): RunSource =>
     historyRunSource(account.app.state, nextRun ?? (() => undefined));
   const [only] = accounts;

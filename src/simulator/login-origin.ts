@@ -142,6 +142,7 @@ function sleep(ms: number): Promise<void> {
 async function apiLogin(state: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   state.counters.loginAttempts += 1;
   const form = await readForm(req);
+  await state.loginHold;
   const failure = state.popFailure("loginFailures");
   if (failure) return sendFailure(res, failure);
   const outcome = state.login(form.get("user_id") ?? "", form.get("password") ?? "");

@@ -113,6 +113,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       state.setScenario(parseScenarioPatch(stripUndefined(patch)));
     },
     resetCounters: () => state.resetCounters(),
+    holdLogins() {
+      let release = (): void => undefined;
+      const hold = new Promise<void>((resolve) => (release = resolve));
+      state.loginHold = hold;
+      return {
+        release: () => {
+          if (state.loginHold === hold) state.loginHold = undefined;
+          release();
+        },
+      };
+    },
     expireAccessTokens: () => state.expireAccessTokens(),
     isAccessTokenValid: (token: string) => state.isAccessTokenValid(token),
     close() {

@@ -61,6 +61,8 @@ function sameText(a: string, b: string): boolean {
 /** Everything the simulator remembers; no HTTP in here. */
 export class SimState {
   counters: SimCounters = zeroCounters();
+  /** While set, every password POST waits for it (a login held open, as a slow Kite does). */
+  loginHold: Promise<void> | undefined;
   private current: Scenario;
   /*
    * Lockout rule: the 5th rejected second-factor entry in a row blocks the account

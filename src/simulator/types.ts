@@ -165,6 +165,11 @@ export interface Simulator {
   readonly counters: SimCounters;
   setScenario(patch: Partial<Scenario>): void;
   resetCounters(): void;
+  /**
+   * Holds every password POST (counted on arrival) until `release()`: a login that stays
+   * in progress, for as long as a test or a demo needs.
+   */
+  holdLogins(): { release(): void };
   /** Every access token issued so far becomes invalid (403 TokenException). */
   expireAccessTokens(): void;
   isAccessTokenValid(token: string): boolean;

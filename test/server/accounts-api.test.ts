@@ -2,35 +2,29 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
+import { until } from "../helpers/worker-process.js";
 import type { App } from "../../src/app.js";
 import type { RunningConsole } from "../../src/server/serve.js";
 import type { Simulator } from "../../src/simulator/index.js";
 import { idOf, startAccounts } from "../accounts/helpers.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
-import {
-  ADMIN,
-  AUTH,
-  accountsApp,
-  consoleFor,
-  gatedRunner,
-  readEvents,
-} from "./console-helpers.js";
+import { ADMIN, AUTH, accountsApp, consoleFor, readEvents } from "./console-helpers.js";
 
 type Json = Record<string, unknown>;
 const json = async (res: Response): Promise<Json> => (await res.json()) as Json;
 
 /**
  * The console in accounts mode over three simulated accounts (one simulator each, so an
- * exchange with the wrong app would show on the wrong simulator). Accounts 0 and 1 refresh
- * through gated runners (a test can hold a run open); account 2 through the real pipeline
- * (the HTTP login strategy against its simulator).
+ * exchange with the wrong app would show on the wrong simulator). Every account refreshes
+ * through the real pipeline (the HTTP login strategy against its simulator, which can hold
+ * a login open).
  */
 describe("token console over many accounts", () => {
   let sims: Simulator[];
   let app: App;
   let dir: string;
   let server: RunningConsole;
-  let gates: Array<ReturnType<typeof gatedRunner>>;
+  const logins = (): number[] => [0, 1].map((i) => sims[i]!.counters.loginAttempts);
   const bodies: string[] = [];
   const get = async (p: string, init: RequestInit = {}): Promise<Response> => {
     const res = await fetch(`${server.url}${p}`, init);
@@ -51,16 +45,8 @@ describe("token console over many accounts", () => {
   before(async () => {
     sims = await startAccounts(3);
     ({ app, dir } = accountsApp(sims, { LOGIN_STRATEGY: "http" }));
-    gates = [];
     server = await consoleFor(app, {
       nextRun: () => new Date("2031-01-02T03:00:00.000Z"),
-      accountRunner: (account) => {
-        const i = Number(account.id.slice(-1));
-        if (i === 2) return undefined; // the real pipeline
-        const gated = gatedRunner(sims[i]!, account.app);
-        gates[i] = gated;
-        return gated.runner;
-      },
     });
   });
   after(async () => {
@@ -118,6 +104,7 @@ describe("token console over many accounts", () => {
   it("answers the single-account endpoints with 400 pointing at /api/accounts", async () => {
     const before = exchanges();
     const { token } = await requestTokenOverHttp(sims[0]!);
+    const loggedIn = logins();
     for (const [p, init] of [
       ["/api/token/status", {}],
       ["/api/token/refresh-info", { headers: AUTH }],
@@ -136,57 +123,70 @@ describe("token console over many accounts", () => {
       expect(error.message).toContain("GET /api/accounts");
     }
     expect(exchanges()).toEqual(before);
-    expect(gates.map((g) => g.calls())).toEqual([0, 0]);
+    expect(logins()).toEqual(loggedIn);
   });
 
   it("refuses the per-account actions without the admin token", async () => {
+    const loggedIn = logins();
     for (const p of ["/token/refresh", "/token/generate-access-token"]) {
       const res = await get(`/api/accounts/${idOf(0)}${p}`, { method: "POST", body: "{}" });
       expect(res.status).toBe(401);
     }
     expect((await get(`/api/accounts/${idOf(0)}/token/refresh-info`)).status).toBe(401);
-    expect(gates[0]!.calls()).toBe(0);
+    expect(logins()).toEqual(loggedIn);
   });
 
   it("runs one refresh per account, joins a second request, and runs two accounts at once", async () => {
-    const first = await post(`/api/accounts/${idOf(0)}/token/refresh`);
-    expect(first.status).toBe(202);
-    const run0 = await json(first);
-    expect(run0).toMatchObject({
-      joined: false,
-      events_url: `/api/accounts/${idOf(0)}/runs/${String(run0["run_id"])}/events`,
-    });
-    const again = await json(await post(`/api/accounts/${idOf(0)}/token/refresh`));
-    expect(again).toMatchObject({ run_id: run0["run_id"], joined: true });
-    const run1 = await json(await post(`/api/accounts/${idOf(1)}/token/refresh`));
-    expect(run1["joined"]).toBe(false);
-    expect(run1["run_id"]).not.toBe(run0["run_id"]);
+    // Kite holds both accounts' password posts: their runs stay in flight together.
+    const holds = [sims[0]!.holdLogins(), sims[1]!.holdLogins()];
+    const loggedIn = logins();
+    try {
+      const first = await post(`/api/accounts/${idOf(0)}/token/refresh`);
+      expect(first.status).toBe(202);
+      const run0 = await json(first);
+      expect(run0).toMatchObject({
+        joined: false,
+        events_url: `/api/accounts/${idOf(0)}/runs/${String(run0["run_id"])}/events`,
+      });
+      const again = await json(await post(`/api/accounts/${idOf(0)}/token/refresh`));
+      expect(again).toMatchObject({ run_id: run0["run_id"], joined: true });
+      const run1 = await json(await post(`/api/accounts/${idOf(1)}/token/refresh`));
+      expect(run1["joined"]).toBe(false);
+      expect(run1["run_id"]).not.toBe(run0["run_id"]);
 
-    // Both accounts' runs are in flight together, each listed only under its own account.
-    for (const [i, run] of [run0, run1].entries()) {
-      const one = await json(await get(`/api/accounts/${idOf(i)}/runs/${String(run["run_id"])}`));
-      expect(one).toMatchObject({ outcome: "running", source: "console" });
-      const runs = (await json(await get(`/api/accounts/${idOf(i)}/runs`)))["runs"] as Json[];
-      expect(runs.map((r) => r["id"])).toEqual([run["run_id"]]);
-    }
-    expect(gates.map((g) => g.calls())).toEqual([1, 1]);
+      // Both accounts' runs are in flight together, each listed only under its own account.
+      for (const [i, run] of [run0, run1].entries()) {
+        const one = await json(await get(`/api/accounts/${idOf(i)}/runs/${String(run["run_id"])}`));
+        expect(one).toMatchObject({ outcome: "running", source: "console" });
+        const runs = (await json(await get(`/api/accounts/${idOf(i)}/runs`)))["runs"] as Json[];
+        expect(runs.map((r) => r["id"])).toEqual([run["run_id"]]);
+      }
+      const once = loggedIn.map((n) => n + 1);
+      await until(() => logins().every((n, i) => n === once[i]), 30_000);
+      expect(logins()).toEqual(once);
 
-    const events = [run0, run1].map((r) => readEvents(`${server.url}${String(r["events_url"])}`));
-    gates[1]!.open();
-    gates[0]!.open();
-    for (const seen of await Promise.all(events)) {
-      expect(seen.at(-1)).toMatchObject({ event: "end", data: { run: { outcome: "refreshed" } } });
+      const events = [run0, run1].map((r) => readEvents(`${server.url}${String(r["events_url"])}`));
+      holds[1]!.release();
+      holds[0]!.release();
+      for (const seen of await Promise.all(events)) {
+        expect(seen.at(-1)).toMatchObject({
+          event: "end",
+          data: { run: { outcome: "refreshed" } },
+        });
+      }
+      const states = await accountsNow();
+      expect(states.map((a) => a["state"])).toEqual([
+        expect.stringMatching(/^(valid|expiring)$/),
+        expect.stringMatching(/^(valid|expiring)$/),
+        "missing",
+      ]);
+      expect(states[0]!["last_run"]).toMatchObject({ id: run0["run_id"], outcome: "refreshed" });
+      expect(exchanges()).toEqual([1, 1, 0]);
+      expect(sims[2]!.counters.loginAttempts).toBe(0);
+      expect(existsSync(tokenFile(2))).toBe(false);
+    } finally {
+      for (const hold of holds) hold.release();
     }
-    const states = await accountsNow();
-    expect(states.map((a) => a["state"])).toEqual([
-      expect.stringMatching(/^(valid|expiring)$/),
-      expect.stringMatching(/^(valid|expiring)$/),
-      "missing",
-    ]);
-    expect(states[0]!["last_run"]).toMatchObject({ id: run0["run_id"], outcome: "refreshed" });
-    expect(exchanges()).toEqual([1, 1, 0]);
-    expect(sims[2]!.counters.loginAttempts).toBe(0);
-    expect(existsSync(tokenFile(2))).toBe(false);
   });
 
   it("refreshes one account through the real pipeline and leaves the others' tokens as they were", async () => {
@@ -207,8 +207,14 @@ describe("token console over many accounts", () => {
     expect([0, 1].map((i) => readFileSync(tokenFile(i), "utf8"))).toEqual(before);
     expect([0, 1].map((i) => sims[i]!.counters)).toEqual(counters);
     // The run is in that account's state file (its own history), not the others'.
-    expect(existsSync(path.join(dir, idOf(2), "state.json"))).toBe(true);
-    expect(existsSync(path.join(dir, idOf(0), "state.json"))).toBe(false);
+    const runsOf = (i: number) =>
+      (
+        JSON.parse(readFileSync(path.join(dir, idOf(i), "state.json"), "utf8")) as {
+          runs: unknown[];
+        }
+      ).runs.length;
+    // Account 0 holds only its own console run of the test before.
+    expect([runsOf(0), runsOf(2)]).toEqual([1, 1]);
     const status = await json(await get(`/api/accounts/${idOf(2)}/token/status`));
     expect(status).toMatchObject({ user_id: sims[2]!.account.userId, kite_check: "accepted" });
   });

@@ -11,7 +11,7 @@ import type { RunningConsole } from "../../src/server/serve.js";
 import { defaultScenario, type Simulator } from "../../src/simulator/index.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { consolePageFixture, loginOnKitePage } from "./console-page.js";
-import { ADMIN, AUTH, consoleFor, gatedRunner } from "./console-helpers.js";
+import { ADMIN, AUTH, consoleFor } from "./console-helpers.js";
 
 const SHOTS = path.join(packageRoot(), "test-artifacts", "console");
 const USABLE = "[data-state='valid'], [data-state='expiring']"; // expiring in the hour before 06:00 IST
@@ -226,22 +226,24 @@ describe("token console page", () => {
   });
 
   it("follows a console refresh that was running when the page opened", async () => {
-    const gated = gatedRunner(sim, app);
-    const other = await consoleFor(app, { accountRunner: () => gated.runner });
+    const hold = sim.holdLogins();
+    const attempts = sim.counters.loginAttempts;
+    const other = await consoleFor(app);
     try {
       const started = await fetch(`${other.url}/api/token/refresh`, {
         method: "POST",
-        headers: AUTH,
+        headers: { ...AUTH, "content-type": "application/json" },
+        body: JSON.stringify({ force: true }),
       });
       expect(started.status).toBe(202);
       await page.goto(other.url);
       await card.locator("tr[data-step='login'][data-status='running']").waitFor();
       expect(await card.locator(".refresh-now").isDisabled()).toBe(true);
-      gated.open();
+      hold.release();
       await result()
         .locator("p", { hasText: /^Refresh finished: refreshed/ })
         .waitFor();
-      expect(gated.calls()).toBe(1);
+      expect(sim.counters.loginAttempts).toBe(attempts + 1);
       expect(await card.locator(".refresh-now").isDisabled()).toBe(false);
     } finally {
       await other.close();

@@ -3,9 +3,6 @@ import { createApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import { startConsole, type RunningConsole, type ServeOptions } from "../../src/server/serve.js";
 import { simulatorSettings, type Simulator } from "../../src/simulator/index.js";
-import { exchangeAndSave, type StepEvent } from "../../src/refresh.js";
-import type { RefreshRunner } from "../../src/server/types.js";
-import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { fastAppClock, tempDir } from "../helpers/setup.js";
 import { formatIst } from "../../src/time.js";
 import type { RunRecord } from "../../src/worker/state.js";
@@ -76,38 +73,6 @@ export async function readEvents(url: string): Promise<Array<{ event: string; da
         .join("\n");
       return { event, data: JSON.parse(data) as unknown };
     });
-}
-
-/**
- * A refresh runner that waits at a gate (so a test can start a second refresh while one
- * runs), then gets a real request token from the simulator and exchanges it for real.
- */
-export function gatedRunner(sim: Simulator, app: App) {
-  let open: () => void = () => {};
-  const gate = new Promise<void>((resolve) => (open = resolve));
-  let calls = 0;
-  const runner: RefreshRunner = async (onStep: (e: StepEvent) => void) => {
-    calls += 1;
-    onStep({ step: "login", phase: "start" });
-    await gate;
-    const { token } = await requestTokenOverHttp(sim);
-    onStep({ step: "login", phase: "done", ms: 1 });
-    const steps = [{ step: "login" as const, ms: 1 }];
-    const record = await exchangeAndSave(
-      token,
-      {
-        kite: app.kite(sim.app.apiKey),
-        apiSecret: sim.app.apiSecret,
-        store: app.store,
-        logger: app.logger,
-        redactor: app.redactor,
-        onStep,
-      },
-      steps,
-    );
-    return { status: "refreshed", record, steps, totpSubmissions: 1 };
-  };
-  return { runner, open: () => open(), calls: () => calls };
 }
 
 /** A run of the state file's history, for seeding it: started `at`, ended after its steps. */
