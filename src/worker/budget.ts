@@ -39,7 +39,7 @@ export interface SecondFactorBudget {
 export function budgetSpent(spent: number): KiteTokenError {
   return new KiteTokenError(
     "TWOFA_BUDGET_SPENT",
-    `${spent} second-factor codes were already rejected or left unanswered today (IST); no more are submitted today.`,
+    `${spent} second-factor code${spent === 1 ? " was" : "s were"} already rejected or left unanswered today (IST); no more are submitted today, so the account is never locked.`,
   );
 }
 

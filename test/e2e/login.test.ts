@@ -8,6 +8,7 @@ import type { TwofaVariant } from "../../src/simulator/index.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
 import { processesTagged } from "../helpers/processes.js";
+import { expectRedirectMismatchCaught } from "../helpers/redirect-mismatch.js";
 
 // The redirect URL points at a real server, so the tests can prove nothing reaches it.
 const fx = simulatorFixture();
@@ -113,6 +114,10 @@ describe("browser login against the simulator", () => {
     expect(fx.host.hits).toEqual([]);
   });
 
+  it("catches a redirect to another address than KITE_REDIRECT_URL at once, saves the token and warns", async () => {
+    await expectRedirectMismatchCaught(fx, depsFor(fx.sim, path.join(tempDir(), "token.json")));
+  });
+
   it("stops at a wrong password after exactly one attempt, saving nothing", async () => {
     const file = path.join(tempDir(), "token.json");
     const error = await failure(refreshed(depsFor(fx.sim, file, { password: "wrong-password" })));
@@ -211,7 +216,9 @@ describe("browser login against the simulator", () => {
 
   it("reports Kite unreachable when the login page cannot load", async () => {
     const deps = depsFor(fx.sim, path.join(tempDir(), "token.json"));
-    const error = await failure(refreshed({ ...deps, loginUrl: "http://127.0.0.1:9/connect/login" }));
+    const error = await failure(
+      refreshed({ ...deps, loginUrl: "http://127.0.0.1:9/connect/login" }),
+    );
     expect(error.code).toBe("KITE_UNAVAILABLE");
   });
 
