@@ -115,14 +115,38 @@ describe("kite-token CLI", () => {
     );
     expect(result.code).toBe(1);
     expect(result.ms).toBeLessThan(15_000);
-    expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(result.stderr).toMatch(
-      /BAD_CREDENTIALS: Kite rejected the user id or password\..*KITE_PASSWORD/,
+    const [line, evidence, ...more] = result.stderr.trim().split("\n");
+    expect(line).toMatch(/BAD_CREDENTIALS: Kite rejected the user id or password\..*KITE_PASSWORD/);
+    // Where the browser's last page was saved: named, and there.
+    const saved = /saved in (\S+\.html) \(page\) and (\S+\.png) \(screenshot\)\.$/.exec(
+      evidence ?? "",
     );
+    expect(saved?.slice(1).map((f) => path.dirname(f))).toEqual([
+      path.join(dir, "artifacts"),
+      path.join(dir, "artifacts"),
+    ]);
+    for (const file of saved?.slice(1) ?? []) expect(existsSync(file)).toBe(true);
+    expect(more).toEqual([]);
     expect(sim.counters.loginAttempts).toBe(1);
     expect(existsSync(tokenFile)).toBe(false);
     expect(result.stdout + result.stderr).not.toContain("wrong-password-1");
     expectNoSecrets(result);
+  });
+
+  it("refresh with a KITE_REDIRECT_URL Kite does not use saves the token and warns, naming both", async () => {
+    const dir = tempDir();
+    const tokenFile = path.join(dir, "token.json");
+    const result = await runCli(
+      ["refresh"],
+      simEnv(tokenFile, { KITE_REDIRECT_URL: "http://127.0.0.1:8079/auth/callback" }),
+      dir,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Token refreshed for /);
+    expect(result.stderr.trim()).toBe(
+      `kite-token: warning: Kite redirected to ${sim.app.redirectUrl}, but KITE_REDIRECT_URL is http://127.0.0.1:8079/auth/callback; update it (the token was caught all the same).`,
+    );
+    expectNoSecrets(result, tokenFile);
   });
 
   it("refresh saves a token, then skips the login while it is valid, unless --force", async () => {
