@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
@@ -84,6 +84,25 @@ describe("kite-token CLI", () => {
     const demo = await runCli(["demo"], { LOGIN_STRATEGY: "selenium" }, tempDir());
     expect(demo.code).toBe(2);
     expect(demo.stderr).toContain("LOGIN_STRATEGY");
+  });
+
+  it("demo keeps its run history, 2FA budget and lock apart from the real account's", async () => {
+    const dir = tempDir();
+    const data = path.join(dir, "data");
+    mkdirSync(data);
+    const realState = JSON.stringify({
+      version: 1,
+      runs: [],
+      twofa: { day: "2026-01-05", submissions: [] },
+    });
+    writeFileSync(path.join(data, "state.json"), realState);
+    const demo = await runCli(["demo"], {}, dir);
+    expect(demo.code).toBe(0);
+    expect(readFileSync(path.join(data, "state.json"), "utf8")).toBe(realState);
+    const demoState = JSON.parse(readFileSync(path.join(data, "demo", "state.json"), "utf8")) as {
+      runs: Array<{ outcome: string }>;
+    };
+    expect(demoState.runs.map((r) => r.outcome)).toEqual(["refreshed"]);
   });
 
   it("demo refuses to overwrite a real token", async () => {
