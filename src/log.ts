@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { Writable } from "node:stream";
 import { pino, type Logger } from "pino";
 import type { SecretRedactor } from "./redact.js";
+import { formatIstMs } from "./time.js";
 
 export type { Logger } from "pino";
 
@@ -51,6 +52,9 @@ export function createLogger(options: LoggerOptions): Logger {
         destination: scrubbed,
         colorize: Boolean(process.stderr.isTTY),
         sync: true,
+        // The time as written (IST), not translated to the machine's zone.
+        translateTime: false,
+        customPrettifiers: { time: (time) => `[${String(time).slice(11, 23)} IST]` },
       })
     : scrubbed;
   return pino(
@@ -58,6 +62,8 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? "info",
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       base: { name: "kite-token" },
+      // ISO 8601 in IST with its offset, like every other time kite-token writes.
+      timestamp: () => `,"time":"${formatIstMs(new Date())}"`,
     },
     stream,
   );

@@ -1,5 +1,6 @@
 import { ERROR_CODES, type ErrorCode } from "../errors.js";
 import { STEP_NAMES, type StepName } from "../refresh.js";
+import { formatIst } from "../time.js";
 import type { RunRecord, StateFile } from "../worker/state.js";
 import type { RunSource, RunSummary } from "./types.js";
 
@@ -13,8 +14,8 @@ export function summaryOf(run: RunRecord): RunSummary {
     id: `run-${started.getTime()}`,
     source: "worker",
     trigger: run.trigger,
-    started_at: started.toISOString(),
-    ended_at: new Date(run.ended_at).toISOString(),
+    started_at: formatIst(started),
+    ended_at: formatIst(new Date(run.ended_at)),
     outcome: run.outcome,
     ...(code && code in ERROR_CODES ? { error_code: code as ErrorCode } : {}),
     steps: run.steps

@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
+import { formatIst } from "../time.js";
 import type { RunRegistry, WireEvent } from "./runs.js";
 import type { ConsoleScope } from "./runs.js";
 import type { RunSource, RunSummary } from "./types.js";
@@ -13,7 +14,7 @@ export function runRoutes(api: Hono, scope: ConsoleScope): void {
   const { registry, lastRuns } = scope;
   api.get("/runs", async (c) => {
     const [runs, next] = await Promise.all([lastRuns(10), scope.runSource?.nextRun()]);
-    return c.json({ runs, next_run: next?.toISOString() ?? null });
+    return c.json({ runs, next_run: next ? formatIst(next) : null });
   });
 
   api.get("/runs/:id", async (c) => {

@@ -3,6 +3,7 @@ import { isKiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { SecretRedactor } from "../redact.js";
 import type { StepEvent } from "../refresh.js";
+import { formatIstMs } from "../time.js";
 import type { App } from "../app.js";
 import type { RefreshRunner, RunSource, RunSummary } from "./types.js";
 
@@ -45,7 +46,7 @@ export class RunRegistry {
       summary: {
         id: randomUUID(),
         source: "console",
-        started_at: this.now().toISOString(),
+        started_at: formatIstMs(this.now()),
         outcome: "running",
         steps: [],
       },
@@ -114,7 +115,7 @@ export class RunRegistry {
         "console refresh failed",
       );
     } finally {
-      run.summary.ended_at = this.now().toISOString();
+      run.summary.ended_at = formatIstMs(this.now());
       this.#current = undefined;
       emit({ type: "end", run: run.summary });
       run.listeners.clear();

@@ -1,5 +1,6 @@
 import type { App } from "../app.js";
 import { tokenStatus, type TokenStatus } from "../status.js";
+import { formatIst } from "../time.js";
 import type { RunSummary } from "./types.js";
 
 export interface StatusView {
@@ -47,7 +48,7 @@ export function statusView(
     note: status.note === undefined ? null : app.redactor.scrub(status.note),
     store: app.store.name,
     last_run: lastRun ?? null,
-    next_run: nextRun?.toISOString() ?? null,
+    next_run: nextRun ? formatIst(nextRun) : null,
     auth_required: app.config.server.adminToken !== undefined,
   };
 }

@@ -207,6 +207,9 @@ describe("kite-token CLI", () => {
     const rejected = await runCli(["status"], simEnv(tokenFile), dir);
     expect(rejected.code).toBe(1);
     expect(rejected.stdout).toMatch(/^rejected by Kite/);
+    expect(rejected.stdout).toMatch(
+      /^last run: refreshed at \d{4}-\d\d-\d\d \d\d:\d\d IST \(exchange, \d+\.\d s\)$/m,
+    );
     const saved = JSON.parse(readFileSync(tokenFile, "utf8")) as Record<string, string>;
     writeFileSync(tokenFile, JSON.stringify({ ...saved, expires_at: "2020-01-01T06:00:00+05:30" }));
     const expired = await runCli(["status"], simEnv(tokenFile), dir);

@@ -86,7 +86,7 @@ describe("token console over many accounts", () => {
       expires_at: null,
       seconds_left: null,
       last_run: null,
-      next_run: "2031-01-02T03:00:00.000Z",
+      next_run: "2031-01-02T08:30:00+05:30",
       store: `file:${tokenFile(0)}`,
     });
     const one = await json(await get(`/api/accounts/${idOf(1)}/token/status`));
