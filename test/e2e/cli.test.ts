@@ -9,6 +9,7 @@ import {
   DEMO_APP,
   type Simulator,
 } from "../../src/simulator/index.js";
+import { closedPort } from "../helpers/alert-servers.js";
 import { runCli, type CliResult } from "../helpers/cli.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { tempDir } from "../helpers/setup.js";
@@ -150,6 +151,28 @@ describe("kite-token CLI", () => {
     expect(existsSync(tokenFile)).toBe(false);
     expect(result.stdout + result.stderr).not.toContain("wrong-password-1");
     expectNoSecrets(result);
+  });
+
+  it("a failing refresh with SMTP down prints no raw log line among its human output", async () => {
+    const dir = tempDir();
+    const result = await runCli(
+      ["refresh"],
+      simEnv(path.join(dir, "token.json"), {
+        KITE_PASSWORD: "wrong-password-2",
+        SMTP_URL: `smtp://alerts:smtp-secret-3@127.0.0.1:${await closedPort()}`,
+        ALERT_EMAIL_TO: "trader@example.com",
+        ALERT_EMAIL_FROM: "kite-token <alerts@example.com>",
+      }),
+      dir,
+    );
+    expect(result.code).toBe(1);
+    const lines = (result.stdout + result.stderr).split("\n").filter(Boolean);
+    expect(lines.filter((line) => line.trimStart().startsWith("{"))).toEqual([]);
+    expect(result.stderr).toMatch(
+      /^kite-token: error: alert not delivered \(channel: email; .*ECONNREFUSED/m,
+    );
+    expect(result.stderr).toMatch(/^kite-token: BAD_CREDENTIALS: /m);
+    expect(result.stdout + result.stderr).not.toContain("smtp-secret-3");
   });
 
   it("refresh with a KITE_REDIRECT_URL Kite does not use saves the token and warns, naming both", async () => {

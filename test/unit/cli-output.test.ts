@@ -4,6 +4,7 @@ import { expect } from "expect";
 import { commandAs, detectInvocation, namedAs, type Invocation } from "../../src/cli/invocation.js";
 import { Output } from "../../src/cli/output.js";
 import { loadConfig } from "../../src/config/load.js";
+import { logLine } from "../../src/log.js";
 import { usableToken } from "../../src/consumer/token.js";
 import { KiteTokenError } from "../../src/errors.js";
 import { mapKiteError } from "../../src/kite/errors.js";
@@ -92,6 +93,23 @@ describe("the CLI's failure lines", () => {
     );
     expect(commandAs("kite-token demo", "npm")).toBe("npm run demo");
     expect(commandAs("kite-token budget reset --yes", "bin")).toBe("kite-token budget reset --yes");
+  });
+
+  it("turns a JSON log entry into one plain line", () => {
+    const entry = {
+      level: 50,
+      time: "2026-12-02T08:30:01.000+05:30",
+      name: "kite-token",
+      channel: "email",
+      err: { type: "Error", message: "connect ECONNREFUSED 127.0.0.1:25", stack: "…" },
+      msg: "alert not delivered",
+    };
+    expect(logLine(JSON.stringify(entry))).toBe(
+      "kite-token: error: alert not delivered (channel: email; err: connect ECONNREFUSED 127.0.0.1:25)\n",
+    );
+    expect(logLine('{"level":40,"msg":"step failed","code":"BAD_CREDENTIALS"}')).toBe(
+      "kite-token: warning: step failed (code: BAD_CREDENTIALS)\n",
+    );
   });
 
   it("tells npx, an npm script and an installed binary apart", () => {

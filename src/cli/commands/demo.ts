@@ -5,7 +5,7 @@ import { KiteTokenError } from "../../errors.js";
 import { SecretRedactor } from "../../redact.js";
 import { FileTokenStore } from "../../stores/file.js";
 import { Output } from "../output.js";
-import type { GlobalOptions } from "../context.js";
+import { cliLogger, type GlobalOptions } from "../context.js";
 import { runRefresh } from "./refresh.js";
 
 /** Where a run against the simulator keeps its state: never a real account's files. */
@@ -58,7 +58,7 @@ export async function demoCommand(
         ALERT_CHANNELS: "none",
       },
     });
-    const app = createApp(config, { redactor, logLevel: global.verbose ? "debug" : "error" });
+    const app = createApp(config, { redactor, logger: cliLogger(global, config, redactor) });
     const code = await runRefresh(
       { app, out, verbose: Boolean(global.verbose) },
       { force: true, json: Boolean(options.json) },
