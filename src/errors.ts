@@ -5,7 +5,10 @@
  */
 
 export const ERROR_CODES = {
-  CONFIG_INVALID: { retryable: false, hint: "Fix the configuration listed above and run again." },
+  CONFIG_INVALID: {
+    retryable: false,
+    hint: "Fix that setting (in .env, the environment or its NAME_FILE) and run again.",
+  },
   USAGE: {
     retryable: false,
     hint: "Run `kite-token --help` for the commands and their arguments.",
@@ -20,43 +23,43 @@ export const ERROR_CODES = {
   },
   APP_CODE_REQUIRED: {
     retryable: false,
-    hint: "The account asks for a Kite app code. Enable external TOTP in Kite (My profile > Password & Security) and put its key in KITE_TOTP_SECRET.",
+    hint: "Enable external TOTP in Kite (My profile > Password & Security) and put its key in KITE_TOTP_SECRET.",
   },
   ACCOUNT_BLOCKED: {
     retryable: false,
-    hint: "Zerodha has blocked the account. Reset the password on kite.zerodha.com, then update KITE_PASSWORD.",
+    hint: "Reset the password on kite.zerodha.com (that unblocks it), then update KITE_PASSWORD.",
   },
   LOGIN_PAGE_CHANGED: {
     retryable: false,
-    hint: "Kite's login page did not show what was expected; its layout may have changed. Log in by hand today (`kite-token login-url`, then `kite-token exchange`).",
+    hint: "Its layout may have changed: `kite-token doctor` names the field it no longer finds (SELECTORS_FILE overrides the selectors). Log in by hand today (`kite-token login-url`, then `kite-token exchange`).",
   },
   LOGIN_API_CHANGED: {
     retryable: false,
-    hint: "Kite's login endpoints did not answer as expected; they may have changed. Use LOGIN_STRATEGY=browser (or auto), or log in by hand today (`kite-token login-url`, then `kite-token exchange`).",
+    hint: "They may have changed: use LOGIN_STRATEGY=browser (or auto), or log in by hand today (`kite-token login-url`, then `kite-token exchange`).",
   },
   REDIRECT_TIMEOUT: {
     retryable: true,
-    hint: "Kite never redirected with a request token. If KITE_REDIRECT_URL is set, check it matches the app's registered redirect URL.",
+    hint: "The saved screenshot and page show where the login stopped; it is retried, and `kite-token login-url` then `kite-token exchange` log in by hand.",
   },
   KITE_UNAVAILABLE: {
     retryable: true,
-    hint: "Kite could not be reached or answered with a server error. It is usually brief; try again in a minute.",
+    hint: "It is usually brief: try again in a minute (the worker retries by itself).",
   },
   REQUEST_TOKEN_INVALID: {
     retryable: true,
-    hint: "The request token was already used or has expired (they last a few minutes and work once). Log in again for a new one.",
+    hint: "A request token works once and only for a few minutes: log in again for a new one.",
   },
   CHECKSUM_REJECTED: {
     retryable: false,
-    hint: "Kite rejected the checksum: KITE_API_SECRET does not belong to KITE_API_KEY. Copy both again from developers.kite.trade.",
+    hint: "KITE_API_SECRET does not belong to KITE_API_KEY: copy both again from developers.kite.trade.",
   },
   EXCHANGE_FAILED: {
     retryable: false,
-    hint: "Kite refused the token exchange. Check KITE_API_KEY and that the app is active on developers.kite.trade.",
+    hint: "Check KITE_API_KEY and that the app is active on developers.kite.trade.",
   },
   TOKEN_REJECTED: {
     retryable: true,
-    hint: "Kite did not accept the access token. Refresh it with `kite-token refresh --force`.",
+    hint: "Log in for a new one with `kite-token refresh --force`.",
   },
   BROWSER_NOT_FOUND: {
     retryable: false,
@@ -64,11 +67,11 @@ export const ERROR_CODES = {
   },
   BROWSER_FAILED: {
     retryable: true,
-    hint: "Chromium failed while logging in. Run again with --verbose for details.",
+    hint: "Run again with --verbose for the details.",
   },
   STORE_FAILED: {
     retryable: false,
-    hint: "The token could not be saved. Check that the folder of TOKEN_FILE is writable.",
+    hint: "Check that the folder of TOKEN_FILE (or the store named above) is writable and reachable.",
   },
   INPUT_INVALID: {
     retryable: false,
@@ -76,32 +79,36 @@ export const ERROR_CODES = {
   },
   LOCK_TIMEOUT: {
     retryable: true,
-    hint: "Another refresh held the single-login lock for too long. Check `kite-token status` and try again.",
+    hint: "Check `kite-token status` (a login may still be running), then try again.",
   },
   LOCK_LOST: {
     retryable: true,
-    hint: "The single-login lock expired while held (the machine stalled or lost Redis); another refresh may have run. Check `kite-token status`.",
+    hint: "The machine stalled or lost Redis while holding it. Check `kite-token status`.",
   },
   TOKEN_MISSING: {
     retryable: false,
-    hint: "No token has been saved yet. Run `kite-token refresh` (or wait for the worker's morning run).",
+    hint: "Run `kite-token refresh` (or wait for the worker's morning run).",
   },
   TOKEN_EXPIRED: {
     retryable: false,
-    hint: "The saved token has expired (Kite tokens die at 06:00 IST). Run `kite-token refresh`, or check that the worker ran this morning.",
+    hint: "Kite tokens die at 06:00 IST: run `kite-token refresh`, or check that the worker ran this morning.",
   },
   TWOFA_BUDGET_SPENT: {
     retryable: false,
-    hint: "Two second-factor codes were already rejected (or left unanswered) today, IST; nothing more is submitted until tomorrow, so the account is never locked. Fix the cause (the machine's clock, KITE_TOTP_SECRET), then log in by hand or wait for tomorrow's run.",
+    hint: "Fix the cause first (the machine's clock, KITE_TOTP_SECRET). `kite-token budget` shows today's codes; `kite-token budget reset --yes` lets the next run submit again (five wrong codes block the account). Or log in by hand, or wait for tomorrow's run.",
   },
-  ABORTED: { retryable: false, hint: "The run was stopped before it finished." },
+  ABORTED: { retryable: false, hint: "Nothing was saved; the next run starts afresh." },
+  PORT_IN_USE: {
+    retryable: false,
+    hint: "Another program (or another kite-token) listens there: stop it, or choose another port.",
+  },
   INTERNAL: {
     retryable: true,
-    hint: "kite-token failed unexpectedly. Run again with --verbose for the details, and report them if it keeps happening.",
+    hint: "Run again with --verbose for the details, and report them if it keeps happening.",
   },
   ALERT_FAILED: {
     retryable: true,
-    hint: "An alert could not be delivered. Run `kite-token test-alert --verify` to check the channel's settings (SMTP_URL, TELEGRAM_BOT_TOKEN, ALERT_WEBHOOK_URL).",
+    hint: "Run `kite-token test-alert --verify` to check the channel's settings (SMTP_URL, TELEGRAM_BOT_TOKEN, ALERT_WEBHOOK_URL).",
   },
 } as const;
 
@@ -138,7 +145,7 @@ export class KiteTokenError extends Error {
 
   /** A plain-language next step for this code. */
   get hint(): string {
-    return ERROR_CODES[this.code].hint;
+    return hintFor(this.code, this.message);
   }
 
   /** The error back from its `toJSON()` (e.g. after crossing to another process). */
@@ -173,6 +180,36 @@ export class KiteTokenError extends Error {
       status: this.status,
     };
   }
+}
+
+/** What a configuration error's hint says when its message lists the problems. */
+export const LISTED_CONFIG_HINT = "Fix the configuration listed above and run again.";
+
+/** The next step for a code; a configuration error pointing at its own list when it has one. */
+export function hintFor(code: ErrorCode, message: string): string {
+  if (code === "CONFIG_INVALID" && /\n\s*- /.test(message)) return LISTED_CONFIG_HINT;
+  return ERROR_CODES[code].hint;
+}
+
+/** A server could not listen: PORT_IN_USE naming the address when something else holds it. */
+export function listenFailure(
+  error: unknown,
+  what: string,
+  host: string,
+  port: number,
+): KiteTokenError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  if (code === "EADDRINUSE") {
+    return new KiteTokenError(
+      "PORT_IN_USE",
+      `Port ${port} is already in use (${what} on ${where}).`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return toKiteTokenError(error, "INTERNAL", `The ${what} could not listen on ${where}.`);
 }
 
 export function isKiteTokenError(value: unknown): value is KiteTokenError {

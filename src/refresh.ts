@@ -5,6 +5,7 @@ import type { LoginLock } from "./lock/types.js";
 import type { Logger } from "./log.js";
 import { KiteClock } from "./login/skew.js";
 import type { TotpClock } from "./login/totp.js";
+import { redirectMismatch } from "./login/redirect.js";
 import {
   buildLoginUrl,
   type KitePostEvent,
@@ -87,6 +88,8 @@ export interface RefreshOutcome {
   stores?: StoreResult[];
   /** The same, with each failed store's error: what the CLI warns about. */
   delivery?: WriteReport;
+  /** What the run succeeded in spite of and a person should fix (e.g. a KITE_REDIRECT_URL Kite did not use). */
+  warnings?: string[];
 }
 
 /** What a run ended with: its record in the history, and its outcome or its failure. */
@@ -434,6 +437,8 @@ async function refreshSteps(
       () => login(deps, trail),
       (r) => r.strategy ?? deps.login.name,
     );
+    const mismatch = redirectMismatch(result.redirectedTo, deps.redirectUrl);
+    if (mismatch) deps.logger.warn({ redirected_to: result.redirectedTo }, "redirect URL mismatch");
     let delivery: WriteReport | undefined;
     const record = await exchangeAndSave(
       result.requestToken,
@@ -451,6 +456,7 @@ async function refreshSteps(
       steps,
       totpSubmissions: result.totpSubmissions,
       ...delivered(delivery),
+      ...(mismatch ? { warnings: [mismatch] } : {}),
     };
   });
 }
@@ -492,6 +498,7 @@ async function recordRun(
     ...(posted ? { kite_posts: { ...posts } } : {}),
     steps: steps.map((s) => ({ step: s.step, ms: Math.round(s.ms) })),
     ...(outcome?.stores ? { stores: outcome.stores } : {}),
+    ...(outcome?.warnings ? { warnings: outcome.warnings } : {}),
   };
   await deps.history.recordRun(run).catch((e: unknown) => {
     deps.logger.warn({ err: e }, "run history not saved");

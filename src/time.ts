@@ -52,6 +52,12 @@ export function formatIst(instant: Date): string {
   return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}${IST_SUFFIX}`;
 }
 
+/** The same to the millisecond, `2026-11-24T06:00:00.125+05:30`: for logs and durations. */
+export function formatIstMs(instant: Date): string {
+  const ms = String(((instant.getTime() % 1000) + 1000) % 1000).padStart(3, "0");
+  return formatIst(instant).replace(IST_SUFFIX, `.${ms}${IST_SUFFIX}`);
+}
+
 /** `2026-11-24 06:00 IST`, for people. */
 export function formatIstShort(instant: Date): string {
   const p = istParts(instant);

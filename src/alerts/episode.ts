@@ -107,7 +107,7 @@ export class Episodes {
     const alert = !open || (!open.codes.includes(code) && !FOLLOW_ON_CODES.has(code));
     state.episode = {
       day,
-      since: open?.since ?? at.toISOString(),
+      since: open?.since ?? formatIst(at),
       userId,
       codes: open ? [...new Set([...open.codes, code])] : [code],
       failures: (open?.failures ?? 0) + 1,

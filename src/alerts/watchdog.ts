@@ -1,6 +1,6 @@
 import type { Logger } from "../log.js";
 import { isUsable, type TokenStatus } from "../status.js";
-import { fromIstParts, istParts } from "../time.js";
+import { formatIst, fromIstParts, istParts } from "../time.js";
 
 /** The clock and timer the watchdog uses; tests pass a fake one. */
 export interface WatchdogTimer {
@@ -58,7 +58,7 @@ export function startDeadlineWatchdog(options: WatchdogOptions): Watchdog {
     if (options.isActiveDay && !options.isActiveDay(at)) return;
     try {
       const status = await options.readStatus();
-      options.logger.info({ state: status.state, deadline: at.toISOString() }, "deadline check");
+      options.logger.info({ state: status.state, deadline: formatIst(at) }, "deadline check");
       if (!isUsable(status.state)) await options.onMissed(status, at);
     } catch (error) {
       options.logger.error({ err: error }, "deadline check failed");

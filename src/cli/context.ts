@@ -1,5 +1,7 @@
 import { createApp, type App, type AppOptions } from "../app.js";
 import { loadConfig, type LoadOptions } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import { createLogger, type Logger } from "../log.js";
 import { SecretRedactor } from "../redact.js";
 import { Output } from "./output.js";
 
@@ -14,6 +16,17 @@ export interface CommandContext {
   verbose: boolean;
 }
 
+/**
+ * The CLI prints its own steps and one-line errors; logs join in only when asked for
+ * (--verbose, LOG_LEVEL). Otherwise only errors, each as one plain line among the
+ * output (an alert that could not be sent, say), never a raw JSON log line.
+ */
+export function cliLogger(global: GlobalOptions, config: Config, redactor: SecretRedactor): Logger {
+  if (global.verbose) return createLogger({ level: "debug", redactor });
+  if (process.env["LOG_LEVEL"]) return createLogger({ level: config.logLevel, redactor });
+  return createLogger({ level: "error", redactor, lines: true });
+}
+
 export function commandContext(
   global: GlobalOptions,
   load: LoadOptions = {},
@@ -22,8 +35,10 @@ export function commandContext(
   const redactor = new SecretRedactor();
   const out = new Output(redactor);
   const config = loadConfig(load);
-  // The CLI prints its own steps and one-line errors; logs join in only when asked for.
-  const logLevel = global.verbose ? "debug" : process.env["LOG_LEVEL"] ? config.logLevel : "error";
-  const app = createApp(config, { redactor, logLevel, ...options });
+  const app = createApp(config, {
+    redactor,
+    logger: cliLogger(global, config, redactor),
+    ...options,
+  });
   return { app, out, verbose: Boolean(global.verbose) };
 }

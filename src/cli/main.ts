@@ -55,6 +55,26 @@ export function buildProgram(setExit: (code: number) => void): Command {
       const { tokenCommand } = await import("./commands/token.js");
       await run(() => tokenCommand(global(), opts))();
     });
+  const budget = program
+    .command("budget")
+    .description(
+      "show today's second-factor codes (sent, accepted, rejected, unanswered); `budget reset --yes` forgets them",
+    )
+    .option("--json", "print the counts as JSON")
+    .option("--account <id>", "with an accounts file: that account only (default: every account)")
+    .action(async (opts: { json?: boolean; account?: string }) => {
+      const { budgetCommand } = await import("./commands/budget.js");
+      await run(() => budgetCommand(global(), opts))();
+    });
+  budget
+    .command("reset")
+    .description("forget today's second-factor codes, so the next run may submit again")
+    .option("--yes", "do it (without it: say what it would do, exit 2)")
+    .option("--account <id>", "with an accounts file: that account only (default: every account)")
+    .action(async (opts: { yes?: boolean; account?: string }) => {
+      const { budgetResetCommand } = await import("./commands/budget.js");
+      await run(() => budgetResetCommand(global(), opts))();
+    });
   program
     .command("worker")
     .description(
@@ -165,6 +185,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
       "port of the API origin (0: any free port)",
       (v) => parsePortLazy(v),
       7002,
+    )
+    .option(
+      "--redirect-url <url>",
+      "the app's redirect URL, where the simulator sends the browser with the request token (default: the console's callback, so its \"Log in manually\" works)",
+      "http://127.0.0.1:8079/auth/callback",
     )
     .addOption(
       new Option("--twofa <variant>", "second-factor box variant")

@@ -2,6 +2,7 @@ import { isKiteTokenError, KiteTokenError, type ErrorCode } from "../errors.js";
 import type { SecretRedactor } from "../redact.js";
 import type { StepEvent } from "../refresh.js";
 import { failedSecondaries, type WriteReport } from "../stores/composite.js";
+import { detectInvocation, namedAs, type Invocation } from "./invocation.js";
 
 /** Exit codes: 0 success, 1 the refresh (or check) failed, 2 bad configuration or usage. */
 export const EXIT_OK = 0;
@@ -14,35 +15,51 @@ export function exitCodeFor(error: unknown): number {
   return isKiteTokenError(error) && USAGE_CODES.has(error.code) ? EXIT_USAGE : EXIT_FAILED;
 }
 
-/** Writes through the redactor: no secret reaches the terminal, whatever the text. */
+/**
+ * Writes through the redactor: no secret reaches the terminal, whatever the text. Every
+ * `` `kite-token …` `` it prints is named as the person runs it (`npx kite-token …`,
+ * `npm run refresh`).
+ */
 export class Output {
   constructor(
     private readonly redactor: SecretRedactor,
     private readonly stdout: NodeJS.WritableStream = process.stdout,
     private readonly stderr: NodeJS.WritableStream = process.stderr,
+    private readonly invocation: Invocation = detectInvocation(),
   ) {}
 
   line(text = ""): void {
-    this.stdout.write(`${this.redactor.scrub(text)}\n`);
+    this.stdout.write(`${this.redactor.scrub(namedAs(text, this.invocation))}\n`);
   }
 
   json(value: unknown): void {
-    this.line(JSON.stringify(value, null, 2));
+    this.stdout.write(`${this.redactor.scrub(JSON.stringify(value, null, 2))}\n`);
   }
 
   error(text: string): void {
-    this.stderr.write(`${this.redactor.scrub(text)}\n`);
+    this.stderr.write(`${this.redactor.scrub(namedAs(text, this.invocation))}\n`);
   }
 
-  /** One clear line (the configuration's list of problems is the one exception), details with --verbose. */
+  /** A warning the run ended with (it still succeeded). */
+  warning(text: string): void {
+    this.error(`kite-token: warning: ${text}`);
+  }
+
+  /**
+   * One clear line, details with --verbose; a message that lists problems (the
+   * configuration's) ends with its hint on a line of its own.
+   */
   failure(error: unknown, verbose: boolean): void {
     const e = isKiteTokenError(error)
       ? error
       : new KiteTokenError("INTERNAL", error instanceof Error ? error.message : String(error), {
           cause: error,
         });
-    const said = e.kiteMessage ? ` Kite said: "${e.kiteMessage}".` : "";
-    this.error(`kite-token: ${e.code}: ${e.message}${said} ${e.hint}`);
+    const said = e.kiteMessage
+      ? ` Kite said: "${e.kiteMessage}"${/[.!?]$/.test(e.kiteMessage) ? "" : "."}`
+      : "";
+    const text = `kite-token: ${e.code}: ${e.message}${said}`;
+    this.error(text.includes("\n") ? `${text}\n${e.hint}` : `${text} ${e.hint}`);
     if (verbose) {
       let cause: unknown = e.cause;
       while (cause !== undefined && cause !== null) {
@@ -93,4 +110,16 @@ export function printStoreWarnings(out: Output, report: WriteReport | undefined)
       `kite-token: warning: the token was saved but not delivered to ${failed.store} (${failed.attempts} attempts): ${failed.error?.message ?? "unknown error"}`,
     );
   }
+}
+
+/** Where a failed login's screenshot and page were saved, for a look at what the browser saw. */
+export function printEvidence(out: Output, files: string[] | undefined, prefix = ""): void {
+  if (!files || files.length === 0) return;
+  const named = files.map((f) => `${f} (${f.endsWith(".png") ? "screenshot" : "page"})`);
+  out.error(`${prefix}kite-token: what the browser showed is saved in ${named.join(" and ")}.`);
+}
+
+/** `1 account`, `2 accounts`. */
+export function counted(n: number, word: string, plural = `${word}s`): string {
+  return `${n} ${n === 1 ? word : plural}`;
 }

@@ -133,6 +133,33 @@ export function mergedSettings(
   return { merged, cwd };
 }
 
+/** How a given value is shown back: credentials in a URL masked, control characters escaped, clipped. */
+function shownValue(value: string): string {
+  const masked = value.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, "$1***@");
+  const clipped = masked.length > 60 ? `${masked.slice(0, 59)}…` : masked;
+  const escaped = [...clipped]
+    .map((c) => (c.charCodeAt(0) < 0x20 || c === "\u007f" ? JSON.stringify(c).slice(1, -1) : c))
+    .join("");
+  return `'${escaped}'`;
+}
+
+/**
+ * One setting's problem, by name: what was given (unless it is a secret) and what is
+ * allowed, e.g. `SCHEDULE '30 8 * *' is not a cron expression (…)`; a setting left
+ * empty that needs a value "is required".
+ */
+function settingProblem(
+  name: string,
+  issue: { code: string; message: string },
+  given: string | undefined,
+): string {
+  if (given === undefined || given.trim() === "") {
+    return issue.code === "invalid_type" ? `${name} is required` : `${name} ${issue.message}`;
+  }
+  const secret = (SECRET_VARIABLES as readonly string[]).includes(name);
+  return secret ? `${name} ${issue.message}` : `${name} ${shownValue(given)} ${issue.message}`;
+}
+
 /** The configuration and all its problems, without throwing (for `doctor`). */
 export function readConfig(options: LoadOptions = {}): ConfigReading {
   const problems: string[] = [];
@@ -143,9 +170,7 @@ export function readConfig(options: LoadOptions = {}): ConfigReading {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? "configuration");
-      problems.push(
-        issue.code === "invalid_type" ? `${name} is required` : `${name} ${issue.message}`,
-      );
+      problems.push(settingProblem(name, issue, merged[name]));
     }
   }
   problems.push(...alertProblems(merged));

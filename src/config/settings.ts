@@ -90,8 +90,8 @@ export const SETTINGS = {
   KITE_REDIRECT_URL: setting({
     group: "kite",
     schema: v.text.pipe(v.httpUrl.optional()),
-    doc: "the app's registered redirect URL; when set, only a navigation to it counts as the login's redirect (the request is caught in the browser, never sent)",
-    defaultDoc: "unset: any navigation carrying `request_token`",
+    doc: "the app's registered redirect URL; the login's redirect is caught in the browser (never sent) wherever Kite points it, and a run warns when that is not this URL",
+    defaultDoc: "unset: any navigation carrying `request_token`, without a check",
     example: "http://127.0.0.1:8079/auth/callback",
   }),
   KITE_LOGIN_URL: setting({

@@ -87,7 +87,7 @@ export const cron = z
   .trim()
   .refine(
     (value) => validCron(value),
-    "must be a cron expression (minute hour day month weekday, optionally a leading seconds field)",
+    "is not a cron expression (minute hour day month weekday, optionally a leading seconds field)",
   );
 
 export const timeZone = z

@@ -1,5 +1,6 @@
 import { KiteTokenError } from "../errors.js";
 import { expiresAt, type TokenRecord } from "../stores/record.js";
+import { formatIstShort } from "../time.js";
 
 /**
  * The token a bot may use: present and unexpired. A missing or expired token is refused
@@ -16,7 +17,7 @@ export function usableToken(
   if (expiresAt(record).getTime() <= now.getTime()) {
     throw new KiteTokenError(
       "TOKEN_EXPIRED",
-      `The Kite token for ${record.user_id} in ${storeName} expired at ${record.expires_at}.`,
+      `The Kite token for ${record.user_id} in ${storeName} expired at ${formatIstShort(expiresAt(record))}.`,
     );
   }
   return record;

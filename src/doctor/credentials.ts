@@ -11,7 +11,7 @@ export function checkConfig(config: Config | undefined, problems: string[]): Che
     return fail(
       "config",
       CONFIG,
-      `${problems.length} problem(s): ${problems.join("; ")}`,
+      `${problems.length} problem${problems.length === 1 ? "" : "s"}: ${problems.join("; ")}`,
       "set the missing or wrong variables in .env, the environment or NAME_FILE (see .env.example), then run doctor again",
     );
   }

@@ -3,6 +3,7 @@ import { createApp } from "../app.js";
 import { isKiteTokenError } from "../errors.js";
 import { LOGIN_CREDENTIALS, readConfig, type LoadOptions } from "../config/load.js";
 import type { SecretRedactor } from "../redact.js";
+import { checkApi } from "./api.js";
 import { checkBrowser } from "./browser.js";
 import { checkClock } from "./clock.js";
 import { checkConfig, checkTotp } from "./credentials.js";
@@ -48,6 +49,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     const why = "the configuration could not be read (see above)";
     for (const [id, title] of [
       ["clock", "clock skew"],
+      ["api", "Kite API"],
       ["chromium", "Chromium"],
       ["login-page", "login page"],
       ["alerts", "alerts"],
@@ -74,8 +76,16 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
       results.push(...mine(account, [await checkTotp(key, undefined, now(), account.id)]));
     }
     results.push(await checkClock(config.kite.loginUrl, config.timeouts.apiMs, now));
+    // One API check, or one per account when the accounts point at different API roots.
+    const roots = new Set(accounts.map((a) => a.app.config.kite.apiRoot));
+    const apiOf = (account: Account) =>
+      checkApi(account.app.config.kite.apiRoot, config.timeouts.apiMs);
+    const [only] = roots;
+    if (roots.size <= 1)
+      results.push(await checkApi(only ?? config.kite.apiRoot, config.timeouts.apiMs));
     for (const account of accounts) {
       const own = [
+        ...(roots.size > 1 ? [await apiOf(account)] : []),
         ...(await checkBrowser(account.app.config)),
         ...(await checkStores(account.app)),
       ];

@@ -1,5 +1,6 @@
 /** What `kite-token doctor` checks, in the order it prints them. */
-export type CheckId = "config" | "totp" | "clock" | "chromium" | "login-page" | "alerts" | "stores";
+export type CheckId =
+  "config" | "totp" | "clock" | "api" | "chromium" | "login-page" | "alerts" | "stores";
 
 export type CheckStatus = "pass" | "fail" | "skip";
 

@@ -42,7 +42,7 @@ export function mapKiteError(value: unknown, call: KiteCall): KiteTokenError {
     if (call === "exchange") {
       return new KiteTokenError(
         "REQUEST_TOKEN_INVALID",
-        "Kite says the request token is invalid, already used, or expired.",
+        "Kite did not take the request token.",
         options,
       );
     }

@@ -3,7 +3,7 @@ import { link, mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/p
 import { hostname } from "node:os";
 import path from "node:path";
 import { aborted, KiteTokenError } from "../errors.js";
-import { sleep } from "../time.js";
+import { formatIst, sleep } from "../time.js";
 import type { LockAcquireOptions, LockLease, LoginLock } from "./types.js";
 
 interface Holder {
@@ -73,7 +73,7 @@ export class FileLoginLock implements LoginLock {
       pid: process.pid,
       host: hostname(),
       token: randomBytes(8).toString("hex"),
-      acquired_at: new Date().toISOString(),
+      acquired_at: formatIst(new Date()),
     };
     let handle;
     try {

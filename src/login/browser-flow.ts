@@ -1,10 +1,10 @@
 import type { Locator, Page, Response } from "playwright-core";
 import { aborted, KiteTokenError } from "../errors.js";
-import { classifyLoginRejection } from "./classify.js";
+import { appCodeRequired, classifyLoginRejection } from "./classify.js";
 import type { GateReply, PostGate } from "./post-gate.js";
 import type { RedirectCapture } from "./redirect-capture.js";
 import type { LoginSelectors } from "../config/selectors.js";
-import { requestTokenFrom } from "./redirect.js";
+import { originAndPath, requestTokenFrom } from "./redirect.js";
 import { answerSecondFactor } from "./second-factor.js";
 import type { LoginContext, LoginInput, LoginResult } from "./types.js";
 import { firstOf } from "./wait.js";
@@ -49,7 +49,12 @@ export class BrowserLoginFlow {
     await this.#open();
     const loginReply = await this.#submitPassword();
     const totpSubmissions = await this.#secondFactor(loginReply);
-    return { requestToken: requestTokenFrom(await this.capture.url.promise), totpSubmissions };
+    const redirect = await this.capture.url.promise;
+    return {
+      requestToken: requestTokenFrom(redirect),
+      totpSubmissions,
+      redirectedTo: originAndPath(redirect),
+    };
   }
 
   #progress(event: string): void {
@@ -222,10 +227,7 @@ export class BrowserLoginFlow {
       loginReply?.body?.data?.twofa_type === "app_code" ||
       (sel.appCodeText.test(formText) && !sel.totpText.test(formText));
     if (appCode) {
-      throw new KiteTokenError(
-        "APP_CODE_REQUIRED",
-        "Kite asks this account for an app code instead of an external TOTP; nothing was submitted.",
-      );
+      throw appCodeRequired();
     }
     return answerSecondFactor(this.input.totpSecret, context, async (code) => {
       const outcome = await this.#submitCode(code);

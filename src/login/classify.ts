@@ -37,3 +37,11 @@ export function classifyLoginRejection(
   }
   return new KiteTokenError("TOTP_REJECTED", "Kite rejected the TOTP code.", options);
 }
+
+/** The account has no external TOTP (Kite named the app code before any code was sent). */
+export function appCodeRequired(): KiteTokenError {
+  return new KiteTokenError(
+    "APP_CODE_REQUIRED",
+    "Kite asks this account for an app code instead of an external TOTP; nothing was submitted.",
+  );
+}

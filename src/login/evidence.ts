@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Page } from "playwright-core";
+import { formatIstMs } from "../time.js";
 
 /** How many failed logins keep their screenshot and page. */
 export const KEEP_EVIDENCE = 20;
@@ -10,6 +11,12 @@ export function stripInputValues(html: string): string {
   return html
     .replace(/(<input\b[^>]*?)\s+value\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)/gi, "$1")
     .replace(/(<textarea\b[^>]*>)[\s\S]*?(<\/textarea>)/gi, "$1$2");
+}
+
+/** An instant in a file name, in IST as people read it: `2026-12-02_08-30-05-123_IST`. */
+export function fileStamp(instant: Date): string {
+  const iso = formatIstMs(instant); // 2026-12-02T08:30:05.123+05:30
+  return `${iso.slice(0, 10)}_${iso.slice(11, 19).replace(/:/g, "-")}-${iso.slice(20, 23)}_IST`;
 }
 
 export interface EvidenceOptions {
@@ -30,7 +37,7 @@ export class FailureEvidence {
   async capture(page: Page, code: string): Promise<string[]> {
     const { dir } = this.options;
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const stamp = (this.options.now?.() ?? new Date()).toISOString().replace(/[:.]/g, "-");
+    const stamp = fileStamp(this.options.now?.() ?? new Date());
     const base = path.join(dir, `${stamp}-${code.replace(/[^A-Z0-9_]/gi, "")}`);
     // Values typed into the page live in properties, not attributes: clear both first.
     const html = await page

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { aborted, KiteTokenError } from "../errors.js";
-import { classifyLoginRejection, type LoginStep } from "./classify.js";
+import { appCodeRequired, classifyLoginRejection, type LoginStep } from "./classify.js";
 import type { HttpReply, HttpSession } from "./http-session.js";
-import { isAppRedirect, requestTokenFrom } from "./redirect.js";
+import { isAppRedirect, originAndPath, requestTokenFrom } from "./redirect.js";
 import { answerSecondFactor } from "./second-factor.js";
 import type { LoginContext, LoginInput, LoginResult, LoginStrategy } from "./types.js";
 
@@ -88,10 +88,7 @@ export class HttpLogin implements LoginStrategy {
     const login = apiReply(await passwordPost, LoginReply, "password", "/api/login").data;
     context.onProgress?.("credentials submitted");
     if (login.twofa_type === "app_code") {
-      throw new KiteTokenError(
-        "APP_CODE_REQUIRED",
-        "Kite asks this account for an app code instead of an external TOTP; nothing was submitted.",
-      );
+      throw appCodeRequired();
     }
 
     const totpSubmissions = await answerSecondFactor(input.totpSecret, context, async (code) => {
@@ -117,7 +114,11 @@ export class HttpLogin implements LoginStrategy {
     const finish = new URL("/connect/finish", origin);
     finish.search = new URLSearchParams({ v: "3", api_key: apiKey, sess_id: sessId }).toString();
     const redirect = await this.#followToApp(session, finish.toString(), input, context);
-    return { requestToken: requestTokenFrom(redirect), totpSubmissions };
+    return {
+      requestToken: requestTokenFrom(redirect),
+      totpSubmissions,
+      redirectedTo: originAndPath(redirect),
+    };
   }
 
   /** `/connect/login?v=3&api_key=…` answers with a redirect that adds the login's `sess_id`. */
@@ -169,7 +170,7 @@ export class HttpLogin implements LoginStrategy {
         if (new URL(next).origin !== origin) {
           throw new KiteTokenError(
             "REDIRECT_TIMEOUT",
-            `Kite redirected to ${new URL(next).origin}, not to the app's redirect URL.`,
+            `Kite redirected to ${originAndPath(next)} without a request token.`,
           );
         }
         if (new URL(next).pathname.endsWith("/connect/login")) throw changed("/connect/finish");

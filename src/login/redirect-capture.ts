@@ -1,7 +1,7 @@
 import type { CDPSession, Page } from "playwright-core";
 import { deferred, type Deferred } from "./wait.js";
 import { bodyText, fieldOf, PostGate, type GateReply } from "./post-gate.js";
-import { devtoolsUrlPattern, isAppRedirect } from "./redirect.js";
+import { devtoolsUrlPattern, isAppRedirect, originAndPath } from "./redirect.js";
 import type { KitePostEvent } from "./types.js";
 
 /** Resource types the login never needs: failed before they cost a download. */
@@ -38,8 +38,9 @@ const FIELD = { password: "password", twofa: "twofa_value" } as const;
  * Everything the login needs from the protocol level, in one DevTools `Fetch` session on
  * the page, whose patterns pause only what it handles (the rest of the page runs at full
  * speed):
- * - the navigation to the app's redirect URL is caught and failed, so the single-use
- *   request token never reaches the redirect host;
+ * - the navigation to the app's redirect URL (any navigation carrying a request token,
+ *   and the configured KITE_REDIRECT_URL) is caught and failed, so the single-use
+ *   request token never reaches the redirect host, wherever Kite sends it;
  * - every POST to Kite's password and second-factor endpoints passes a `PostGate`: it
  *   leaves the browser only when it carries the value armed by the login (the password,
  *   once; the code the budget has just recorded, once), and Kite's reply to it is read at
@@ -66,15 +67,22 @@ export class RedirectCapture {
   async attach(page: Page): Promise<void> {
     const session = await page.context().newCDPSession(page);
     this.#session = session;
-    const redirectPattern = this.redirectUrl
-      ? devtoolsUrlPattern(new URL(this.redirectUrl).origin + new URL(this.redirectUrl).pathname)
-      : "*request_token=*";
+    // Any document carrying a request token, and the configured URL (a redirect there
+    // without a token says why the login did not succeed).
+    const redirectPatterns = [
+      "*request_token=*",
+      ...(this.redirectUrl ? [devtoolsUrlPattern(originAndPath(this.redirectUrl))] : []),
+    ];
     session.on("Fetch.requestPaused", (event: RequestPaused) => {
       void this.#onPaused(session, event);
     });
     await session.send("Fetch.enable", {
       patterns: [
-        { urlPattern: redirectPattern, resourceType: "Document", requestStage: "Request" },
+        ...redirectPatterns.map((urlPattern) => ({
+          urlPattern,
+          resourceType: "Document" as const,
+          requestStage: "Request" as const,
+        })),
         { urlPattern: this.endpoints.passwordUrlPattern, requestStage: "Request" },
         { urlPattern: this.endpoints.twofaUrlPattern, requestStage: "Request" },
         ...BLOCKED_TYPES.map((resourceType) => ({

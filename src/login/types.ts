@@ -11,7 +11,11 @@ export interface LoginInput {
   userId: string;
   password: string;
   totpSecret: string;
-  /** When set, only a navigation to this URL counts as the redirect. */
+  /**
+   * The app's registered redirect URL, when configured. Any navigation out of Kite's
+   * finish step carrying a request token is the redirect, wherever it points: the login
+   * reports where it went (`redirectedTo`), so a mismatch is told, not waited out.
+   */
   redirectUrl: string | undefined;
 }
 
@@ -56,6 +60,8 @@ export interface LoginResult {
   totpSubmissions: number;
   /** Which strategy produced the token, when a strategy delegates (auto). */
   strategy?: LoginStrategyName;
+  /** Where Kite redirected with the token: origin and path only (never the query, the token). */
+  redirectedTo?: string;
 }
 
 export interface LoginStrategy {

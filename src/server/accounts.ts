@@ -48,7 +48,7 @@ export function accountsRoutes(
   const pointHere = {
     error: {
       code: "USAGE",
-      message: `This console serves ${accounts.length} accounts from the accounts file: list them with GET /api/accounts and use /api/accounts/<id>/token/… and /api/accounts/<id>/runs…`,
+      message: `This console serves ${accounts.length} account${accounts.length === 1 ? "" : "s"} from the accounts file: list them with GET /api/accounts and use /api/accounts/<id>/token/… and /api/accounts/<id>/runs…`,
       hint: `Accounts: ${ids.join(", ")}.`,
     },
   };

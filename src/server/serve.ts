@@ -3,7 +3,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { LoginSlots } from "../accounts/login-slots.js";
 import { accountsOf, closeAccounts, type Account } from "../accounts/model.js";
 import type { App } from "../app.js";
-import { KiteTokenError } from "../errors.js";
+import { KiteTokenError, listenFailure } from "../errors.js";
 import { createConsole, pipelineRunner } from "./app.js";
 import { historyRunSource } from "./history.js";
 import type { ConsoleDeps, RefreshRunner, RunSource } from "./types.js";
@@ -103,7 +103,7 @@ export async function startConsole(app: App, options: ServeOptions = {}): Promis
     hostname: host,
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error) => reject(listenFailure(error, "token console", host, wanted)));
     server.listen(wanted, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
+import { listenFailure } from "../errors.js";
 import { createApiOriginHandler } from "./api-origin.js";
 import { CONTROL_PREFIX, handleControl } from "./control.js";
 import { BodyTooLarge, sendError } from "./http.js";
@@ -29,9 +30,9 @@ function serve(handler: Handler, now: () => number): Server {
   });
 }
 
-function listen(server: Server, host: string, port: number): Promise<number> {
+function listen(server: Server, host: string, port: number, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error) => reject(listenFailure(error, what, host, port)));
     server.listen(port, host, () => {
       server.off("error", reject);
       resolve((server.address() as AddressInfo).port);
@@ -89,8 +90,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let loginPort: number;
   let apiPort: number;
   try {
-    loginPort = await listen(loginServer, host, options.loginPort ?? 0);
-    apiPort = await listen(apiServer, host, options.apiPort ?? 0);
+    loginPort = await listen(loginServer, host, options.loginPort ?? 0, "simulator's login origin");
+    apiPort = await listen(apiServer, host, options.apiPort ?? 0, "simulator's API origin");
   } catch (error) {
     await Promise.all([closeServer(loginServer), closeServer(apiServer)]);
     throw error;

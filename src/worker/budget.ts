@@ -17,6 +17,47 @@ export type SettledOutcome = Exclude<Submission["outcome"], "pending">;
 export const spends = (outcome: Submission["outcome"]): boolean =>
   outcome !== "accepted" && outcome !== "unsent";
 
+/** Today's second-factor codes (IST), by what became of them: what `kite-token budget` shows. */
+export interface BudgetDay {
+  /** The IST day, `2026-12-02`. */
+  day: string;
+  /** How many rejected or unanswered codes a day allows. */
+  limit: number;
+  /** Codes that reached Kite (accepted, rejected or unanswered). */
+  sent: number;
+  accepted: number;
+  rejected: number;
+  /** Sent with no answer known (a timeout, a crash, or a login still running): they count. */
+  unanswered: number;
+  /** Held in the browser, never sent: they spend nothing. */
+  held: number;
+  /** What counts against the limit: rejected and unanswered. */
+  spent: number;
+}
+
+/** A day's counts from its submissions' outcomes. */
+export function budgetDay(
+  day: string,
+  limit: number,
+  outcomes: ReadonlyArray<Submission["outcome"]>,
+): BudgetDay {
+  const count = (...kinds: Array<Submission["outcome"]>): number =>
+    outcomes.filter((o) => kinds.includes(o)).length;
+  const accepted = count("accepted");
+  const rejected = count("rejected");
+  const unanswered = count("pending", "unknown");
+  return {
+    day,
+    limit,
+    sent: accepted + rejected + unanswered,
+    accepted,
+    rejected,
+    unanswered,
+    held: count("unsent"),
+    spent: rejected + unanswered,
+  };
+}
+
 /**
  * The day's second-factor budget: in the state file (one machine) or in Redis (replicas
  * on several machines share one budget), chosen by `createTwofaBudget`.
@@ -29,6 +70,10 @@ export interface SecondFactorBudget {
   settle(id: string, outcome: SettledOutcome): Promise<void>;
   /** Rejected or unsettled submissions today (IST). */
   spentToday(): Promise<number>;
+  /** Today's codes, by what became of them. */
+  today(): Promise<BudgetDay>;
+  /** Forgets today's codes (`kite-token budget reset --yes`); resolves with what they were. */
+  reset(): Promise<BudgetDay>;
   /**
    * Before a login starts (before its password is posted): throws TWOFA_BUDGET_SPENT when
    * no code is left today, STORE_FAILED when the budget cannot be read.
@@ -39,7 +84,7 @@ export interface SecondFactorBudget {
 export function budgetSpent(spent: number): KiteTokenError {
   return new KiteTokenError(
     "TWOFA_BUDGET_SPENT",
-    `${spent} second-factor codes were already rejected or left unanswered today (IST); no more are submitted today.`,
+    `${spent} second-factor code${spent === 1 ? " was" : "s were"} already rejected or left unanswered today (IST); no more are submitted today, so the account is never locked.`,
   );
 }
 
@@ -89,9 +134,26 @@ export class TwofaBudget implements SecondFactorBudget {
 
   /** Rejected or unsettled submissions today. */
   async spentToday(): Promise<number> {
-    const state = await this.state.read();
-    if (state.twofa.day !== istDay(this.now())) return 0;
-    return state.twofa.submissions.filter((s) => spends(s.outcome)).length;
+    return (await this.today()).spent;
+  }
+
+  async today(): Promise<BudgetDay> {
+    const day = istDay(this.now());
+    const { twofa } = await this.state.read();
+    return budgetDay(
+      day,
+      this.limit,
+      twofa.day === day ? twofa.submissions.map((s) => s.outcome) : [],
+    );
+  }
+
+  async reset(): Promise<BudgetDay> {
+    const day = istDay(this.now());
+    return this.state.update((state) => {
+      const outcomes = state.twofa.day === day ? state.twofa.submissions.map((s) => s.outcome) : [];
+      state.twofa = { day, submissions: [] };
+      return budgetDay(day, this.limit, outcomes);
+    });
   }
 
   async check(): Promise<void> {

@@ -16,7 +16,7 @@ const LOOKBACK_MS = 8 * 24 * 60 * 60 * 1000;
 function describe(run: RunRecord | undefined): string {
   if (!run) return "no run recorded yet";
   const how = run.outcome === "failed" ? `failed (${run.error_code ?? "?"})` : run.outcome;
-  return `last run ${how} at ${run.ended_at}`;
+  return `last run ${how} at ${formatIstShort(new Date(run.ended_at))}`;
 }
 
 /**

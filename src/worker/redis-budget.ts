@@ -2,13 +2,15 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { KiteTokenError } from "../errors.js";
 import {
+  budgetDay,
   budgetSpent,
   DAILY_REJECTED_TOTP_LIMIT,
   istDay,
-  spends,
+  type BudgetDay,
   type SecondFactorBudget,
   type SettledOutcome,
 } from "./budget.js";
+import type { Submission } from "./state.js";
 
 /**
  * Counts today's rejected or unsettled submissions and, under the limit, records a new
@@ -76,7 +78,7 @@ export class RedisTwofaBudget implements SecondFactorBudget {
     const day = istDay(this.#now());
     // The id carries its day, so a submission settled after midnight finds its key.
     const id = `${day}/${randomBytes(6).toString("hex")}`;
-    const limit = this.options.limit ?? DAILY_REJECTED_TOTP_LIMIT;
+    const limit = this.#limit();
     const refused = await this.#run("be checked", (client) =>
       client.eval(RESERVE, 1, this.#key(day), id, String(limit), String(DAY_KEY_TTL_MS)),
     );
@@ -90,14 +92,31 @@ export class RedisTwofaBudget implements SecondFactorBudget {
   }
 
   async spentToday(): Promise<number> {
-    const outcomes = await this.#run("be read", (client) =>
-      client.hvals(this.#key(istDay(this.#now()))),
-    );
-    return outcomes.filter((o) => spends(o as SettledOutcome)).length;
+    return (await this.today()).spent;
+  }
+
+  #limit(): number {
+    return this.options.limit ?? DAILY_REJECTED_TOTP_LIMIT;
+  }
+
+  async today(): Promise<BudgetDay> {
+    const day = istDay(this.#now());
+    const outcomes = await this.#run("be read", (client) => client.hvals(this.#key(day)));
+    return budgetDay(day, this.#limit(), outcomes as Submission["outcome"][]);
+  }
+
+  async reset(): Promise<BudgetDay> {
+    const day = istDay(this.#now());
+    // Read and deleted in one step: a code reserved meanwhile is not forgotten unseen.
+    const outcomes = await this.#run("be reset", async (client) => {
+      const replies = await client.multi().hvals(this.#key(day)).del(this.#key(day)).exec();
+      return (replies?.[0]?.[1] ?? []) as Submission["outcome"][];
+    });
+    return budgetDay(day, this.#limit(), outcomes);
   }
 
   async check(): Promise<void> {
     const spent = await this.spentToday();
-    if (spent >= (this.options.limit ?? DAILY_REJECTED_TOTP_LIMIT)) throw budgetSpent(spent);
+    if (spent >= this.#limit()) throw budgetSpent(spent);
   }
 }

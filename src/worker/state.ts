@@ -42,6 +42,8 @@ export const RunRecordSchema = z.object({
       }),
     )
     .optional(),
+  /** What the run succeeded in spite of and a person should fix. */
+  warnings: z.array(z.string()).optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
@@ -9,6 +9,7 @@ import {
   DEMO_APP,
   type Simulator,
 } from "../../src/simulator/index.js";
+import { closedPort } from "../helpers/alert-servers.js";
 import { runCli, type CliResult } from "../helpers/cli.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { tempDir } from "../helpers/setup.js";
@@ -86,6 +87,25 @@ describe("kite-token CLI", () => {
     expect(demo.stderr).toContain("LOGIN_STRATEGY");
   });
 
+  it("demo keeps its run history, 2FA budget and lock apart from the real account's", async () => {
+    const dir = tempDir();
+    const data = path.join(dir, "data");
+    mkdirSync(data);
+    const realState = JSON.stringify({
+      version: 1,
+      runs: [],
+      twofa: { day: "2026-01-05", submissions: [] },
+    });
+    writeFileSync(path.join(data, "state.json"), realState);
+    const demo = await runCli(["demo"], {}, dir);
+    expect(demo.code).toBe(0);
+    expect(readFileSync(path.join(data, "state.json"), "utf8")).toBe(realState);
+    const demoState = JSON.parse(readFileSync(path.join(data, "demo", "state.json"), "utf8")) as {
+      runs: Array<{ outcome: string }>;
+    };
+    expect(demoState.runs.map((r) => r.outcome)).toEqual(["refreshed"]);
+  });
+
   it("demo refuses to overwrite a real token", async () => {
     const dir = tempDir();
     const tokenFile = path.join(dir, "token.json");
@@ -115,14 +135,60 @@ describe("kite-token CLI", () => {
     );
     expect(result.code).toBe(1);
     expect(result.ms).toBeLessThan(15_000);
-    expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(result.stderr).toMatch(
-      /BAD_CREDENTIALS: Kite rejected the user id or password\..*KITE_PASSWORD/,
+    const [line, evidence, ...more] = result.stderr.trim().split("\n");
+    expect(line).toMatch(/BAD_CREDENTIALS: Kite rejected the user id or password\..*KITE_PASSWORD/);
+    // Where the browser's last page was saved: named, and there.
+    const saved = /saved in (\S+\.html) \(page\) and (\S+\.png) \(screenshot\)\.$/.exec(
+      evidence ?? "",
     );
+    expect(saved?.slice(1).map((f) => path.dirname(f))).toEqual([
+      path.join(dir, "artifacts"),
+      path.join(dir, "artifacts"),
+    ]);
+    for (const file of saved?.slice(1) ?? []) expect(existsSync(file)).toBe(true);
+    expect(more).toEqual([]);
     expect(sim.counters.loginAttempts).toBe(1);
     expect(existsSync(tokenFile)).toBe(false);
     expect(result.stdout + result.stderr).not.toContain("wrong-password-1");
     expectNoSecrets(result);
+  });
+
+  it("a failing refresh with SMTP down prints no raw log line among its human output", async () => {
+    const dir = tempDir();
+    const result = await runCli(
+      ["refresh"],
+      simEnv(path.join(dir, "token.json"), {
+        KITE_PASSWORD: "wrong-password-2",
+        SMTP_URL: `smtp://alerts:smtp-secret-3@127.0.0.1:${await closedPort()}`,
+        ALERT_EMAIL_TO: "trader@example.com",
+        ALERT_EMAIL_FROM: "kite-token <alerts@example.com>",
+      }),
+      dir,
+    );
+    expect(result.code).toBe(1);
+    const lines = (result.stdout + result.stderr).split("\n").filter(Boolean);
+    expect(lines.filter((line) => line.trimStart().startsWith("{"))).toEqual([]);
+    expect(result.stderr).toMatch(
+      /^kite-token: error: alert not delivered \(channel: email; .*ECONNREFUSED/m,
+    );
+    expect(result.stderr).toMatch(/^kite-token: BAD_CREDENTIALS: /m);
+    expect(result.stdout + result.stderr).not.toContain("smtp-secret-3");
+  });
+
+  it("refresh with a KITE_REDIRECT_URL Kite does not use saves the token and warns, naming both", async () => {
+    const dir = tempDir();
+    const tokenFile = path.join(dir, "token.json");
+    const result = await runCli(
+      ["refresh"],
+      simEnv(tokenFile, { KITE_REDIRECT_URL: "http://127.0.0.1:8079/auth/callback" }),
+      dir,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Token refreshed for /);
+    expect(result.stderr.trim()).toBe(
+      `kite-token: warning: Kite redirected to ${sim.app.redirectUrl}, but KITE_REDIRECT_URL is http://127.0.0.1:8079/auth/callback; update it (the token was caught all the same).`,
+    );
+    expectNoSecrets(result, tokenFile);
   });
 
   it("refresh saves a token, then skips the login while it is valid, unless --force", async () => {
@@ -164,6 +230,9 @@ describe("kite-token CLI", () => {
     const rejected = await runCli(["status"], simEnv(tokenFile), dir);
     expect(rejected.code).toBe(1);
     expect(rejected.stdout).toMatch(/^rejected by Kite/);
+    expect(rejected.stdout).toMatch(
+      /^last run: refreshed at \d{4}-\d\d-\d\d \d\d:\d\d IST \(exchange, \d+\.\d s\)$/m,
+    );
     const saved = JSON.parse(readFileSync(tokenFile, "utf8")) as Record<string, string>;
     writeFileSync(tokenFile, JSON.stringify({ ...saved, expires_at: "2020-01-01T06:00:00+05:30" }));
     const expired = await runCli(["status"], simEnv(tokenFile), dir);

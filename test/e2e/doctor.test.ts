@@ -84,6 +84,7 @@ describe("kite-token doctor", () => {
       "configuration",
       "TOTP secret",
       "clock skew",
+      "Kite API",
       "Chromium",
       "login page",
       "alert email",
@@ -93,7 +94,8 @@ describe("kite-token doctor", () => {
     expect(result.stdout.match(/^ {2}ok {4}store /gm)).toHaveLength(3);
     expect(result.stdout).toMatch(/current code \*{5}\d /);
     expect(result.stdout).toContain("nothing typed or submitted");
-    expect(result.stdout).toMatch(/All 9 checks passed\./);
+    expect(result.stdout).toMatch(/Kite API {8}http:\/\/127\.0\.0\.1:\d+ answers like Kite's API/);
+    expect(result.stdout).toMatch(/All 10 checks passed\./);
     // A dry run: the page was loaded, nothing was submitted, no mail was sent.
     expect(sim.counters.loginPageLoads).toBe(1);
     expect(sim.counters.loginAttempts).toBe(0);
@@ -134,6 +136,36 @@ describe("kite-token doctor", () => {
     const checks = (JSON.parse(result.stdout) as { checks: Check[] }).checks;
     expect(failed(checks)).toEqual(["Chromium"]);
     expect(byTitle(checks, "Chromium").detail).toContain("No Chromium found");
+  });
+
+  it("counts a skipped check as skipped in its summary", async () => {
+    const dir = tempDir("kt-doctor-skip-");
+    const result = await runCli(
+      ["doctor"],
+      env({ BROWSER_PATH: path.join(dir, "chromium") }),
+      tempDir(),
+      180_000,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^ {2}skip {2}login page {6}needs Chromium$/m);
+    expect(result.stdout.trim().split("\n").at(-1)).toBe(
+      "1 of 10 checks failed (8 passed, 1 skipped).",
+    );
+  });
+
+  it("checks that KITE_API_ROOT answers like Kite's API, and names one that does not or cannot be reached", async () => {
+    const notKite = await doctor({ KITE_API_ROOT: sim.loginOrigin });
+    expect(failed(notKite)).toEqual(["Kite API"]);
+    expect(byTitle(notKite, "Kite API").detail).toMatch(
+      /does not answer like Kite's API: GET \/user\/profile without a token gave HTTP \d+ .*not 403 TokenException/,
+    );
+    expect(byTitle(notKite, "Kite API").fix).toContain("KITE_API_ROOT");
+    const port = await closedPort();
+    const down = await doctor({ KITE_API_ROOT: `http://127.0.0.1:${port}` });
+    expect(failed(down)).toEqual(["Kite API"]);
+    expect(byTitle(down, "Kite API").detail).toBe(
+      `KITE_API_ROOT http://127.0.0.1:${port} could not be reached (ECONNREFUSED)`,
+    );
   });
 
   it("names an SMTP server that cannot be reached", async () => {

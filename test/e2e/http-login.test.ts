@@ -8,6 +8,7 @@ import { buildLoginUrl } from "../../src/login/types.js";
 import { type RefreshDeps } from "../../src/refresh.js";
 import { refreshed } from "../helpers/refreshed.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
+import { expectRedirectMismatchCaught } from "../helpers/redirect-mismatch.js";
 import { depsFor, fastClock, tempDir, type DepsOverrides } from "../helpers/setup.js";
 
 const fx = simulatorFixture();
@@ -44,6 +45,10 @@ describe("HTTP login (no browser) against the simulator", () => {
     const outcome = await refreshed(httpDeps({ redirectUrl: undefined }), { force: true });
     expect(outcome.status).toBe("refreshed");
     expect(fx.host.hits).toEqual([]);
+  });
+
+  it("reads a redirect to another address than KITE_REDIRECT_URL from Location, saves the token and warns", async () => {
+    await expectRedirectMismatchCaught(fx, httpDeps());
   });
 
   it("stops at a wrong password after exactly one attempt", async () => {

@@ -8,6 +8,7 @@ import type { TwofaVariant } from "../../src/simulator/index.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
 import { chromiumOwnedBy } from "../helpers/processes.js";
+import { expectRedirectMismatchCaught } from "../helpers/redirect-mismatch.js";
 
 // The redirect URL points at a real server, so the tests can prove nothing reaches it.
 const fx = simulatorFixture();
@@ -111,6 +112,10 @@ describe("browser login against the simulator", () => {
     );
     expect(outcome.status).toBe("refreshed");
     expect(fx.host.hits).toEqual([]);
+  });
+
+  it("catches a redirect to another address than KITE_REDIRECT_URL at once, saves the token and warns", async () => {
+    await expectRedirectMismatchCaught(fx, depsFor(fx.sim, path.join(tempDir(), "token.json")));
   });
 
   it("stops at a wrong password after exactly one attempt, saving nothing", async () => {

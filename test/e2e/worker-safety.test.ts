@@ -58,13 +58,22 @@ describe("refresh safety: retries, 2FA budget, clock skew, evidence", () => {
       browserPath: process.env["BROWSER_PATH"],
       noSandbox: undefined,
       onFailure: (page, code) =>
-        new FailureEvidence({ dir: artifacts, scrub: (t) => t, keep: 1 }).capture(page, code),
+        new FailureEvidence({
+          dir: artifacts,
+          scrub: (t) => t,
+          keep: 1,
+          now: () => new Date("2026-12-02T03:00:05.123Z"),
+        }).capture(page, code),
     });
     const error = await refreshed({ ...deps, login }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KiteTokenError);
     const files = readdirSync(artifacts).sort();
     expect(files).toHaveLength(2);
-    for (const file of files) expect(file).toMatch(/^[0-9TZ-]+-BAD_CREDENTIALS\.(html|png)$/);
+    // Named in IST, as a person reads the time: 08:30:05 IST is 03:00:05 UTC.
+    expect(files).toEqual([
+      "2026-12-02_08-30-05-123_IST-BAD_CREDENTIALS.html",
+      "2026-12-02_08-30-05-123_IST-BAD_CREDENTIALS.png",
+    ]);
     const html = readFileSync(path.join(artifacts, files[0] ?? ""), "utf8");
     expect(html).toContain("<input");
     expect(html).not.toContain("wrong-password");

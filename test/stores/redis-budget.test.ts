@@ -7,6 +7,7 @@ import { createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import { budgetedSubmissions } from "../../src/worker/budget.js";
 import { RedisTwofaBudget } from "../../src/worker/redis-budget.js";
+import { expectCountedThenReset } from "../helpers/budget-day.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { tempDir } from "../helpers/setup.js";
 
@@ -101,6 +102,12 @@ describe("the 2FA budget shared through Redis", () => {
         .map((r) => (r.reason as { code: string }).code),
     ).toEqual(Array(6).fill("TWOFA_BUDGET_SPENT"));
     expect(await budgets[0]?.spentToday()).toBe(2);
+  });
+
+  it("counts the shared day's codes by what became of them, and a reset forgets them for every machine", async () => {
+    const now = () => new Date("2025-07-04T03:00:00Z");
+    await expectCountedThenReset(machineBudget(now, "RESET1"));
+    expect(await machineBudget(now, "RESET1").today()).toMatchObject({ sent: 0, spent: 0 });
   });
 
   it("a login's rejected code, then its accepted retry, spend one code of the shared budget", async () => {

@@ -138,6 +138,53 @@ describe("loadConfig", () => {
     const error = configError(() =>
       loadConfig({ env: { KITE_REDIRECT_URL: "not a url" }, cwd: emptyDir() }),
     );
-    expect(error.message).toMatch(/KITE_REDIRECT_URL must be an http\(s\) URL/);
+    expect(error.message).toMatch(/KITE_REDIRECT_URL 'not a url' must be an http\(s\) URL/);
+  });
+
+  it("echoes a bad value back with what is allowed, except a secret's", () => {
+    const error = configError(() =>
+      loadConfig({
+        env: {
+          SCHEDULE: "30 8 * *",
+          LOGIN_STEP_TIMEOUT_MS: "abc",
+          REDIRECT_TIMEOUT_MS: "50",
+          LOGIN_STRATEGY: "selenium",
+          TELEGRAM_BOT_TOKEN: "not-a-bot-token-secret",
+          SMTP_URL: "http://user:smtp-pass-secret@mail.example",
+          KITE_TOTP_SECRET: "hunter1-not-base32",
+          TOKEN_STORES: "redis://:redis-pass-secret@127.0.0.1:6379,ftp://x",
+        },
+        cwd: emptyDir(),
+      }),
+    );
+    const lines = error.message.split("\n");
+    expect(lines).toContain(
+      "  - SCHEDULE '30 8 * *' is not a cron expression (minute hour day month weekday, optionally a leading seconds field)",
+    );
+    expect(lines).toContain("  - LOGIN_STEP_TIMEOUT_MS 'abc' must be a number of milliseconds");
+    expect(lines).toContain("  - REDIRECT_TIMEOUT_MS '50' must be at least 1000 (one second)");
+    expect(lines).toContain("  - LOGIN_STRATEGY 'selenium' must be one of browser, http, auto");
+    expect(error.message).toMatch(/TOKEN_STORES 'redis:\/\/\*\*\*@127\.0\.0\.1:6379,ftp:\/\/x' /);
+    expect(error.message).toMatch(/TELEGRAM_BOT_TOKEN must look like/);
+    expect(error.message).toMatch(/SMTP_URL must be smtp/);
+    expect(error.message).toMatch(/KITE_TOTP_SECRET is not base32/);
+    for (const secret of [
+      "not-a-bot-token-secret",
+      "smtp-pass-secret",
+      "hunter1-not-base32",
+      "redis-pass-secret",
+    ])
+      expect(error.message).not.toContain(secret);
+  });
+
+  it("names the likely mistake in a TOTP key: a 6-digit code, an otpauth:// URI, quotes", () => {
+    const problem = (key: string): string =>
+      configError(() => loadConfig({ env: { KITE_TOTP_SECRET: key }, cwd: emptyDir() })).message;
+    expect(problem("123456")).toMatch(/KITE_TOTP_SECRET is a 6-digit code, not the key/);
+    expect(problem(`otpauth://totp/Kite:AB1234?secret=${SECRET}&issuer=Kite`)).toMatch(
+      /KITE_TOTP_SECRET is an otpauth:\/\/ URI .*secret= parameter/,
+    );
+    expect(problem(`"${SECRET}"`)).toMatch(/KITE_TOTP_SECRET is wrapped in quotes/);
+    for (const key of ["123456", SECRET]) expect(problem(`'${key}'`)).not.toContain(key);
   });
 });

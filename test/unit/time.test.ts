@@ -1,7 +1,11 @@
 import { afterEach, describe, it } from "node:test";
 import { expect } from "expect";
+import { Writable } from "node:stream";
+import { createLogger } from "../../src/log.js";
+import { SecretRedactor } from "../../src/redact.js";
 import {
   formatIst,
+  formatIstMs,
   kiteLoginTimeToInstant,
   nextKiteExpiry,
   parseKiteIstTime,
@@ -20,6 +24,22 @@ describe("IST time", () => {
     expect(formatIst(instant!)).toBe("2026-11-24T08:30:05+05:30");
     expect(parseKiteIstTime("2026-02-30 08:00:00")).toBeUndefined();
     expect(parseKiteIstTime("yesterday")).toBeUndefined();
+  });
+
+  it("writes log lines' time as ISO 8601 in IST with its offset", () => {
+    let written = "";
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        written += chunk.toString();
+        callback();
+      },
+    });
+    createLogger({ redactor: new SecretRedactor(), pretty: false, destination }).info("hello");
+    const line = JSON.parse(written) as { time: string; msg: string };
+    expect(line.msg).toBe("hello");
+    expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+05:30$/);
+    expect(Math.abs(Date.parse(line.time) - Date.now())).toBeLessThan(60_000);
+    expect(formatIstMs(new Date("2026-12-02T03:00:05.007Z"))).toBe("2026-12-02T08:30:05.007+05:30");
   });
 
   it("expires at the next 06:00 IST after login", () => {

@@ -13,6 +13,7 @@ import { checkHealth } from "../../src/worker/health.js";
 import { backoffDelay, classify, retryDeadline } from "../../src/worker/retry.js";
 import { Schedule } from "../../src/worker/schedule.js";
 import { StateFile } from "../../src/worker/state.js";
+import { expectCountedThenReset } from "../helpers/budget-day.js";
 import { tempDir } from "../helpers/setup.js";
 
 describe("the single-login file lock", () => {
@@ -65,6 +66,12 @@ describe("the 2FA budget", () => {
     await expect(budget.check()).rejects.toMatchObject({ code: "TWOFA_BUDGET_SPENT" });
     writeFileSync(file, '{"version":1,"runs":[],"twofa":{"day":"2026-');
     await expect(budget.check()).rejects.toMatchObject({ code: "STORE_FAILED" });
+  });
+
+  it("counts today's codes by what became of them, and a reset forgets them", async () => {
+    await expectCountedThenReset(
+      new TwofaBudget(new StateFile(path.join(tempDir(), "state.json"))),
+    );
   });
 
   it("a code Kite accepted, or one the gate never let out, spends nothing", async () => {

@@ -1,11 +1,22 @@
+import path from "node:path";
 import { createApp } from "../../app.js";
 import { loadConfig } from "../../config/load.js";
 import { KiteTokenError } from "../../errors.js";
 import { SecretRedactor } from "../../redact.js";
 import { FileTokenStore } from "../../stores/file.js";
 import { Output } from "../output.js";
-import type { GlobalOptions } from "../context.js";
+import { cliLogger, type GlobalOptions } from "../context.js";
 import { runRefresh } from "./refresh.js";
+
+/** Where a run against the simulator keeps its state: never a real account's files. */
+export function demoPaths(dir: string): Record<string, string> {
+  return {
+    STATE_FILE: path.join(dir, "state.json"),
+    LOCK_FILE: path.join(dir, "refresh.lock"),
+    ALERT_STATE_FILE: path.join(dir, "alerts.json"),
+    ARTIFACTS_DIR: path.join(dir, "artifacts"),
+  };
+}
 
 /**
  * The whole daily refresh against the built-in Kite simulator: real Chromium, real
@@ -37,14 +48,17 @@ export async function demoCommand(
       );
     }
     const config = loadConfig({
-      // Only the demo's file: the trader's other stores (Redis, CI secrets) are never touched.
+      // Only the demo's file: the trader's other stores (Redis, CI secrets) are never touched,
+      // nor the real account's run history, 2FA budget, lock, alert state or alerts.
       overrides: {
         ...simulatorSettings(sim),
+        ...demoPaths(path.join(path.dirname(tokenFile), "demo")),
         TOKEN_FILE: tokenFile,
         TOKEN_STORES: `file:${tokenFile}`,
+        ALERT_CHANNELS: "none",
       },
     });
-    const app = createApp(config, { redactor, logLevel: global.verbose ? "debug" : "error" });
+    const app = createApp(config, { redactor, logger: cliLogger(global, config, redactor) });
     const code = await runRefresh(
       { app, out, verbose: Boolean(global.verbose) },
       { force: true, json: Boolean(options.json) },

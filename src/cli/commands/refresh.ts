@@ -6,7 +6,15 @@ import { LOGIN_CREDENTIALS } from "../../config/load.js";
 import type { RefreshOutcome, RunReport } from "../../refresh.js";
 import { formatDuration, formatIstShort } from "../../time.js";
 import { commandContext, type CommandContext, type GlobalOptions } from "../context.js";
-import { EXIT_FAILED, EXIT_OK, printStoreWarnings, stepPrinter, type Output } from "../output.js";
+import {
+  counted,
+  EXIT_FAILED,
+  EXIT_OK,
+  printEvidence,
+  printStoreWarnings,
+  stepPrinter,
+  type Output,
+} from "../output.js";
 
 export interface RefreshOptions {
   force?: boolean;
@@ -34,13 +42,19 @@ export function outcomeJson(outcome: RefreshOutcome, storeName: string): Record<
     expires_at: outcome.record.expires_at,
     store: storeName,
     steps: outcome.steps.map((s) => ({ step: s.step, ms: Math.round(s.ms) })),
+    ...(outcome.warnings ? { warnings: outcome.warnings } : {}),
   };
 }
 
 function reportJson(account: Account, report: RunReport): Record<string, unknown> {
   return report.ok
     ? outcomeJson(report.outcome, account.app.store.name)
-    : { user_id: account.userId, status: "failed", ...report.error.toJSON() };
+    : {
+        user_id: account.userId,
+        status: "failed",
+        ...report.error.toJSON(),
+        ...(report.evidence ? { evidence: report.evidence } : {}),
+      };
 }
 
 /** One account: its steps as they happen, then one line (or its JSON). */
@@ -60,17 +74,27 @@ async function refreshOne(
   if (options.json) out.json(reportJson(account, report));
   if (!report.ok) {
     out.failure(report.error, ctx.verbose);
+    printEvidence(out, report.evidence);
     return EXIT_FAILED;
   }
   if (!options.json) out.line(summary(report.outcome, account.app.store.name));
   if (report.outcome.status === "refreshed") printStoreWarnings(out, report.outcome.delivery);
+  for (const warning of report.outcome.warnings ?? []) out.warning(warning);
   return EXIT_OK;
 }
 
-const resultLine = (result: AccountResult): string =>
-  result.ok
-    ? `[${result.id}] ${summary(result.outcome, result.storeName)}`
-    : `[${result.id}] FAILED for ${result.userId}: ${result.error.code}: ${result.error.message}`;
+/** One account's line as it finishes, then its warnings or where its failure's evidence is. */
+function printResult(out: Output, result: AccountResult): void {
+  if (result.ok) {
+    out.line(`[${result.id}] ${summary(result.outcome, result.storeName)}`);
+    for (const warning of result.outcome.warnings ?? []) out.warning(`[${result.id}] ${warning}`);
+    return;
+  }
+  out.line(
+    `[${result.id}] FAILED for ${result.userId}: ${result.error.code}: ${result.error.message}`,
+  );
+  if (!result.report.ok) printEvidence(out, result.report.evidence, `[${result.id}] `);
+}
 
 /** Several accounts at once (CONCURRENCY logins at a time): one line each, then a total. */
 async function refreshMany(
@@ -81,13 +105,13 @@ async function refreshMany(
 ): Promise<number> {
   if (!options.json)
     out.line(
-      `Refreshing ${accounts.length} Kite accounts, ${base.config.accounts.concurrency} at a time…`,
+      `Refreshing ${counted(accounts.length, "Kite account")}, ${base.config.accounts.concurrency} at a time…`,
     );
   const results = await refreshAccounts(base, {
     accounts,
     force: Boolean(options.force),
     ...(options.json ? {} : { onStep: (a, e) => stepPrinter(out, `[${a.id}]`)(e) }),
-    ...(options.json ? {} : { onResult: (r) => out.line(resultLine(r)) }),
+    ...(options.json ? {} : { onResult: (r) => printResult(out, r) }),
   });
   const failed = results.filter((r) => !r.ok).map((r) => r.id);
   if (options.json) {
@@ -97,8 +121,10 @@ async function refreshMany(
   } else {
     out.line(
       failed.length === 0
-        ? `All ${results.length} accounts have a valid token.`
-        : `${failed.length} of ${results.length} accounts FAILED: ${failed.join(", ")}.`,
+        ? results.length === 1
+          ? "The account has a valid token."
+          : `All ${counted(results.length, "account")} have a valid token.`
+        : `${failed.length} of ${counted(results.length, "account")} FAILED: ${failed.join(", ")}.`,
     );
   }
   return failed.length === 0 ? EXIT_OK : EXIT_FAILED;

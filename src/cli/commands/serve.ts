@@ -1,7 +1,7 @@
 import { startConsole } from "../../server/serve.js";
 import { Schedule } from "../../worker/schedule.js";
 import { commandContext, type GlobalOptions } from "../context.js";
-import { EXIT_OK } from "../output.js";
+import { counted, EXIT_OK } from "../output.js";
 
 /** `kite-token serve`: the token console until Ctrl-C. */
 export async function serveCommand(
@@ -20,7 +20,7 @@ export async function serveCommand(
   });
   const accounts = app.config.accounts.file ? app.config.accounts.list.map((a) => a.id) : undefined;
   out.line(
-    `Token console on ${running.url}${accounts ? ` for ${accounts.length} accounts (${accounts.join(", ")})` : ""} (Ctrl-C to stop).`,
+    `Token console on ${running.url}${accounts ? ` for ${counted(accounts.length, "account")} (${accounts.join(", ")})` : ""} (Ctrl-C to stop).`,
   );
   if (app.config.server.adminToken === undefined)
     out.line("No ADMIN_TOKEN: the console is open to anyone on this machine.");

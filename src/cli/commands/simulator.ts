@@ -1,3 +1,4 @@
+import { KiteTokenError } from "../../errors.js";
 import { SecretRedactor } from "../../redact.js";
 import { Output } from "../output.js";
 
@@ -5,6 +6,7 @@ export interface SimulatorCommandOptions {
   host: string;
   loginPort: number;
   apiPort: number;
+  redirectUrl: string;
   twofa: "totp" | "pin" | "number" | "userid";
   autoSubmit?: boolean;
   firstUse?: boolean;
@@ -13,14 +15,31 @@ export interface SimulatorCommandOptions {
   rejectTotp?: boolean;
 }
 
-/** Serves the Kite simulator until interrupted, and prints the settings that point at it. */
+/** Where kite-token keeps what it does against the simulator: apart from a real account's files. */
+const SIMULATOR_FILES = {
+  TOKEN_FILE: "data/simulator/token.json",
+  STATE_FILE: "data/simulator/state.json",
+};
+
+/**
+ * Serves the Kite simulator until interrupted, and prints the settings that point at it:
+ * with its fixed ports and redirect URL, a `.env` written from them keeps working after
+ * a restart.
+ */
 export async function simulatorCommand(options: SimulatorCommandOptions): Promise<number> {
   const { startSimulator, simulatorSettings } = await import("../../simulator/index.js");
   const out = new Output(new SecretRedactor());
+  if (!/^https?:\/\/[^/]/i.test(options.redirectUrl) || !URL.canParse(options.redirectUrl)) {
+    throw new KiteTokenError(
+      "USAGE",
+      `--redirect-url ${options.redirectUrl} is not an http(s) URL.`,
+    );
+  }
   const sim = await startSimulator({
     host: options.host,
     loginPort: options.loginPort,
     apiPort: options.apiPort,
+    app: { redirectUrl: options.redirectUrl },
     scenario: {
       twofaVariant: options.twofa,
       autoSubmit: Boolean(options.autoSubmit),
@@ -31,9 +50,11 @@ export async function simulatorCommand(options: SimulatorCommandOptions): Promis
     },
   });
   out.line(`Kite simulator: login ${sim.loginOrigin}, API ${sim.apiRoot}`);
-  out.line("Point kite-token at it with these settings (public demo credentials):");
-  for (const [name, value] of Object.entries(simulatorSettings(sim)))
-    out.line(`  ${name}=${value}`);
+  out.line(
+    "Point kite-token at it with these settings (public demo credentials; its own token and state files, never a real account's):",
+  );
+  const settings = { ...simulatorSettings(sim), ...SIMULATOR_FILES };
+  for (const [name, value] of Object.entries(settings)) out.line(`  ${name}=${value}`);
   out.line(`State and counters: GET ${sim.loginOrigin}/__sim/state. Ctrl-C stops it.`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);

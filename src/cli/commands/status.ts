@@ -94,5 +94,5 @@ function lastRunLine(run: RunRecord | undefined): string {
   const ms = run.steps.reduce((sum, s) => sum + s.ms, 0);
   const how =
     run.outcome === "failed" ? `failed with ${run.error_code ?? "an error"}` : run.outcome;
-  return `${how} at ${run.ended_at} (${run.trigger}, ${(ms / 1000).toFixed(1)} s)`;
+  return `${how} at ${formatIstShort(new Date(run.ended_at))} (${run.trigger}, ${(ms / 1000).toFixed(1)} s)`;
 }

@@ -2,7 +2,7 @@ import { verifyChannels } from "../../alerts/check.js";
 import type { ChannelResult } from "../../alerts/types.js";
 import { KiteTokenError } from "../../errors.js";
 import { commandContext, type GlobalOptions } from "../context.js";
-import { EXIT_FAILED, EXIT_OK } from "../output.js";
+import { counted, EXIT_FAILED, EXIT_OK } from "../output.js";
 
 /** Sends a test alert through every channel (or, with --verify, checks them without sending). */
 export async function testAlertCommand(
@@ -22,8 +22,8 @@ export async function testAlertCommand(
     if (!options.json) {
       out.line(
         options.verify
-          ? `Checking ${alerts.channels.length} alert channel(s) without sending…`
-          : `Sending a test alert through ${alerts.channels.length} channel(s)…`,
+          ? `Checking ${counted(alerts.channels.length, "alert channel")} without sending…`
+          : `Sending a test alert through ${counted(alerts.channels.length, "channel")}…`,
       );
     }
     results = options.verify

@@ -1,0 +1,119 @@
+import { closeAccounts, selectAccounts, type Account } from "../../accounts/model.js";
+import { isKiteTokenError, KiteTokenError } from "../../errors.js";
+import type { BudgetDay } from "../../worker/budget.js";
+import { commandContext, type GlobalOptions } from "../context.js";
+import { counted, EXIT_OK, EXIT_USAGE, exitCodeFor, type Output } from "../output.js";
+
+export interface BudgetOptions {
+  account?: string;
+  json?: boolean;
+}
+
+/** How long a reset waits for a login holding the account's lock. */
+const RESET_LOCK_WAIT_MS = 2000;
+
+const who = (account: Account): string => account.userId ?? account.id;
+
+function dayLines(account: Account, today: BudgetDay): string[] {
+  const left = Math.max(0, today.limit - today.spent);
+  return [
+    `Second-factor codes today (${today.day} IST) for ${who(account)}, kept in ${account.app.budget.name}:`,
+    `  sent ${today.sent}: accepted ${today.accepted}, rejected ${today.rejected}, unanswered ${today.unanswered}${today.held > 0 ? ` (and ${today.held} held in the browser, never sent)` : ""}`,
+    left > 0
+      ? `  ${today.spent} of ${today.limit} allowed failures used: ${counted(left, "more code")} may be rejected today before kite-token stops submitting.`
+      : `  ${today.spent} of ${today.limit} allowed failures used: no code is submitted until tomorrow (IST), or \`kite-token budget reset --yes\`.`,
+  ];
+}
+
+/** Runs `act` on each selected account, then closes them; a usage error exits 2. */
+async function eachAccount(
+  global: GlobalOptions,
+  options: BudgetOptions,
+  act: (out: Output, accounts: Account[]) => Promise<number>,
+): Promise<number> {
+  const { app: base, out, verbose } = commandContext(global);
+  let accounts: Account[] = [];
+  try {
+    accounts = selectAccounts(base, options.account);
+    return await act(out, accounts);
+  } catch (error) {
+    out.failure(error, verbose);
+    return exitCodeFor(error);
+  } finally {
+    await closeAccounts(base, accounts);
+    await base.close();
+  }
+}
+
+/** `kite-token budget`: today's second-factor codes of each account (sent, accepted, rejected, unanswered). */
+export function budgetCommand(global: GlobalOptions, options: BudgetOptions): Promise<number> {
+  return eachAccount(global, options, async (out, accounts) => {
+    const days = await Promise.all(accounts.map((a) => a.app.budget.today()));
+    if (options.json) {
+      out.json({
+        accounts: days.map((today, i) => ({
+          id: accounts[i]?.id,
+          user_id: accounts[i]?.userId,
+          budget: accounts[i]?.app.budget.name,
+          ...today,
+        })),
+      });
+      return EXIT_OK;
+    }
+    days.forEach((today, i) => {
+      const account = accounts[i]!;
+      const prefix = accounts.length > 1 ? `[${account.id}] ` : "";
+      for (const line of dayLines(account, today)) out.line(`${prefix}${line}`);
+    });
+    return EXIT_OK;
+  });
+}
+
+/**
+ * `kite-token budget reset --yes`: forgets today's codes, knowingly: without `--yes` it
+ * says what it would do and exits 2. It waits for no login: one holding the account's
+ * lock makes it refuse, so a code in flight is never forgotten unseen.
+ */
+export function budgetResetCommand(
+  global: GlobalOptions,
+  options: BudgetOptions & { yes?: boolean },
+): Promise<number> {
+  return eachAccount(global, options, async (out, accounts) => {
+    if (!options.yes) {
+      for (const account of accounts) {
+        const today = await account.app.budget.today();
+        out.error(
+          `kite-token: this would forget today's ${counted(today.sent, "second-factor code")} for ${who(account)} (rejected ${today.rejected}, unanswered ${today.unanswered}), so the next run may submit codes again. Zerodha blocks an account after five wrong codes: reset only once the cause (the clock, KITE_TOTP_SECRET) is fixed.`,
+        );
+      }
+      out.error(
+        `Run \`kite-token budget reset --yes${options.account ? ` --account ${options.account}` : ""}\` to do it.`,
+      );
+      return EXIT_USAGE;
+    }
+    for (const account of accounts) {
+      const { app } = account;
+      const lease = await app.lock
+        .acquire({ waitMs: RESET_LOCK_WAIT_MS })
+        .catch((error: unknown) => {
+          if (isKiteTokenError(error) && error.code === "LOCK_TIMEOUT") {
+            throw new KiteTokenError(
+              "LOCK_TIMEOUT",
+              `A login for ${who(account)} is running (${app.lock.name} is held); the budget was not reset. Try again once it ends.`,
+            );
+          }
+          throw error;
+        });
+      try {
+        const was = await app.budget.reset();
+        app.logger.info({ ...was }, "second-factor budget reset by hand");
+        out.line(
+          `Reset: today's ${counted(was.sent, "second-factor code")} for ${who(account)} forgotten (rejected ${was.rejected}, unanswered ${was.unanswered}); the next run may submit codes again.`,
+        );
+      } finally {
+        await lease.release();
+      }
+    }
+    return EXIT_OK;
+  });
+}
