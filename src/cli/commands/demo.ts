@@ -44,6 +44,11 @@ export async function demoCommand(
         TOKEN_STORES: `file:${tokenFile}`,
       },
     });
+    if (!options.json && config.loginStrategy !== "http") {
+      // Found (and, when bundled, unpacked) here; the login's own lookup then finds it ready.
+      const { describeBrowser, findChromium } = await import("../../login/chromium.js");
+      out.line(`Browser: ${describeBrowser(await findChromium(config.browser.path))}.`);
+    }
     const app = createApp(config, { redactor, logLevel: global.verbose ? "debug" : "error" });
     const code = await runRefresh(
       { app, out, verbose: Boolean(global.verbose) },
