@@ -63,7 +63,7 @@ export const ERROR_CODES = {
   },
   BROWSER_NOT_FOUND: {
     retryable: false,
-    hint: "Install Chromium (Debian: `apt-get install chromium`) or set BROWSER_PATH to a Chromium or Chrome executable.",
+    hint: "Run `npm ci` with Node 22 or later (it brings a bundled Chromium), install Chromium (Debian: `apt-get install chromium-headless-shell`), or set BROWSER_PATH to a Chromium or Chrome executable.",
   },
   BROWSER_FAILED: {
     retryable: true,

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { Command, CommanderError, Option } from "commander";
+import { packageRoot } from "../package-root.js";
 import { SecretRedactor } from "../redact.js";
 import { EXIT_USAGE, Output, exitCodeFor } from "./output.js";
 import type { GlobalOptions } from "./context.js";
@@ -10,6 +13,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description(
       "Keeps a fresh Zerodha Kite Connect access token: logs in headlessly, exchanges, verifies, saves.",
     )
+    .version(packageVersion(), "--version", "print the version")
     .option("-v, --verbose", "show details of failures and debug logs")
     .showHelpAfterError()
     .exitOverride();
@@ -208,6 +212,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+/** This release's version, as package.json says. */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as {
+    version?: unknown;
+  };
+  return typeof manifest.version === "string" ? manifest.version : "unknown";
+}
+
 function parsePortLazy(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -236,6 +248,18 @@ export async function main(argv: string[]): Promise<number> {
     return exitCodeFor(error);
   }
   return exitCode;
+}
+
+/**
+ * A reader that went away (`kite-token status | head -1`) ends what is printed, not the
+ * command: the rest of its output is dropped, the command finishes (a console goes on
+ * serving) and exits with its own code. Any other output error stays fatal.
+ */
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") return;
+    throw error;
+  });
 }
 
 main(process.argv).then(

@@ -7,6 +7,7 @@ import { packageRoot } from "../package-root.js";
 import { alertProblems } from "./alerts.js";
 import { accountsFilePath, readAccounts } from "./accounts-file.js";
 import { readSelectors } from "./selectors.js";
+import { SETTINGS } from "./settings.js";
 import {
   RawConfigSchema,
   SECRET_VARIABLES,
@@ -62,6 +63,34 @@ function readDotenv(env: Env, cwd: string, problems: string[]): Env {
     return {};
   }
   return parseDotenv(readFileSync(file));
+}
+
+/** The variables kite-token reads: every setting, each secret's `NAME_FILE`, `ENV_FILE`. */
+const KNOWN_VARIABLES: ReadonlySet<string> = new Set([
+  ...Object.keys(SETTINGS),
+  ...SECRET_VARIABLES.map((name) => `${name}_FILE`),
+  "ENV_FILE",
+]);
+
+/**
+ * A setting from the environment wholly wrapped in matching quotes (`"…"` or `'…'`) is
+ * refused by name: `docker run --env-file` keeps a .env file's quotes as part of the value,
+ * where this tool's own .env reading, Compose's `env_file` and systemd's `EnvironmentFile=`
+ * strip them. Not stripped here: a password may really start and end with a quote, and a
+ * value changed silently is a login that fails tomorrow morning.
+ */
+function quotedProblems(env: Env): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (!KNOWN_VARIABLES.has(name) || value === undefined || value.length < 2) continue;
+    const quote = value[0];
+    if ((quote !== '"' && quote !== "'") || value.at(-1) !== quote) continue;
+    const secret = (SECRET_VARIABLES as readonly string[]).includes(name);
+    problems.push(
+      `${name} is wrapped in quotes, which would be part of its value (\`docker run --env-file\` keeps a .env file's quotes as written): remove them from the file${secret ? `, or, if they really are part of the secret, give it in ${name}_FILE` : ""}`,
+    );
+  }
+  return problems;
 }
 
 /** Resolves `NAME_FILE` for each secret: the file's content, without its final newline. */
@@ -125,6 +154,7 @@ export function mergedSettings(
   const dotenv = readDotenv(env, cwd, problems);
   const merged: Env = { ...defaults, ...dotenv };
   for (const [key, value] of Object.entries(env)) if (value !== undefined) merged[key] = value;
+  problems.push(...quotedProblems(env));
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     if (value === undefined) continue;
     delete merged[`${key}_FILE`];

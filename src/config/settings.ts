@@ -117,7 +117,7 @@ export const SETTINGS = {
     schema: v.text,
     doc: "a Chromium or Chrome executable",
     defaultDoc:
-      "the first of `chromium-headless-shell`, `chrome-headless-shell`, `chromium`, `chromium-browser`, `google-chrome` on the PATH, else Playwright's own browser",
+      "the first of `chromium-headless-shell`, `chrome-headless-shell`, `chromium`, `chromium-browser`, `google-chrome` on the PATH, else Playwright's own browser, else the Chromium `npm ci` brought (`@sparticuz/chromium`, unpacked on first use into the temporary folder)",
     example: "/usr/bin/chromium",
   }),
   BROWSER_NO_SANDBOX: setting({

@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import type { Config } from "../config/schema.js";
 import { isKiteTokenError } from "../errors.js";
-import { findChromium } from "../login/chromium.js";
+import { describeBrowser, findChromium } from "../login/chromium.js";
 import { closeWithin, launchChromium } from "../login/launch.js";
 import type { LoginSelectors } from "../config/selectors.js";
 import { buildLoginUrl } from "../login/types.js";
@@ -34,7 +34,7 @@ export async function checkBrowser(config: Config): Promise<[CheckResult, CheckR
         "chromium",
         CHROMIUM,
         reasonOf(error),
-        "install Chromium (Debian/Ubuntu: apt-get install chromium) or set BROWSER_PATH to its executable",
+        "run npm ci with Node 22 or later (it brings a bundled Chromium), install Chromium (Debian/Ubuntu: apt-get install chromium-headless-shell), or set BROWSER_PATH to its executable",
       ),
       skip("login-page", PAGE, "needs Chromium"),
     ];
@@ -62,7 +62,7 @@ export async function checkBrowser(config: Config): Promise<[CheckResult, CheckR
     const chromium = pass(
       "chromium",
       CHROMIUM,
-      `${browser.version()} at ${found.executablePath} (from ${found.source}) launches`,
+      `${browser.version()} at ${describeBrowser(found)} launches`,
     );
     const { apiKey } = config.kite;
     if (!apiKey) return [chromium, skip("login-page", PAGE, "needs KITE_API_KEY")];

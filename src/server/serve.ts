@@ -3,7 +3,8 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { LoginSlots } from "../accounts/login-slots.js";
 import { accountsOf, closeAccounts, type Account } from "../accounts/model.js";
 import type { App } from "../app.js";
-import { KiteTokenError, listenFailure } from "../errors.js";
+import { listenFailure } from "../errors.js";
+import { checkConsoleGuarded } from "../config/console-guard.js";
 import { createConsole, pipelineRunner } from "./app.js";
 import { historyRunSource } from "./history.js";
 import type { ConsoleDeps, RefreshRunner, RunSource } from "./types.js";
@@ -14,11 +15,6 @@ export interface RunningConsole {
   close(): Promise<void>;
 }
 
-/** Whether an address only accepts connections from this machine. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
 
 export interface ServeOptions {
   host?: string;
@@ -89,12 +85,7 @@ function consoleDeps(
 export async function startConsole(app: App, options: ServeOptions = {}): Promise<RunningConsole> {
   const host = options.host ?? app.config.server.host;
   const wanted = options.port ?? app.config.server.port;
-  if (!isLoopback(host) && app.config.server.adminToken === undefined) {
-    throw new KiteTokenError(
-      "CONFIG_INVALID",
-      `HOST=${host} would open the console beyond this machine, and ADMIN_TOKEN is not set. Set ADMIN_TOKEN (e.g. \`openssl rand -hex 24\`) or keep HOST=127.0.0.1.`,
-    );
-  }
+  checkConsoleGuarded(app.config.server, host);
   // The public URL needs the real port, known once listening: bind first, then build.
   const route: { handler?: (req: Request, env: unknown) => Response | Promise<Response> } = {};
   const server = createAdaptorServer({

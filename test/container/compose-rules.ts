@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseDotenv } from "dotenv";
 import { parse } from "yaml";
 import { looksSecret } from "./dockerfile-rules.js";
 
@@ -45,14 +48,30 @@ function secretNamesOf(service: Json): string[] {
   );
 }
 
-/** The five credentials the worker needs, each of which must come from a secret file. */
+/**
+ * The five credentials the worker needs and the console's ADMIN_TOKEN (the console listens
+ * beyond the container's loopback): each must come from a secret file.
+ */
 export const CREDENTIAL_VARIABLES = [
   "KITE_API_KEY",
   "KITE_API_SECRET",
   "KITE_USER_ID",
   "KITE_PASSWORD",
   "KITE_TOTP_SECRET",
+  "ADMIN_TOKEN",
 ];
+
+/** The files of `env_file:`, in order, from the short or the long syntax. */
+export function envFilesOf(service: Json): string[] {
+  const value = service["env_file"];
+  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  return list.map((entry: unknown) =>
+    typeof entry === "string" ? entry : String(record(entry)["path"] ?? ""),
+  );
+}
+
+/** `${NAME}`, `${NAME:-default}` or `${NAME-default}`: the value of NAME itself, from .env. */
+const OWN_INTERPOLATION = /^\$\{([A-Z0-9_]+)(?::?-[^}]*)?\}$/;
 
 /** Every broken rule of the Compose file, as `rule: problem`. */
 export function composeProblems(text: string, workerName = "kite-token"): string[] {
@@ -100,10 +119,74 @@ export function composeProblems(text: string, workerName = "kite-token"): string
       problems.push(`secrets-from-files: secret ${secret} is not a file under ./secrets/`);
     }
   }
+  if (!envFilesOf(worker).includes(".env")) {
+    problems.push(
+      "env-file: the worker does not read .env (env_file), so its settings never arrive",
+    );
+  }
+  for (const [variable, value] of Object.entries(env)) {
+    if (variable.endsWith("_FILE")) continue;
+    if (OWN_INTERPOLATION.exec(value)?.[1] !== variable) {
+      problems.push(
+        `env-passes-through: environment sets ${variable} to ${JSON.stringify(value)}, over the value .env gives it`,
+      );
+    }
+  }
   const volumes = Array.isArray(worker["volumes"]) ? worker["volumes"] : [];
   const dataMounted = volumes.some((v: unknown) =>
     typeof v === "string" ? v.split(":")[1] === "/data" : record(v)["target"] === "/data",
   );
   if (!dataMounted) problems.push("data-volume: nothing mounted at /data");
   return problems;
+}
+
+/** Compose's `${NAME}`, `${NAME:-default}`, `${NAME-default}` against the project's .env. */
+function interpolate(value: string, vars: Record<string, string>): string {
+  return value.replace(
+    /\$\{([A-Za-z0-9_]+)(?:(:?)-([^}]*))?\}/g,
+    (_, name: string, colon: string | undefined, fallback: string | undefined) => {
+      const set = vars[name];
+      if (fallback === undefined) return set ?? "";
+      return set === undefined || (colon === ":" && set === "") ? fallback : set;
+    },
+  );
+}
+
+export interface ContainerSetup {
+  /** The environment the worker's process starts with. */
+  env: Record<string, string>;
+  /** Each mounted secret: its path in the container, the host file it shows. */
+  secrets: Record<string, string>;
+}
+
+/**
+ * What the worker container of the Compose file gets, as Compose builds it: the image's
+ * `ENV` (the Dockerfile's final stage), overlaid by each `env_file` (read as the tool reads a
+ * .env, with dotenv: the same for plain and quoted values), overlaid by `environment:`
+ * interpolated against the project's `.env`; and its secrets, mounted at /run/secrets/.
+ */
+export function containerSetup(
+  composeText: string,
+  imageEnv: Record<string, string>,
+  projectDir: string,
+  workerName = "kite-token",
+): ContainerSetup {
+  const doc = record(parse(composeText));
+  const worker = record(record(doc["services"])[workerName]);
+  const read = (file: string): Record<string, string> => {
+    const full = path.resolve(projectDir, file);
+    return existsSync(full) ? parseDotenv(readFileSync(full)) : {};
+  };
+  const projectVars = read(".env");
+  const env: Record<string, string> = { ...imageEnv };
+  for (const file of envFilesOf(worker)) Object.assign(env, read(file));
+  for (const [name, value] of Object.entries(environmentOf(worker)))
+    env[name] = interpolate(value, projectVars);
+  const topSecrets = record(doc["secrets"]);
+  const secrets: Record<string, string> = {};
+  for (const name of secretNamesOf(worker)) {
+    const file = String(record(topSecrets[name])["file"] ?? "");
+    if (file) secrets[`/run/secrets/${name}`] = path.resolve(projectDir, file);
+  }
+  return { env, secrets };
 }

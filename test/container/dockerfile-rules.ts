@@ -108,15 +108,20 @@ export function looksSecret(name: string): boolean {
   return SECRET_NAME.test(name) && !NOT_SECRET.has(name.toUpperCase());
 }
 
-function envValue(stage: Stage, name: string): string | undefined {
-  let value: string | undefined;
-  for (const env of inStage(stage, "ENV")) {
-    for (const w of words(env)) {
+/** Every `ENV NAME=value` of the stage, later ones winning, as the image's environment. */
+export function stageEnv(stage: Stage): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const instruction of inStage(stage, "ENV")) {
+    for (const w of words(instruction)) {
       const [key, ...rest] = w.split("=");
-      if (key === name) value = rest.join("=");
+      if (key) env[key] = rest.join("=");
     }
   }
-  return value;
+  return env;
+}
+
+function envValue(stage: Stage, name: string): string | undefined {
+  return stageEnv(stage)[name];
 }
 
 const ROOT_USERS = new Set(["root", "0"]);
@@ -215,6 +220,24 @@ export const DOCKERFILE_RULES: Rule[] = [
         ? undefined
         : "BROWSER_PATH is not /usr/bin/chromium-headless-shell";
     },
+  },
+  {
+    name: "no-bundled-browser",
+    check: ({ stages }) => {
+      const npm = shellCommands(stages.at(-1) ?? emptyStage()).filter(
+        (c) => c[0] === "npm" && c[1] === "ci",
+      );
+      return npm.length > 0 && npm.every((c) => c.includes("--omit=optional"))
+        ? undefined
+        : "the final stage's npm ci installs the optional bundled Chromium (add --omit=optional)";
+    },
+  },
+  {
+    name: "console-host",
+    check: ({ stages }) =>
+      envValue(stages.at(-1) ?? emptyStage(), "HOST") === "0.0.0.0"
+        ? undefined
+        : "HOST is not 0.0.0.0: the console would listen on the container's loopback, which a published port never reaches",
   },
   {
     name: "timezone",

@@ -93,6 +93,10 @@ describe("kite-token doctor", () => {
     }
     expect(result.stdout.match(/^ {2}ok {4}store /gm)).toHaveLength(3);
     expect(result.stdout).toMatch(/current code \*{5}\d /);
+    // Which browser, and where it came from.
+    expect(result.stdout).toMatch(
+      /^ {2}ok {4}Chromium .* at \/\S+ \((system headless shell|system Chromium|from BROWSER_PATH)\) launches$/m,
+    );
     expect(result.stdout).toContain("nothing typed or submitted");
     expect(result.stdout).toMatch(/Kite API {8}http:\/\/127\.0\.0\.1:\d+ answers like Kite's API/);
     expect(result.stdout).toMatch(/All 10 checks passed\./);
@@ -126,16 +130,23 @@ describe("kite-token doctor", () => {
       status: "skip",
       detail: "needs Chromium",
     });
+  });
 
+  it("names the bundled Chromium when the system has none", async () => {
     // No BROWSER_PATH and an empty PATH: no system Chromium, and Playwright has none of its own.
-    const bare = { ...env(), PATH: "", PLAYWRIGHT_BROWSERS_PATH: dir };
+    const dir = tempDir("kt-doctor-bundled-");
+    const bare = { ...env(), PATH: "", PLAYWRIGHT_BROWSERS_PATH: dir, TMPDIR: dir };
     delete (bare as Record<string, string | undefined>)["BROWSER_PATH"];
     const result = await runCli(["doctor", "--json"], bare, tempDir(), 180_000);
     noSecrets(result);
-    expect(result.code).toBe(1);
     const checks = (JSON.parse(result.stdout) as { checks: Check[] }).checks;
-    expect(failed(checks)).toEqual(["Chromium"]);
-    expect(byTitle(checks, "Chromium").detail).toContain("No Chromium found");
+    expect(failed(checks)).toEqual([]);
+    expect(byTitle(checks, "Chromium").detail).toMatch(
+      new RegExp(
+        `at ${dir}/kite-token-\\d+/chromium-[\\d.]+/chromium \\(bundled: @sparticuz/chromium from npm\\) launches$`,
+      ),
+    );
+    expect(result.code).toBe(0);
   });
 
   it("counts a skipped check as skipped in its summary", async () => {

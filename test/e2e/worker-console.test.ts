@@ -4,7 +4,9 @@ import { simulatorForFile } from "../helpers/fixture.js";
 import { type Simulator } from "../../src/simulator/index.js";
 import { formatIst } from "../../src/time.js";
 import { ADMIN, AUTH } from "../server/console-helpers.js";
-import { freshTokenState } from "../helpers/setup.js";
+import { runCli } from "../helpers/cli.js";
+import { freshTokenState, tempDir } from "../helpers/setup.js";
+import { simEnv } from "../helpers/worker-process.js";
 import { startTestWorker, waitFor, workerApp } from "../helpers/worker-app.js";
 
 let sim: Simulator;
@@ -65,5 +67,21 @@ describe("the console inside the worker (issue 6)", () => {
       await service.stop();
       await app.close();
     }
+  });
+
+  it("refuses to start, before any login, when its console would listen beyond loopback without ADMIN_TOKEN (exit 2)", async () => {
+    const dir = tempDir("kt-worker-open-");
+    const before = sim.counters.loginPageLoads;
+    const result = await runCli(
+      ["worker"],
+      simEnv(sim, dir, { SERVER_ENABLED: "true", HOST: "0.0.0.0", PORT: "0" }),
+      dir,
+      30_000,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /CONFIG_INVALID: HOST=0\.0\.0\.0 would open the console .*ADMIN_TOKEN is not set/,
+    );
+    expect(sim.counters.loginPageLoads).toBe(before);
   });
 });

@@ -73,6 +73,49 @@ describe("loadConfig", () => {
     expect(error.message).not.toMatch(/KITE_PASSWORD/);
   });
 
+  it("refuses, by name, settings from the environment that kept a .env file's quotes (docker run --env-file)", () => {
+    const quoted = {
+      ...full,
+      KITE_PASSWORD: '"hunter2-password"',
+      SMTP_URL: "'smtps://alerts%40example.com:mail-secret@smtp.example.com:465'",
+      ALERT_EMAIL_TO: "trader@example.com",
+      SCHEDULE: '"0 8 * * 1-5"',
+      ADMIN_TOKEN_FILE: '"/run/secrets/admin_token"',
+    };
+    const error = configError(() =>
+      loadConfig({ env: quoted, cwd: emptyDir(), require: LOGIN_CREDENTIALS }),
+    );
+    expect(error.code).toBe("CONFIG_INVALID");
+    expect(error.message).toMatch(
+      /KITE_PASSWORD is wrapped in quotes, which would be part of its value \(`docker run --env-file` keeps a \.env file's quotes as written\): remove them from the file, or, if they really are part of the secret, give it in KITE_PASSWORD_FILE/,
+    );
+    for (const name of ["SMTP_URL", "SCHEDULE", "ADMIN_TOKEN_FILE"])
+      expect(error.message).toContain(`${name} is wrapped in quotes`);
+    expect(error.message).not.toContain("hunter2");
+    expect(error.message).not.toContain("mail-secret");
+
+    // The same lines in a .env file read by the tool: its quotes are stripped, as dotenv does.
+    const dir = emptyDir();
+    writeFileSync(
+      path.join(dir, ".env"),
+      Object.entries({ ...quoted, ADMIN_TOKEN_FILE: "" })
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n"),
+    );
+    const config = loadConfig({ env: {}, cwd: dir, require: LOGIN_CREDENTIALS });
+    expect(config.kite.password).toBe("hunter2-password");
+    expect(config.worker.schedule).toBe("0 8 * * 1-5");
+    expect(config.alerts.channels).toEqual(["email"]);
+
+    // Quotes inside a value, or only at one end, are the value's own; other variables are not ours.
+    const own = loadConfig({
+      env: { ...full, KITE_PASSWORD: 'pa"ss"', LOG_LEVEL: "info", SOME_TOOL_VAR: '"x"' },
+      cwd: emptyDir(),
+      require: LOGIN_CREDENTIALS,
+    });
+    expect(own.kite.password).toBe('pa"ss"');
+  });
+
   it("rejects a TOTP secret too short to be a key", () => {
     const error = configError(() =>
       loadConfig({ env: { ...full, KITE_TOTP_SECRET: "JBSWY3DP" }, cwd: emptyDir() }),

@@ -58,6 +58,11 @@ export async function demoCommand(
         ALERT_CHANNELS: "none",
       },
     });
+    if (!options.json && config.loginStrategy !== "http") {
+      // Found (and, when bundled, unpacked) here; the login's own lookup then finds it ready.
+      const { describeBrowser, findChromium } = await import("../../login/chromium.js");
+      out.line(`Browser: ${describeBrowser(await findChromium(config.browser.path))}.`);
+    }
     const app = createApp(config, { redactor, logger: cliLogger(global, config, redactor) });
     const code = await runRefresh(
       { app, out, verbose: Boolean(global.verbose) },

@@ -1,0 +1,90 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, statSync, symlinkSync } from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { expect } from "expect";
+import { packageRoot } from "../../src/package-root.js";
+import { tempDir } from "../helpers/setup.js";
+
+/**
+ * A machine with no Chromium installed: the system's browsers hidden (a private mount
+ * namespace, scripts/without-system-chromium.sh), `npm run demo` completes the browser
+ * refresh with the Chromium `npm ci` brought, unpacked on the first run and found
+ * unpacked on the next.
+ */
+const HIDE = path.join(packageRoot(), "scripts", "without-system-chromium.sh");
+const CANNOT_HIDE = 77;
+
+interface Run {
+  code: number | null;
+  out: string;
+}
+
+function run(command: string, args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: packageRoot(),
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 150_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+/** A PATH holding only node and npm: the fallback where the browsers cannot be hidden. */
+function bareBin(dir: string): string {
+  const bin = path.join(dir, "bin");
+  mkdirSync(bin);
+  symlinkSync(process.execPath, path.join(bin, "node"));
+  const npm = path.join(path.dirname(process.execPath), "npm");
+  if (existsSync(npm)) symlinkSync(npm, path.join(bin, "npm"));
+  return bin;
+}
+
+describe("a machine without Chromium", { timeout: 360_000 }, () => {
+  it("completes `npm run demo` with the bundled Chromium, unpacked once", async () => {
+    const dir = tempDir("kt-bare-");
+    const tmp = path.join(dir, "tmp");
+    mkdirSync(tmp);
+    const env = {
+      PATH: process.env["PATH"] ?? "",
+      HOME: process.env["HOME"] ?? "/tmp",
+      TMPDIR: tmp,
+      // No browser of Playwright's own either, whatever this machine downloaded.
+      PLAYWRIGHT_BROWSERS_PATH: path.join(dir, "no-playwright-browsers"),
+      TOKEN_FILE: path.join(dir, "data", "token.json"),
+    };
+    const demo = async (): Promise<Run> => {
+      const hidden = await run("bash", [HIDE, "npm", "run", "demo"], env);
+      if (hidden.code !== CANNOT_HIDE) return hidden;
+      // Not root here: the same machine as seen through a PATH without the browsers.
+      return run("npm", ["run", "demo"], { ...env, PATH: bareBin(dir) });
+    };
+
+    const first = await demo();
+    expect({ code: first.code, out: first.out }).toMatchObject({ code: 0 });
+    const executable = path.join(tmp, `kite-token-${process.getuid?.() ?? "user"}`);
+    const line = /^Browser: (\S+) \(bundled: @sparticuz\/chromium from npm\)\.$/m.exec(first.out);
+    expect(line?.[1]).toMatch(new RegExp(`^${executable}/chromium-\\d+\\.\\d+\\.\\d+/chromium$`));
+    expect(first.out).toMatch(/^ {2}ok {4}log in .*\(browser\)$/m);
+    expect(first.out).toContain("Token refreshed for DM1234");
+    expect(existsSync(env.TOKEN_FILE)).toBe(true);
+    const unpacked = statSync(line?.[1] ?? "");
+
+    const second = await demo();
+    expect({ code: second.code, out: second.out }).toMatchObject({ code: 0 });
+    expect(second.out).toContain(`Browser: ${line?.[1]} (bundled`);
+    // Found unpacked: the same file, not written again.
+    const again = statSync(line?.[1] ?? "");
+    expect(again.ino).toBe(unpacked.ino);
+    expect(again.mtimeMs).toBe(unpacked.mtimeMs);
+  });
+});
