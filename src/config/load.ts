@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { KiteTokenError } from "../errors.js";
@@ -7,6 +7,7 @@ import { packageRoot } from "../package-root.js";
 import { alertProblems } from "./alerts.js";
 import { accountsFilePath, readAccounts } from "./accounts-file.js";
 import { readSelectors } from "./selectors.js";
+import { withoutCredentials } from "./store-spec.js";
 import {
   RawConfigSchema,
   SECRET_VARIABLES,
@@ -56,12 +57,24 @@ function readDefaults(configDir: string): Env {
 }
 
 function readDotenv(env: Env, cwd: string, problems: string[]): Env {
-  const file = env["ENV_FILE"] ? path.resolve(cwd, env["ENV_FILE"]) : path.join(cwd, ".env");
+  const named = env["ENV_FILE"]?.trim();
+  const file = named ? path.resolve(cwd, named) : path.join(cwd, ".env");
+  const what = named ? `ENV_FILE points at ${file}, which` : `The .env file ${file}`;
   if (!existsSync(file)) {
-    if (env["ENV_FILE"]) problems.push(`ENV_FILE points at ${file}, which does not exist`);
+    if (named) problems.push(`${what} does not exist`);
     return {};
   }
-  return parseDotenv(readFileSync(file));
+  try {
+    if (statSync(file).isDirectory()) {
+      problems.push(`${what} is a folder, not a file`);
+      return {};
+    }
+    return parseDotenv(readFileSync(file));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    problems.push(`${what} cannot be read (${reason})`);
+    return {};
+  }
 }
 
 /** Resolves `NAME_FILE` for each secret: the file's content, without its final newline. */
@@ -133,6 +146,28 @@ export function mergedSettings(
   return { merged, cwd };
 }
 
+const SECRET_NAMES: ReadonlySet<string> = new Set(SECRET_VARIABLES);
+
+/**
+ * One setting's problem: "is required" when it is not set at all; else what is wrong,
+ * what is allowed, and what was given (never a secret's value).
+ */
+function settingProblem(issue: { path: PropertyKey[]; message: string }, merged: Env): string {
+  const name = String(issue.path[0] ?? "configuration");
+  const given = merged[name];
+  if (given === undefined) return `${name} is required`;
+  // A message that quotes what is wrong (TOKEN_STORES' entries) already shows it.
+  const show = !SECRET_NAMES.has(name) && !issue.message.includes('"');
+  return `${name} ${issue.message}${show ? ` (given: ${shownValue(given)})` : ""}`;
+}
+
+/** A value as a message shows it: quoted, control characters escaped, cut when long. */
+export function shownValue(value: string): string {
+  if (value.trim() === "") return value === "" ? "nothing (an empty value)" : "only spaces";
+  const plain = withoutCredentials(value);
+  return JSON.stringify(plain.length > 60 ? `${plain.slice(0, 60)}…` : plain);
+}
+
 /** The configuration and all its problems, without throwing (for `doctor`). */
 export function readConfig(options: LoadOptions = {}): ConfigReading {
   const problems: string[] = [];
@@ -141,12 +176,7 @@ export function readConfig(options: LoadOptions = {}): ConfigReading {
 
   const parsed = RawConfigSchema.safeParse(merged);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0] ?? "configuration");
-      problems.push(
-        issue.code === "invalid_type" ? `${name} is required` : `${name} ${issue.message}`,
-      );
-    }
+    for (const issue of parsed.error.issues) problems.push(settingProblem(issue, merged));
   }
   problems.push(...alertProblems(merged));
   const selectorsFile = merged["SELECTORS_FILE"]?.trim();
@@ -158,8 +188,9 @@ export function readConfig(options: LoadOptions = {}): ConfigReading {
   const config =
     parsed.success && reading.selectors ? toConfig(parsed.data, reading.selectors) : undefined;
   if (config) problems.push(...deliveryProblems(config.delivery));
+  // Read even when another setting is wrong: every problem is listed at once.
   const accountsFile = accountsFilePath(
-    parsed.success ? parsed.data.ACCOUNTS_FILE : undefined,
+    parsed.success ? parsed.data.ACCOUNTS_FILE : merged["ACCOUNTS_FILE"]?.trim() || undefined,
     cwd,
   );
   if (accountsFile) {

@@ -23,6 +23,8 @@ export interface ServerConfig {
   adminToken: string | undefined;
   enabled: boolean;
   rateLimitPerMinute: number;
+  /** Host names the console answers to besides loopback names, IP addresses and `host`. */
+  allowedHosts: string[];
 }
 
 export interface Config {
@@ -97,6 +99,7 @@ export function toConfig(raw: RawConfig, selectors: LoginSelectors): Config {
       adminToken: raw.ADMIN_TOKEN,
       enabled: raw.SERVER_ENABLED === "true",
       rateLimitPerMinute: raw.SERVER_RATE_LIMIT_PER_MINUTE,
+      allowedHosts: raw.SERVER_ALLOWED_HOSTS ?? [],
     },
     worker: toWorkerConfig(raw, raw.TOKEN_FILE),
     accounts: {
