@@ -19,7 +19,7 @@ import { seeded as prng } from "../helpers/seeded.js";
  */
 
 const SEED = Number(process.env["FUZZ_SEED"] ?? 20_2611);
-const CASE_BUDGET_MS = 20_000;
+const CASE_BUDGET_MS = 15_000;
 
 const root = mkdtempSync(path.join(tmpdir(), "kt-fuzz-"));
 const folder = path.join(root, "a-folder");
