@@ -116,6 +116,8 @@ export interface KiteTokenErrorOptions {
   status?: number | undefined;
   /** Overrides the code's default retry classification. */
   retryable?: boolean | undefined;
+  /** This failure's own next step, when the code's general one would point elsewhere. */
+  hint?: string | undefined;
   cause?: unknown;
 }
 
@@ -126,6 +128,7 @@ export class KiteTokenError extends Error {
   readonly kiteMessage: string | undefined;
   readonly kiteErrorType: string | undefined;
   readonly status: number | undefined;
+  readonly #hint: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: KiteTokenErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -134,11 +137,17 @@ export class KiteTokenError extends Error {
     this.kiteMessage = options.kiteMessage;
     this.kiteErrorType = options.kiteErrorType;
     this.status = options.status;
+    this.#hint = options.hint;
   }
 
-  /** A plain-language next step for this code. */
+  /** This failure's own next step, if it has one (see `hint`). */
+  get ownHint(): string | undefined {
+    return this.#hint;
+  }
+
+  /** A plain-language next step: this failure's own, or its code's. */
   get hint(): string {
-    return ERROR_CODES[this.code].hint;
+    return this.#hint ?? ERROR_CODES[this.code].hint;
   }
 
   /** The error back from its `toJSON()` (e.g. after crossing to another process). */
@@ -150,6 +159,7 @@ export class KiteTokenError extends Error {
       kiteMessage?: string | undefined;
       kiteErrorType?: string | undefined;
       status?: number | undefined;
+      hint?: string | undefined;
     },
     cause?: unknown,
   ): KiteTokenError {
@@ -159,6 +169,7 @@ export class KiteTokenError extends Error {
       kiteMessage: data.kiteMessage,
       kiteErrorType: data.kiteErrorType,
       status: data.status,
+      hint: known ? data.hint : undefined,
       cause,
     });
   }
@@ -171,6 +182,7 @@ export class KiteTokenError extends Error {
       kiteMessage: this.kiteMessage,
       kiteErrorType: this.kiteErrorType,
       status: this.status,
+      ...(this.#hint === undefined ? {} : { hint: this.#hint }),
     };
   }
 }

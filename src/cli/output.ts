@@ -14,6 +14,17 @@ export function exitCodeFor(error: unknown): number {
   return isKiteTokenError(error) && USAGE_CODES.has(error.code) ? EXIT_USAGE : EXIT_FAILED;
 }
 
+/**
+ * For a long-running command whose reader may leave (`kite-token serve | head -1`): once
+ * the pipe is closed, printing stops and the command runs on, instead of dying of EPIPE.
+ */
+export function quietWhenReaderLeaves(stream: NodeJS.WriteStream = process.stdout): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") return;
+    throw error;
+  });
+}
+
 /** Writes through the redactor: no secret reaches the terminal, whatever the text. */
 export class Output {
   constructor(
@@ -23,6 +34,8 @@ export class Output {
   ) {}
 
   line(text = ""): void {
+    // A reader that left (see quietWhenReaderLeaves) is not written to again.
+    if ((this.stdout as { destroyed?: boolean }).destroyed) return;
     this.stdout.write(`${this.redactor.scrub(text)}\n`);
   }
 

@@ -83,6 +83,40 @@ function consoleDeps(
   return { deps: { ...common, accounts: served }, close };
 }
 
+/** Why a listen failed, and what to change. */
+const LISTEN_PROBLEMS: Record<string, [why: string, hint: string]> = {
+  EADDRINUSE: [
+    "the port is already in use",
+    "Choose another PORT (or `serve --port`), or stop what listens there.",
+  ],
+  EACCES: [
+    "this user may not listen on that port",
+    "Ports below 1024 need root: choose a PORT of 1024 or more.",
+  ],
+  EADDRNOTAVAIL: [
+    "the address is not one of this machine's",
+    "Set HOST (or `serve --host`) to one of this machine's addresses, e.g. 127.0.0.1.",
+  ],
+  ENOTFOUND: [
+    "the host name does not resolve",
+    "Set HOST (or `serve --host`) to one of this machine's addresses, e.g. 127.0.0.1.",
+  ],
+};
+
+/** Why the console cannot listen, naming the address and what to change. */
+function listenFailure(error: unknown, host: string, port: number): KiteTokenError {
+  const code = (error as NodeJS.ErrnoException).code ?? "";
+  const [why, hint] = LISTEN_PROBLEMS[code] ?? [
+    (error as Error).message,
+    "Check HOST and PORT (or `serve --host/--port`).",
+  ];
+  return new KiteTokenError(
+    "CONFIG_INVALID",
+    `The console cannot listen on ${host}:${port}: ${why}${code ? ` (${code})` : ""}.`,
+    { cause: error, hint },
+  );
+}
+
 /**
  * Starts the token console (`kite-token serve`, or the worker with SERVER_ENABLED=true):
  * for the single account, or with an accounts file for every account (one card each).
@@ -105,7 +139,7 @@ export async function startConsole(app: App, options: ServeOptions = {}): Promis
     hostname: host,
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error) => reject(listenFailure(error, host, wanted)));
     server.listen(wanted, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
