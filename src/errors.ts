@@ -50,6 +50,10 @@ export const ERROR_CODES = {
     retryable: false,
     hint: "Kite rejected the checksum: KITE_API_SECRET does not belong to KITE_API_KEY. Copy both again from developers.kite.trade.",
   },
+  USER_MISMATCH: {
+    retryable: false,
+    hint: "The request token belongs to another Zerodha user than this account's (KITE_USER_ID, or the account's user_id). Log in to Kite as that user and exchange again; nothing was saved.",
+  },
   EXCHANGE_FAILED: {
     retryable: false,
     hint: "Kite refused the token exchange. Check KITE_API_KEY and that the app is active on developers.kite.trade.",

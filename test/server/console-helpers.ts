@@ -96,6 +96,7 @@ export function gatedRunner(sim: Simulator, app: App) {
       {
         kite: app.kite(sim.app.apiKey),
         apiSecret: sim.app.apiSecret,
+        userId: sim.account.userId,
         store: app.store,
         logger: app.logger,
         redactor: app.redactor,
