@@ -136,7 +136,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...(options.onStoreWrite ? { onWrite: options.onStoreWrite } : {}),
   });
   const browserHost =
-    options.browserHost ?? new BrowserHost({ idleMs: config.browser.hostIdleMs, logger });
+    options.browserHost ??
+    new BrowserHost({
+      idleMs: config.browser.hostIdleMs,
+      logger,
+      secretVariables: config.secretVariables,
+    });
   const kiteInHost = options.kiteInHost ?? false;
   const clock = options.clock ?? systemAppClock;
   return {

@@ -197,8 +197,10 @@ export function readConfig(options: LoadOptions = {}): ConfigReading {
     const read = readAccounts(accountsFile, merged, cwd);
     problems.push(...read.problems);
     // A broken accounts file lists no account (its problems say why), never the KITE_* one.
-    if (config)
+    if (config) {
       config.accounts = { ...config.accounts, file: accountsFile, list: read.accounts ?? [] };
+      config.secretVariables = [...config.secretVariables, ...read.variables];
+    }
   }
   // With an accounts file, each account brings its own credentials: KITE_* are not needed.
   for (const field of accountsFile ? [] : (options.require ?? [])) {

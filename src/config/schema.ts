@@ -5,7 +5,7 @@ import type { AccountSettings } from "./accounts-file.js";
 import { DEFAULT_ACCOUNT } from "./accounts.js";
 import type { KiteCredentials } from "./credentials.js";
 import type { LoginSelectors } from "./selectors.js";
-import type { LoginStrategyName, RawConfig } from "./settings.js";
+import { SECRET_VARIABLES, type LoginStrategyName, type RawConfig } from "./settings.js";
 
 export {
   LOGIN_STRATEGIES,
@@ -54,6 +54,11 @@ export interface Config {
    * the one account `default`.
    */
   accounts: { file: string | undefined; list: AccountSettings[]; concurrency: number };
+  /**
+   * The variables secrets are read from: the secret settings and the accounts file's
+   * `<field>_env` ones. Child processes start without them (see childEnv).
+   */
+  secretVariables: string[];
   /** Set on one account's configuration, derived from the accounts file. */
   account?: { id: string; variableSuffix: string };
 }
@@ -102,6 +107,7 @@ export function toConfig(raw: RawConfig, selectors: LoginSelectors): Config {
       allowedHosts: raw.SERVER_ALLOWED_HOSTS ?? [],
     },
     worker: toWorkerConfig(raw, raw.TOKEN_FILE),
+    secretVariables: [...SECRET_VARIABLES],
     accounts: {
       file: raw.ACCOUNTS_FILE,
       list: [{ id: DEFAULT_ACCOUNT, named: false, credentials }],

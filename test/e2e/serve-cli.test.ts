@@ -1,25 +1,15 @@
-import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { CLI, runCli } from "../helpers/cli.js";
+import { runCli, spawnCli } from "../helpers/cli.js";
 import { freePort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/setup.js";
 import { exited, until } from "../helpers/worker-process.js";
 
-const baseEnv = (): Record<string, string> => ({
-  PATH: process.env["PATH"] ?? "",
-  HOME: process.env["HOME"] ?? "/tmp",
-});
-
 describe("kite-token serve as a command", () => {
   it("keeps serving when the reader of its output has gone (serve | head -1), then stops on SIGTERM", async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [CLI, "serve"], {
-      cwd: tempDir(),
-      env: { ...baseEnv(), PORT: String(port) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnCli(["serve"], { PORT: String(port) }, tempDir());
     // The reader leaves before anything is printed: every line the console prints meets EPIPE.
     child.stdout.destroy();
     let stderr = "";

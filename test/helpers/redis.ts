@@ -29,12 +29,13 @@ function waitReady(child: ChildProcess): Promise<void> {
 }
 
 /** A real, throwaway redis-server on a free loopback port, without persistence. */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: { password?: string } = {}): Promise<TestRedis> {
+  const auth = options.password === undefined ? [] : ["--requirepass", options.password];
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const child = spawn(
       process.env["REDIS_SERVER"] ?? "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...auth],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     try {
@@ -45,7 +46,10 @@ export async function startRedis(): Promise<TestRedis> {
       throw error;
     }
     return {
-      url: `redis://127.0.0.1:${port}`,
+      url:
+        options.password === undefined
+          ? `redis://127.0.0.1:${port}`
+          : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`,
       port,
       stop: () =>
         new Promise<void>((resolve) => {

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
@@ -6,7 +5,7 @@ import { expect } from "expect";
 import type { App } from "../../src/app.js";
 import type { RunningConsole } from "../../src/server/serve.js";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
-import { CLI, runCli } from "../helpers/cli.js";
+import { runCli, spawnCli } from "../helpers/cli.js";
 import { freePort } from "../helpers/ports.js";
 import { tempDir } from "../helpers/setup.js";
 import { exited, until } from "../helpers/worker-process.js";
@@ -205,15 +204,8 @@ describe("a protected console and a guesser", () => {
 describe("kite-token serve and a 300 MB body", () => {
   it("answers 413 without buffering it (the process stays small)", async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [CLI, "serve"], {
-      cwd: tempDir(),
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        HOME: process.env["HOME"] ?? "/tmp",
-        PORT: String(port),
-      },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child = spawnCli(["serve"], { PORT: String(port) }, tempDir());
+    child.stdout.resume();
     try {
       const base = `http://127.0.0.1:${port}`;
       const up = await until(
