@@ -136,7 +136,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...(options.onStoreWrite ? { onWrite: options.onStoreWrite } : {}),
   });
   const browserHost =
-    options.browserHost ?? new BrowserHost({ idleMs: config.browser.hostIdleMs, logger });
+    options.browserHost ??
+    new BrowserHost({
+      idleMs: config.browser.hostIdleMs,
+      logger,
+      secretVariables: config.secretVariables,
+    });
   const kiteInHost = options.kiteInHost ?? false;
   const clock = options.clock ?? systemAppClock;
   return {
@@ -303,12 +308,12 @@ export async function deadlineWatchdog(
  * box): the configured app, its stores, lock and history; no login credentials.
  */
 export function exchangeDeps(app: App, extra: RunHooks = {}): ExchangeRunDeps {
-  const { apiKey, apiSecret } = app.config.kite;
+  const { apiKey, apiSecret, userId } = app.config.kite;
   if (!apiKey || !apiSecret) {
     throw new KiteTokenError(
       "CONFIG_INVALID",
       "KITE_API_KEY and KITE_API_SECRET must be set to exchange a request token.",
     );
   }
-  return { apiKey, apiSecret, kite: app.kite(apiKey), ...pipelineAdapters(app, extra) };
+  return { apiKey, apiSecret, userId, kite: app.kite(apiKey), ...pipelineAdapters(app, extra) };
 }

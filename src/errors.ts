@@ -53,6 +53,10 @@ export const ERROR_CODES = {
     retryable: false,
     hint: "KITE_API_SECRET does not belong to KITE_API_KEY: copy both again from developers.kite.trade.",
   },
+  USER_MISMATCH: {
+    retryable: false,
+    hint: "The request token belongs to another Zerodha user than this account's (KITE_USER_ID, or the account's user_id). Log in to Kite as that user and exchange again; nothing was saved.",
+  },
   EXCHANGE_FAILED: {
     retryable: false,
     hint: "Check KITE_API_KEY and that the app is active on developers.kite.trade.",
@@ -123,6 +127,8 @@ export interface KiteTokenErrorOptions {
   status?: number | undefined;
   /** Overrides the code's default retry classification. */
   retryable?: boolean | undefined;
+  /** This failure's own next step, when the code's general one would point elsewhere. */
+  hint?: string | undefined;
   cause?: unknown;
 }
 
@@ -133,6 +139,7 @@ export class KiteTokenError extends Error {
   readonly kiteMessage: string | undefined;
   readonly kiteErrorType: string | undefined;
   readonly status: number | undefined;
+  readonly #hint: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: KiteTokenErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -141,11 +148,17 @@ export class KiteTokenError extends Error {
     this.kiteMessage = options.kiteMessage;
     this.kiteErrorType = options.kiteErrorType;
     this.status = options.status;
+    this.#hint = options.hint;
   }
 
-  /** A plain-language next step for this code. */
+  /** This failure's own next step, if it has one (see `hint`). */
+  get ownHint(): string | undefined {
+    return this.#hint;
+  }
+
+  /** A plain-language next step: this failure's own, or its code's. */
   get hint(): string {
-    return hintFor(this.code, this.message);
+    return this.#hint ?? hintFor(this.code, this.message);
   }
 
   /** The error back from its `toJSON()` (e.g. after crossing to another process). */
@@ -157,6 +170,7 @@ export class KiteTokenError extends Error {
       kiteMessage?: string | undefined;
       kiteErrorType?: string | undefined;
       status?: number | undefined;
+      hint?: string | undefined;
     },
     cause?: unknown,
   ): KiteTokenError {
@@ -166,6 +180,7 @@ export class KiteTokenError extends Error {
       kiteMessage: data.kiteMessage,
       kiteErrorType: data.kiteErrorType,
       status: data.status,
+      hint: known ? data.hint : undefined,
       cause,
     });
   }
@@ -178,6 +193,7 @@ export class KiteTokenError extends Error {
       kiteMessage: this.kiteMessage,
       kiteErrorType: this.kiteErrorType,
       status: this.status,
+      ...(this.#hint === undefined ? {} : { hint: this.#hint }),
     };
   }
 }

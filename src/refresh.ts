@@ -108,6 +108,11 @@ export type RunReport =
 export interface ExchangeDeps {
   kite: KiteCalls;
   apiSecret: string;
+  /**
+   * The account's Kite user: a request token Kite exchanges for anyone else is refused and
+   * nothing is saved (undefined: the user of the token already saved, if any).
+   */
+  userId: string | undefined;
   store: TokenStore;
   logger: Logger;
   redactor: SecretRedactor;
@@ -179,8 +184,12 @@ export async function exchangeAndSave(
   deps: ExchangeDeps,
   steps: StepTiming[] = [],
 ): Promise<TokenRecord> {
-  const session = await step("exchange", steps, deps, () => exchangeWithRetry(requestToken, deps));
-  deps.redactor.add(session.accessToken, session.publicToken);
+  const session = await step("exchange", steps, deps, async () => {
+    const exchanged = await exchangeWithRetry(requestToken, deps);
+    deps.redactor.add(exchanged.accessToken, exchanged.publicToken);
+    await refuseOtherUser(exchanged.userId, deps);
+    return exchanged;
+  });
   await step("verify", steps, deps, async () => {
     const profile = await deps.kite.verify(session.accessToken);
     if (profile.user_id !== session.userId) {
@@ -205,6 +214,18 @@ export async function exchangeAndSave(
     () => deps.store.name,
   );
   return record;
+}
+
+/** A session for another user than the account's: refused before anything is saved. */
+async function refuseOtherUser(user: string, deps: ExchangeDeps): Promise<void> {
+  const expected =
+    deps.userId ?? (await deps.store.read().catch(() => undefined))?.user_id ?? user;
+  if (user.toUpperCase() === expected.toUpperCase()) return;
+  deps.logger.warn({ user_id: expected, kite_user_id: user }, "request token of another user");
+  throw new KiteTokenError(
+    "USER_MISMATCH",
+    `Kite exchanged the request token for user ${user}, not for this account's user ${expected}; nothing was saved.`,
+  );
 }
 
 async function readSaved(deps: RefreshDeps): Promise<TokenRecord | undefined> {
@@ -315,7 +336,7 @@ export async function refresh(
 export type ExchangeRunDeps = Omit<
   RefreshDeps,
   "credentials" | "loginUrl" | "redirectUrl" | "login" | "clock" | "timeouts" | "budget"
-> & { apiKey: string; apiSecret: string };
+> & { apiKey: string; apiSecret: string; userId: string | undefined };
 
 /**
  * The manual fallback (`kite-token exchange`, the console's callback and paste box):
@@ -445,6 +466,7 @@ async function refreshSteps(
       {
         ...deps,
         apiSecret: deps.credentials.apiSecret,
+        userId: deps.credentials.userId,
         onWrite: (r) => (delivery = r),
       },
       steps,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { Command, CommanderError, Option } from "commander";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { packageRoot } from "../package-root.js";
 import { SecretRedactor } from "../redact.js";
 import { EXIT_USAGE, Output, exitCodeFor } from "./output.js";
@@ -28,6 +29,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option(
       "--account <id>",
       "with an accounts file: that account only (default: every account, or the only one)",
+      nonEmpty,
     )
     .action(async (opts: { force?: boolean; json?: boolean; account?: string }) => {
       const { refreshCommand } = await import("./commands/refresh.js");
@@ -42,6 +44,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option(
       "--account <id>",
       "with an accounts file: that account only (default: every account, or the only one)",
+      nonEmpty,
     )
     .action(async (opts: { json?: boolean; account?: string }) => {
       const { statusCommand } = await import("./commands/status.js");
@@ -54,7 +57,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .option("--json", "print the whole token record as JSON")
     .option("--env", "print KITE_ACCESS_TOKEN, KITE_USER_ID and KITE_API_KEY as shell assignments")
-    .option("--account <id>", "with an accounts file: the account whose token it is")
+    .option("--account <id>", "with an accounts file: the account whose token it is", nonEmpty)
     .action(async (opts: { json?: boolean; env?: boolean; account?: string }) => {
       const { tokenCommand } = await import("./commands/token.js");
       await run(() => tokenCommand(global(), opts))();
@@ -96,6 +99,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option(
       "--account <id>",
       "with an accounts file: that account only (default: every account, or the only one)",
+      nonEmpty,
     )
     .action(async (opts: { account?: string }) => {
       const { healthCommand } = await import("./commands/health.js");
@@ -114,6 +118,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option(
       "--account <id>",
       "with an accounts file: the account whose app and token it is (not needed when it lists one)",
+      nonEmpty,
     )
     .action(async (input: string, opts: { json?: boolean; account?: string }) => {
       const { exchangeCommand } = await import("./commands/exchange.js");
@@ -125,6 +130,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option(
       "--account <id>",
       "with an accounts file: that account's URL only (default: every account)",
+      nonEmpty,
     )
     .action(async (opts: { account?: string }) => {
       const { loginUrlCommand } = await import("./commands/login-url.js");
@@ -151,6 +157,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option(
       "--account <id>",
       "with an accounts file: that account's checks only (default: every account)",
+      nonEmpty,
     )
     .action(async (opts: { json?: boolean; account?: string }) => {
       const { doctorCommand } = await import("./commands/doctor.js");
@@ -159,7 +166,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command("serve")
     .description("serve the token console (status, refresh, manual login) on HOST:PORT")
-    .option("--host <host>", "address to bind (default: HOST, 127.0.0.1)")
+    .option("--host <host>", "address to bind (default: HOST, 127.0.0.1)", nonEmpty)
     .option("--port <port>", "port (default: PORT, 8079)", (v) => parsePortLazy(v))
     .action(async (opts: { host?: string; port?: number }) => {
       const { serveCommand } = await import("./commands/serve.js");
@@ -168,7 +175,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command("demo")
     .description("run the whole refresh against the built-in Kite simulator (no account needed)")
-    .option("--token-file <path>", "where to save the demo token (default: TOKEN_FILE)")
+    .option("--token-file <path>", "where to save the demo token (default: TOKEN_FILE)", nonEmpty)
     .option("--json", "print the outcome as JSON")
     .action(async (opts: { tokenFile?: string; json?: boolean }) => {
       const { demoCommand } = await import("./commands/demo.js");
@@ -177,7 +184,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command("simulator")
     .description("serve the Kite simulator on loopback until interrupted")
-    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--host <host>", "address to bind", nonEmpty, "127.0.0.1")
     .option(
       "--login-port <port>",
       "port of the login origin (0: any free port)",
@@ -220,16 +227,19 @@ function packageVersion(): string {
   return typeof manifest.version === "string" ? manifest.version : "unknown";
 }
 
+/** A port option's value: a whole number 0-65535, nothing else (commander says which option). */
 function parsePortLazy(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new CommanderError(
-      EXIT_USAGE,
-      "kite-token.invalidPort",
-      `error: ${value} is not a port number (0-65535)`,
-    );
+  const port = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(port) || port > 65535) {
+    throw new InvalidArgumentError("It must be a port number from 0 to 65535 (0: any free port).");
   }
   return port;
+}
+
+/** A value that must be given: an empty one (`--host ''`) is refused, not ignored. */
+function nonEmpty(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("It must not be empty.");
+  return value.trim();
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -262,12 +272,26 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error("kite-token: unexpected failure", error instanceof Error ? error.message : "");
-    process.exitCode = 1;
-  },
-);
+/** Whether this module is the process's entry point (`kite-token`, npx's link to it, node main.js). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+// Imported (the argument-parsing tests build the program), it runs nothing.
+if (isEntryPoint()) {
+  main(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error("kite-token: unexpected failure", error instanceof Error ? error.message : "");
+      process.exitCode = 1;
+    },
+  );
+}

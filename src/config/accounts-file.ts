@@ -153,7 +153,7 @@ export function readAccounts(
   file: string,
   env: Record<string, string | undefined>,
   cwd: string,
-): { accounts: AccountSettings[] | undefined; problems: string[] } {
+): { accounts: AccountSettings[] | undefined; problems: string[]; variables: string[] } {
   const where = `ACCOUNTS_FILE ${file}`;
   let parsed: unknown;
   try {
@@ -161,13 +161,25 @@ export function readAccounts(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code ?? `not valid JSON: ${(error as Error).message}`;
-    return { accounts: undefined, problems: [`${where} cannot be read (${reason})`] };
+    return {
+      accounts: undefined,
+      problems: [`${where} cannot be read (${reason})`],
+      variables: [],
+    };
   }
   const checked = AccountsFile.safeParse(parsed);
   if (!checked.success) {
     const entries = (parsed as { accounts?: unknown } | null)?.accounts;
-    return { accounts: undefined, problems: zodProblems(checked.error, where, entries) };
+    return {
+      accounts: undefined,
+      problems: zodProblems(checked.error, where, entries),
+      variables: [],
+    };
   }
+  // The variables the accounts' secrets are read from: kept from child processes.
+  const variables = checked.data.accounts.flatMap((entry) =>
+    Object.keys(SECRET_FIELDS).flatMap((f) => entry[`${f as SecretField}_env`] ?? []),
+  );
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const entry of checked.data.accounts) {
@@ -179,6 +191,6 @@ export function readAccounts(
   const users = accounts.map((a) => a?.credentials.userId).filter((u) => u !== undefined);
   for (const user of new Set(users.filter((u, i) => users.indexOf(u) !== i)))
     problems.push(`user id ${user} is listed by more than one account`);
-  if (problems.length > 0) return { accounts: undefined, problems };
-  return { accounts: accounts as AccountSettings[], problems };
+  if (problems.length > 0) return { accounts: undefined, problems, variables };
+  return { accounts: accounts as AccountSettings[], problems, variables };
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { KiteTokenError } from "../errors.js";
@@ -57,12 +57,24 @@ function readDefaults(configDir: string): Env {
 }
 
 function readDotenv(env: Env, cwd: string, problems: string[]): Env {
-  const file = env["ENV_FILE"] ? path.resolve(cwd, env["ENV_FILE"]) : path.join(cwd, ".env");
+  const named = env["ENV_FILE"]?.trim();
+  const file = named ? path.resolve(cwd, named) : path.join(cwd, ".env");
+  const what = named ? `ENV_FILE points at ${file}, which` : `The .env file ${file}`;
   if (!existsSync(file)) {
-    if (env["ENV_FILE"]) problems.push(`ENV_FILE points at ${file}, which does not exist`);
+    if (named) problems.push(`${what} does not exist`);
     return {};
   }
-  return parseDotenv(readFileSync(file));
+  try {
+    if (statSync(file).isDirectory()) {
+      problems.push(`${what} is a folder, not a file`);
+      return {};
+    }
+    return parseDotenv(readFileSync(file));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    problems.push(`${what} cannot be read (${reason})`);
+    return {};
+  }
 }
 
 /** The variables kite-token reads: every setting, each secret's `NAME_FILE`, `ENV_FILE`. */
@@ -213,16 +225,19 @@ export function readConfig(options: LoadOptions = {}): ConfigReading {
   const config =
     parsed.success && reading.selectors ? toConfig(parsed.data, reading.selectors) : undefined;
   if (config) problems.push(...deliveryProblems(config.delivery));
+  // Read even when another setting is wrong: every problem is listed at once.
   const accountsFile = accountsFilePath(
-    parsed.success ? parsed.data.ACCOUNTS_FILE : undefined,
+    parsed.success ? parsed.data.ACCOUNTS_FILE : merged["ACCOUNTS_FILE"]?.trim() || undefined,
     cwd,
   );
   if (accountsFile) {
     const read = readAccounts(accountsFile, merged, cwd);
     problems.push(...read.problems);
     // A broken accounts file lists no account (its problems say why), never the KITE_* one.
-    if (config)
+    if (config) {
       config.accounts = { ...config.accounts, file: accountsFile, list: read.accounts ?? [] };
+      config.secretVariables = [...config.secretVariables, ...read.variables];
+    }
   }
   // With an accounts file, each account brings its own credentials: KITE_* are not needed.
   for (const field of accountsFile ? [] : (options.require ?? [])) {

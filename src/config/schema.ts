@@ -5,7 +5,7 @@ import type { AccountSettings } from "./accounts-file.js";
 import { DEFAULT_ACCOUNT } from "./accounts.js";
 import type { KiteCredentials } from "./credentials.js";
 import type { LoginSelectors } from "./selectors.js";
-import type { LoginStrategyName, RawConfig } from "./settings.js";
+import { SECRET_VARIABLES, type LoginStrategyName, type RawConfig } from "./settings.js";
 
 export {
   LOGIN_STRATEGIES,
@@ -23,6 +23,8 @@ export interface ServerConfig {
   adminToken: string | undefined;
   enabled: boolean;
   rateLimitPerMinute: number;
+  /** Host names the console answers to besides loopback names, IP addresses and `host`. */
+  allowedHosts: string[];
 }
 
 export interface Config {
@@ -52,6 +54,11 @@ export interface Config {
    * the one account `default`.
    */
   accounts: { file: string | undefined; list: AccountSettings[]; concurrency: number };
+  /**
+   * The variables secrets are read from: the secret settings and the accounts file's
+   * `<field>_env` ones. Child processes start without them (see childEnv).
+   */
+  secretVariables: string[];
   /** Set on one account's configuration, derived from the accounts file. */
   account?: { id: string; variableSuffix: string };
 }
@@ -97,8 +104,10 @@ export function toConfig(raw: RawConfig, selectors: LoginSelectors): Config {
       adminToken: raw.ADMIN_TOKEN,
       enabled: raw.SERVER_ENABLED === "true",
       rateLimitPerMinute: raw.SERVER_RATE_LIMIT_PER_MINUTE,
+      allowedHosts: raw.SERVER_ALLOWED_HOSTS ?? [],
     },
     worker: toWorkerConfig(raw, raw.TOKEN_FILE),
+    secretVariables: [...SECRET_VARIABLES],
     accounts: {
       file: raw.ACCOUNTS_FILE,
       list: [{ id: DEFAULT_ACCOUNT, named: false, credentials }],

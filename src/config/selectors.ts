@@ -78,15 +78,23 @@ function readJson(file: string, problems: string[], name: string): unknown {
     problems.push(`${name} points at ${file}, which does not exist`);
     return undefined;
   }
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as unknown;
+    text = readFileSync(file, "utf8");
   } catch (error) {
-    problems.push(`${file} is not valid JSON (${(error as Error).message})`);
+    const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    problems.push(`${name} ${file} cannot be read (${reason})`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    problems.push(`${name} ${file} is not valid JSON (${(error as Error).message})`);
     return undefined;
   }
 }
 
-function issues(file: string, error: z.ZodError): string[] {
+function issues(name: string, file: string, error: z.ZodError): string[] {
   return error.issues.map((issue) => {
     const where = issue.path.length > 0 ? issue.path.join(".") : "the file";
     const message =
@@ -95,7 +103,7 @@ function issues(file: string, error: z.ZodError): string[] {
         : issue.code === "invalid_type" && issue.input === undefined
           ? "is required"
           : issue.message;
-    return `${file}: ${where} ${message}`;
+    return `${name} ${file}: ${where} ${message}`;
   });
 }
 
@@ -115,14 +123,14 @@ export function readSelectors(
     readJson(defaultsFile, problems, "the shipped selectors"),
   );
   if (!defaults.success && problems.length === 0)
-    problems.push(...issues(defaultsFile, defaults.error));
+    problems.push(...issues("the shipped selectors", defaultsFile, defaults.error));
   let override: Record<string, unknown> = {};
   if (options.overrideFile) {
     const raw = readJson(options.overrideFile, problems, "SELECTORS_FILE");
     if (raw !== undefined) {
       const parsed = OverrideSchema.safeParse(raw);
       if (parsed.success) override = parsed.data;
-      else problems.push(...issues(options.overrideFile, parsed.error));
+      else problems.push(...issues("SELECTORS_FILE", options.overrideFile, parsed.error));
     }
   }
   if (!defaults.success || problems.length > 0) return { selectors: undefined, problems };

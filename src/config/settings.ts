@@ -337,13 +337,21 @@ export const SETTINGS = {
   }),
   ADMIN_TOKEN: setting({
     group: "console",
+    // What a browser or curl can send in an Authorization header: visible ASCII, no spaces.
     schema: v.text.refine(
-      (s) => s === undefined || s.length >= 16,
-      "must be at least 16 characters (e.g. `openssl rand -hex 24`)",
+      (s) => s === undefined || /^[\x21-\x7e]{16,}$/.test(s),
+      "must be at least 16 characters of visible ASCII (letters, digits, punctuation; no spaces or accents), e.g. `openssl rand -hex 24`",
     ),
     secret: true,
-    doc: "bearer token for every endpoint that refreshes or exchanges a token (16+ characters, e.g. `openssl rand -hex 24`)",
+    doc: "bearer token for every endpoint that refreshes or exchanges a token (16+ visible ASCII characters, no spaces, e.g. `openssl rand -hex 24`)",
     defaultDoc: "unset: open on loopback only",
+  }),
+  SERVER_ALLOWED_HOSTS: setting({
+    group: "console",
+    schema: v.hostList,
+    doc: "more host names the console answers to (comma-separated), e.g. the name a reverse proxy forwards; a request for any other name is refused (DNS rebinding)",
+    defaultDoc: "loopback names, IP addresses and HOST",
+    example: "kite.example.lan",
   }),
   SERVER_ENABLED: setting({
     group: "console",

@@ -13,20 +13,27 @@ export const READABLE_KINDS: ReadonlySet<StoreKind> = new Set<StoreKind>(["file"
 
 const GITHUB_NAME = /^[A-Za-z0-9_.-]+$/;
 
+/** Text with any `user:password@` of a URL in it masked, for messages. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/\/\/[^/@\s]*@/g, "//…@");
+}
+
 /** One TOKEN_STORES entry; throws a plain Error whose message says what is wrong. */
 export function parseStoreSpec(entry: string): StoreSpec {
-  const text = entry.trim();
-  if (/^rediss?:\/\//.test(text)) {
+  const raw = entry.trim();
+  // The entry as messages quote it: a password inside is never shown.
+  const text = withoutCredentials(raw);
+  if (/^rediss?:\/\//.test(raw)) {
     try {
-      new URL(text);
+      new URL(raw);
     } catch {
-      throw new Error(`"${redisDisplayName(text)}" is not a valid Redis URL`);
+      throw new Error(`"${redisDisplayName(raw)}" is not a valid Redis URL`);
     }
-    return { kind: "redis", url: text };
+    return { kind: "redis", url: raw };
   }
-  const colon = text.indexOf(":");
-  const kind = colon < 0 ? "" : text.slice(0, colon);
-  const rest = colon < 0 ? "" : text.slice(colon + 1).trim();
+  const colon = raw.indexOf(":");
+  const kind = colon < 0 ? "" : raw.slice(0, colon);
+  const rest = colon < 0 ? "" : raw.slice(colon + 1).trim();
   if (kind === "file" || kind === "dotenv") {
     if (!rest) throw new Error(`"${text}" needs a path (${kind}:PATH)`);
     return { kind, path: rest };

@@ -45,12 +45,25 @@ export function optionalUrl(protocols: string[], message: string) {
   return text.refine((value) => value === undefined || parsesAs(value, protocols), message);
 }
 
+/**
+ * A whole number written in decimal digits, within [min, max]; anything else (empty, a
+ * fraction, an exponent, words) is refused with one sentence saying what is allowed.
+ */
+function digits(allowed: string, min: number, max: number) {
+  return z
+    .string({ message: allowed })
+    .trim()
+    .regex(/^-?\d+$/, allowed)
+    .transform(Number)
+    .pipe(z.number().min(min, allowed).max(max, allowed));
+}
+
 export function wholeNumber(unit: string, min: number, max: number, range?: [string, string]) {
-  return z.coerce
-    .number({ message: `must be a number of ${unit}` })
-    .int(`must be a whole number of ${unit}`)
-    .min(min, `must be at least ${range?.[0] ?? min}`)
-    .max(max, `must be at most ${range?.[1] ?? max}`);
+  return digits(
+    `must be a whole number of ${unit} from ${range?.[0] ?? min} to ${range?.[1] ?? max}`,
+    min,
+    max,
+  );
 }
 
 const SPOKEN: Record<number, string> = {
@@ -62,11 +75,8 @@ const SPOKEN: Record<number, string> = {
 export const milliseconds = (min = 1000, max = 600_000) =>
   wholeNumber("milliseconds", min, max, [SPOKEN[min] ?? String(min), SPOKEN[max] ?? String(max)]);
 
-export const port = z.coerce
-  .number({ message: "must be a port number" })
-  .int("must be a whole number")
-  .min(0, "must be 0-65535")
-  .max(65535, "must be 0-65535");
+/** A TCP port: 1-65535, or 0 for any free port. */
+export const port = digits("must be a port number from 0 to 65535 (0: any free port)", 0, 65535);
 
 export const trueFalse = z.enum(["true", "false"], { message: "must be true or false" });
 export const optionalTrueFalse = text.pipe(trueFalse.optional());
@@ -173,3 +183,22 @@ export const storeList = z
       return z.NEVER;
     }
   });
+
+/** Host names, comma- or space-separated, lower-cased (a port, if given, is ignored). */
+export const hostList = text.transform((value, ctx): string[] | undefined => {
+  if (value === undefined) return undefined;
+  const names = value
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((n) => n.replace(/:\d+$/, ""));
+  const bad = names.filter((n) => !/^(?:[a-z0-9-]+\.)*[a-z0-9-]+\.?$|^\[[0-9a-f:.]+\]$/.test(n));
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `must list host names such as kite.example.lan, comma-separated (not a host name: ${bad.map((b) => JSON.stringify(b.slice(0, 40))).join(", ")})`,
+    });
+    return z.NEVER;
+  }
+  return names;
+});

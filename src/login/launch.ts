@@ -1,4 +1,5 @@
 import type { Browser } from "playwright-core";
+import { childEnv } from "../config/child-env.js";
 import { KiteTokenError } from "../errors.js";
 
 /**
@@ -30,6 +31,8 @@ export interface LaunchOptions {
   /** Chromium's sandbox cannot run as root; default: off for root, on otherwise. */
   noSandbox: boolean | undefined;
   timeoutMs: number;
+  /** Variables secrets are read from beyond the settings' own (see childEnv). */
+  secretVariables?: readonly string[] | undefined;
 }
 
 /**
@@ -53,6 +56,8 @@ export async function launchChromium(options: LaunchOptions): Promise<Browser> {
       headless: true,
       chromiumSandbox: !noSandbox,
       args: [...LEAN_ARGS, `--kite-token-owner=${owner}`],
+      // Chromium and its renderers get no secret from this process's environment.
+      env: childEnv(options.secretVariables),
       timeout: Math.max(options.timeoutMs, LAUNCH_TIMEOUT_MS),
       handleSIGINT: false,
       handleSIGTERM: false,

@@ -15,6 +15,7 @@ import { mergedRuns, runRoutes } from "./routes-runs.js";
 import { tokenRoutes } from "./routes-token.js";
 import { RunRegistry } from "./runs.js";
 import { noStore, securityHeaders } from "./security.js";
+import { bodyCap, hostGuard, sameOriginWrites } from "./guard.js";
 import { readStatus } from "./status-view.js";
 import type { ConsoleScope } from "./runs.js";
 import type { ConsoleDeps, RefreshRunner, RunSource } from "./types.js";
@@ -83,6 +84,11 @@ export function createConsole(deps: ConsoleDeps): Console {
   const api = new Hono();
 
   api.use("*", securityHeaders());
+  // Refused before any route: another host name (DNS rebinding), another site's writes,
+  // bodies larger than the API takes.
+  api.use("*", hostGuard(deps.hostNames ?? []));
+  api.use("*", sameOriginWrites);
+  api.use("*", bodyCap());
   api.use("/api/*", noStore);
   api.use("/auth/*", noStore);
   api.onError((error, c) => {

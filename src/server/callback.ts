@@ -20,12 +20,12 @@ export interface CallbackParts {
 function refusal(verdict: Extract<CallbackVerdict, { ok: false }>): string {
   const nothing = "Nothing was exchanged.";
   switch (verdict.reason) {
+    case "no-state":
+      return `This callback carries no state (the one-time value the console passes through Kite's redirect_params), so it cannot be told that this console started the login. ${nothing} Press "Log in manually" in the console, or paste the whole address into "Paste a callback URL".`;
     case "wrong-state":
       return `This login was not started from this console, or it was already used. ${nothing}`;
-    case "not-started":
-      return `No login was started from this console in the last few minutes. ${nothing}`;
-    case "ambiguous":
-      return `Kite sent this login back without its state (the one-time value the console passes through redirect_params), and logins were started here for several accounts (${verdict.accounts.join(", ")}), so it cannot be told which account's app it belongs to. Press "Log in manually" again on that account's card. ${nothing}`;
+    case "no-token":
+      return `Kite sent this login back without a request token (it was cancelled or refused). ${nothing} The login can still be finished: press "Log in manually" again.`;
   }
 }
 
@@ -36,7 +36,10 @@ function refusal(verdict: Extract<CallbackVerdict, { ok: false }>): string {
 export function callbackRoute(api: Hono, parts: CallbackParts): void {
   const { logins, limit } = parts;
   api.get(CALLBACK_PATH, limit, async (c) => {
-    const verdict = logins.settle(c.req.query("state"));
+    const verdict = logins.settle(
+      c.req.query("state"),
+      (c.req.query("request_token") ?? "").trim() !== "",
+    );
     const scope = verdict.ok ? parts.scopeFor(verdict.account) : undefined;
     if (!verdict.ok || !scope) {
       const reason = verdict.ok ? "no-account" : verdict.reason;

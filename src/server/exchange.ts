@@ -22,8 +22,9 @@ export async function exchangeWithApp(
   return record;
 }
 
-const HTTP_STATUS: Partial<Record<ErrorCode, 400 | 409 | 503>> = {
+const HTTP_STATUS: Partial<Record<ErrorCode, 400 | 403 | 409 | 503>> = {
   INPUT_INVALID: 400,
+  USER_MISMATCH: 403,
   USAGE: 400,
   CONFIG_INVALID: 503,
   LOCK_TIMEOUT: 409,
@@ -40,7 +41,7 @@ export interface ErrorBody {
 export function errorReply(
   error: unknown,
   app: App,
-): { status: 400 | 409 | 502 | 503; body: { error: ErrorBody } } {
+): { status: 400 | 403 | 409 | 502 | 503; body: { error: ErrorBody } } {
   const e = isKiteTokenError(error)
     ? error
     : new KiteTokenError("INTERNAL", "The request failed unexpectedly.", { cause: error });

@@ -1,8 +1,8 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 
 export type CallbackVerdict =
-  | { ok: true; how: "state" | "recent"; account: string | undefined }
-  | { ok: false; reason: "wrong-state" | "not-started" | "ambiguous"; accounts: string[] };
+  | { ok: true; account: string | undefined }
+  | { ok: false; reason: "no-state" | "wrong-state" | "no-token" };
 
 interface Pending {
   until: number;
@@ -14,8 +14,8 @@ interface Pending {
  * Manual logins started from the console. Each gets a one-time state passed through
  * Kite's `redirect_params`, remembered with the account it was started for; `/auth/callback`
  * accepts a login only with a state we issued and have not used (and exchanges with that
- * account's app), or, when Kite brings no state back, within a few minutes of a login
- * started here, and then only when exactly one account had one.
+ * account's app). A state is spent only by a callback that brings a request token with it,
+ * so a stray callback (another site's link, a cancelled login) cannot burn the real one.
  */
 export class ManualLogins {
   readonly #pending = new Map<string, Pending>();
@@ -34,29 +34,19 @@ export class ManualLogins {
   }
 
   /**
-   * Checks (and spends) a callback's state. A callback without one is accepted only when
-   * logins were started recently here for exactly one account (the newest is spent).
+   * Checks a callback's state, and spends it when the callback brings a request token.
+   * Without a state nothing is accepted: it cannot be told who started the login.
    */
-  settle(state: string | undefined): CallbackVerdict {
+  settle(state: string | undefined, withRequestToken: boolean): CallbackVerdict {
     this.#expire();
-    if (state !== undefined) {
-      for (const [issued, pending] of this.#pending) {
-        if (sameText(issued, state)) {
-          this.#pending.delete(issued);
-          return { ok: true, how: "state", account: pending.account };
-        }
-      }
-      return { ok: false, reason: "wrong-state", accounts: [] };
+    if (state === undefined || state === "") return { ok: false, reason: "no-state" };
+    for (const [issued, pending] of this.#pending) {
+      if (!sameText(issued, state)) continue;
+      if (!withRequestToken) return { ok: false, reason: "no-token" };
+      this.#pending.delete(issued);
+      return { ok: true, account: pending.account };
     }
-    const entries = [...this.#pending.entries()];
-    const accounts = [...new Set(entries.map(([, p]) => p.account))];
-    const newest = entries.at(-1);
-    if (!newest) return { ok: false, reason: "not-started", accounts: [] };
-    if (accounts.length > 1) {
-      return { ok: false, reason: "ambiguous", accounts: accounts.map((a) => a ?? "") };
-    }
-    this.#pending.delete(newest[0]);
-    return { ok: true, how: "recent", account: newest[1].account };
+    return { ok: false, reason: "wrong-state" };
   }
 
   #expire(): void {

@@ -6,6 +6,7 @@ import { errorReply, exchangeWithApp } from "./exchange.js";
 import type { ManualLogins } from "./manual-logins.js";
 import type { ConsoleScope } from "./runs.js";
 import { readStatus, statusView } from "./status-view.js";
+import { jsonBody, sameOrigin } from "./guard.js";
 
 /** What the token endpoints of one scope (the single account, or one of the accounts) use. */
 export interface TokenRouteParts {
@@ -51,7 +52,8 @@ export function tokenRoutes(api: Hono, parts: TokenRouteParts): void {
     }),
   );
 
-  api.get("/token/refresh-info", admin, limit, (c) => {
+  // It issues a login state: for the console's own page (or a script), never another site's.
+  api.get("/token/refresh-info", sameOrigin, admin, limit, (c) => {
     const apiKey = app.config.kite.apiKey;
     if (!apiKey) {
       return c.json(
@@ -68,7 +70,7 @@ export function tokenRoutes(api: Hono, parts: TokenRouteParts): void {
     });
   });
 
-  api.post("/token/generate-access-token", admin, limit, async (c) => {
+  api.post("/token/generate-access-token", admin, limit, jsonBody, async (c) => {
     const parsed = GenerateBody.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) {
       return c.json(
@@ -98,7 +100,7 @@ export function tokenRoutes(api: Hono, parts: TokenRouteParts): void {
     }
   });
 
-  api.post("/token/refresh", admin, limit, async (c) => {
+  api.post("/token/refresh", admin, limit, jsonBody, async (c) => {
     const text = await c.req.text();
     const body = RefreshBody.safeParse(text.trim() === "" ? undefined : safeJson(text));
     if (!body.success) {

@@ -15,7 +15,6 @@ export interface RunningConsole {
   close(): Promise<void>;
 }
 
-
 export interface ServeOptions {
   host?: string;
   port?: number;
@@ -45,9 +44,11 @@ function consoleDeps(
   options: ServeOptions,
   publicUrl: string,
 ): { deps: ConsoleDeps; close: () => Promise<void> } {
+  const { host, allowedHosts } = app.config.server;
   const common = {
     app,
     publicUrl,
+    hostNames: [options.host ?? host, new URL(publicUrl).hostname, ...allowedHosts],
     rateLimitPerMinute: options.rateLimitPerMinute,
     loginWindowMs: options.loginWindowMs,
     ...(options.now ? { now: options.now } : {}),

@@ -95,6 +95,11 @@ export interface ConsoleCommon {
   app: App;
   /** The console's public base URL (e.g. `http://127.0.0.1:8079`), for the callback URL. */
   publicUrl: string;
+  /**
+   * The host names it answers to besides IP addresses and `localhost` (HOST, the public
+   * URL's, SERVER_ALLOWED_HOSTS); a request for another is refused.
+   */
+  hostNames?: string[] | undefined;
   /** Requests per minute and client on the token endpoints (default: the configuration's). */
   rateLimitPerMinute?: number | undefined;
   /** How long a manual login started from the console may come back (default 5 minutes). */

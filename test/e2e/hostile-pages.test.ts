@@ -18,6 +18,7 @@ import {
   WRONG_TOTP_SECRET,
 } from "../helpers/hosted-deps.js";
 import { tempDir } from "../helpers/setup.js";
+import { seeded as generator } from "../helpers/seeded.js";
 
 /**
  * A seeded property test of the 2FA gate: login pages that misbehave the way real SPAs
@@ -29,18 +30,6 @@ import { tempDir } from "../helpers/setup.js";
 const SEED = Number(process.env["HOSTILE_SEED"] ?? Math.floor(Math.random() * 2 ** 31));
 const COMBINATIONS = 32;
 const LANES = 2;
-
-/** mulberry32: a small, well-known seeded generator. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type PageBehaviour = Pick<
   Scenario,

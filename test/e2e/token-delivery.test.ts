@@ -28,6 +28,7 @@ async function exchangeOnce(store: FileTokenStore): Promise<TokenRecord> {
   return exchangeAndSave(token, {
     kite: new KiteApi({ apiKey: sim.app.apiKey, apiRoot: sim.apiRoot, timeoutMs: 5000 }),
     apiSecret: sim.app.apiSecret,
+    userId: sim.account.userId,
     store,
     logger: pino({ level: "silent" }),
     redactor: new SecretRedactor(),

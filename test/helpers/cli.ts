@@ -1,4 +1,5 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio, type StdioOptions } from "node:child_process";
+import type { Readable } from "node:stream";
 import path from "node:path";
 import { packageRoot } from "../../src/package-root.js";
 
@@ -12,6 +13,25 @@ export interface CliResult {
   ms: number;
 }
 
+/** Starts the built CLI with only the given variables (plus PATH, HOME and BROWSER_PATH), in `cwd`. */
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  stdio: StdioOptions = ["ignore", "pipe", "pipe"],
+): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      HOME: process.env["HOME"] ?? "/tmp",
+      ...(process.env["BROWSER_PATH"] ? { BROWSER_PATH: process.env["BROWSER_PATH"] } : {}),
+      ...env,
+    },
+    stdio,
+  }) as ChildProcessByStdio<null, Readable, Readable>;
+}
+
 /** Runs the built CLI with only the given variables (plus PATH and HOME), in `cwd`. */
 export function runCli(
   args: string[],
@@ -21,16 +41,7 @@ export function runCli(
 ): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd,
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        HOME: process.env["HOME"] ?? "/tmp",
-        ...(process.env["BROWSER_PATH"] ? { BROWSER_PATH: process.env["BROWSER_PATH"] } : {}),
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawnCli(args, env, cwd);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));

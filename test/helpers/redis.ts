@@ -1,22 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./ports.js";
 
 export interface TestRedis {
   url: string;
   port: number;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function waitReady(child: ChildProcess): Promise<void> {
@@ -41,12 +29,13 @@ function waitReady(child: ChildProcess): Promise<void> {
 }
 
 /** A real, throwaway redis-server on a free loopback port, without persistence. */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: { password?: string } = {}): Promise<TestRedis> {
+  const auth = options.password === undefined ? [] : ["--requirepass", options.password];
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const child = spawn(
       process.env["REDIS_SERVER"] ?? "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...auth],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     try {
@@ -57,7 +46,10 @@ export async function startRedis(): Promise<TestRedis> {
       throw error;
     }
     return {
-      url: `redis://127.0.0.1:${port}`,
+      url:
+        options.password === undefined
+          ? `redis://127.0.0.1:${port}`
+          : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`,
       port,
       stop: () =>
         new Promise<void>((resolve) => {

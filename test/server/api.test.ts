@@ -7,7 +7,7 @@ import { tempDir } from "../helpers/setup.js";
 import type { App } from "../../src/app.js";
 import type { RunningConsole } from "../../src/server/serve.js";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
-import { ADMIN, AUTH, consoleFor, readEvents, simApp } from "./console-helpers.js";
+import { ADMIN, AUTH, AUTH_JSON, consoleFor, readEvents, simApp } from "./console-helpers.js";
 
 const json = async (res: Response): Promise<Record<string, unknown>> =>
   (await res.json()) as Record<string, unknown>;
@@ -165,7 +165,7 @@ describe("token console API", () => {
   it("exchanges a request token or a callback URL for scripts, and explains a bad one", async () => {
     const byToken = await get("/api/token/generate-access-token", {
       method: "POST",
-      headers: AUTH,
+      headers: AUTH_JSON,
       body: JSON.stringify({ request_token: (await requestTokenOverHttp(sim)).token }),
     });
     expect(byToken.status).toBe(200);
@@ -174,7 +174,7 @@ describe("token console API", () => {
     const { callbackUrl, token } = await requestTokenOverHttp(sim);
     const byUrl = await get("/api/token/generate-access-token", {
       method: "POST",
-      headers: AUTH,
+      headers: AUTH_JSON,
       body: JSON.stringify({ callback_url: callbackUrl }),
     });
     expect(await json(byUrl)).toMatchObject({ status: "saved" });
@@ -187,7 +187,7 @@ describe("token console API", () => {
 
     const spent = await get("/api/token/generate-access-token", {
       method: "POST",
-      headers: AUTH,
+      headers: AUTH_JSON,
       body: JSON.stringify({ request_token: token }),
     });
     expect(spent.status).toBe(502);
@@ -196,7 +196,7 @@ describe("token console API", () => {
     for (const body of ["{}", "not json", JSON.stringify({ callback_url: "http://x/?a=b" })]) {
       const bad = await get("/api/token/generate-access-token", {
         method: "POST",
-        headers: AUTH,
+        headers: AUTH_JSON,
         body,
       });
       expect(bad.status).toBe(400);
@@ -235,24 +235,45 @@ describe("token console API", () => {
     expect(sim.counters.exchangeCalls).toBe(exchangesBefore + 1);
   });
 
-  it("accepts a callback without a state only within minutes of a console login", async () => {
+  it("refuses a callback without a state; one without a request token does not spend the state", async () => {
     let now = Date.now();
     const clocked = await consoleFor(app, { now: () => new Date(now), loginWindowMs: 300_000 });
     try {
+      const exchangesBefore = sim.counters.exchangeCalls;
+      const info = (await (
+        await fetch(`${clocked.url}/api/token/refresh-info`, { headers: AUTH })
+      ).json()) as { login_url: string };
+      // Even right after a login was started here, a callback without its state is refused.
       const plain = new URL((await requestTokenOverHttp(sim)).callbackUrl);
-      const cold = await fetch(`${clocked.url}/auth/callback${plain.search}`);
-      expect(cold.status).toBe(403);
-      expect(await cold.text()).toMatch(/No login was started from this console/);
+      const stateless = await fetch(`${clocked.url}/auth/callback${plain.search}`);
+      expect(stateless.status).toBe(403);
+      expect(await stateless.text()).toMatch(/carries no state/);
 
-      await fetch(`${clocked.url}/api/token/refresh-info`, { headers: AUTH });
+      const { callbackUrl } = await requestTokenOverHttp(sim, info.login_url);
+      const state = new URL(callbackUrl).searchParams.get("state") ?? "";
+      // A callback with the state but no request token (a stray link) spends nothing…
+      const tokenless = await fetch(
+        `${clocked.url}/auth/callback?state=${encodeURIComponent(state)}&status=cancelled`,
+      );
+      expect(tokenless.status).toBe(403);
+      expect(await tokenless.text()).toMatch(/without a request token/);
+      expect(sim.counters.exchangeCalls).toBe(exchangesBefore);
+      // …so the real one is still accepted.
+      const real = await fetch(`${clocked.url}/auth/callback${new URL(callbackUrl).search}`);
+      expect(real.status).toBe(200);
+      expect(sim.counters.exchangeCalls).toBe(exchangesBefore + 1);
+
+      // A state lasts the login window, not longer.
+      const later = (await (
+        await fetch(`${clocked.url}/api/token/refresh-info`, { headers: AUTH })
+      ).json()) as { login_url: string };
+      const late = await requestTokenOverHttp(sim, later.login_url);
       now += 6 * 60_000;
-      const late = await fetch(`${clocked.url}/auth/callback${plain.search}`);
-      expect(late.status).toBe(403);
-
-      await fetch(`${clocked.url}/api/token/refresh-info`, { headers: AUTH });
-      now += 60_000;
-      const recent = await fetch(`${clocked.url}/auth/callback${plain.search}`);
-      expect(recent.status).toBe(200);
+      const expired = await fetch(
+        `${clocked.url}/auth/callback${new URL(late.callbackUrl).search}`,
+      );
+      expect(expired.status).toBe(403);
+      expect(sim.counters.exchangeCalls).toBe(exchangesBefore + 1);
     } finally {
       await clocked.close();
     }

@@ -10,6 +10,8 @@ import { accountsEnv, writeAccountsFile } from "../accounts/helpers.js";
 
 export const ADMIN = "console-admin-token-0123456789";
 export const AUTH = { authorization: `Bearer ${ADMIN}` };
+/** The admin header and a JSON body's type, for the endpoints that take JSON. */
+export const AUTH_JSON = { ...AUTH, "content-type": "application/json" };
 
 /** An app configured against the simulator, with its token file in a fresh folder. */
 export function simApp(sim: Simulator, extra: Record<string, string> = {}): App {

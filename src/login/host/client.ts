@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { childEnv } from "../../config/child-env.js";
 import { aborted, KiteTokenError } from "../../errors.js";
 import type { Logger } from "../../log.js";
 import type { KiteApiOptions, KiteCallName, KiteCalls } from "../../kite/api.js";
@@ -27,6 +28,8 @@ export interface BrowserHostOptions {
   /** How long an aborted login may take to stop before the host is killed (default 10 s). */
   abortGraceMs?: number;
   logger?: Logger;
+  /** The variables secrets are read from (Config.secretVariables): the host starts without them. */
+  secretVariables?: readonly string[];
 }
 
 export interface HostLoginRequest {
@@ -164,6 +167,8 @@ export class BrowserHost {
       serialization: "advanced",
       // Nothing inherited from this process's own flags (test runners, --expose-gc…).
       execArgv: [],
+      // Nor its secrets: the credentials reach the host over the IPC channel only.
+      env: childEnv(this.options.secretVariables),
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
     this.#child = child;

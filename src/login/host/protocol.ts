@@ -19,6 +19,7 @@ export interface ErrorData {
   kiteMessage?: string | undefined;
   kiteErrorType?: string | undefined;
   status?: number | undefined;
+  hint?: string | undefined;
   /** The underlying failure's own message (Playwright's, Chromium's), for --verbose. */
   causeMessage?: string | undefined;
 }
@@ -91,6 +92,7 @@ export function toErrorData(
     kiteMessage: failure.kiteMessage,
     kiteErrorType: failure.kiteErrorType,
     status: failure.status,
+    hint: failure.ownHint,
     causeMessage: cause instanceof Error ? cause.message : undefined,
   };
 }
