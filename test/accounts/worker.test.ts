@@ -6,6 +6,7 @@ import { expect } from "expect";
 import { createApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import { defaultScenario, type Simulator } from "../../src/simulator/index.js";
+import { formatIst } from "../../src/time.js";
 import { startWorkerService, type WorkerService } from "../../src/worker/service.js";
 import { smtpSink } from "../helpers/alert-servers.js";
 import { CLI, runCli } from "../helpers/cli.js";
@@ -237,7 +238,7 @@ describe("the worker over many accounts", { timeout: 600_000 }, () => {
       ]);
       for (const a of list.accounts) {
         expect(a["last_run"]).toMatchObject({ source: "worker", outcome: "refreshed" });
-        expect(a["next_run"]).toEqual(run.service.schedule.next().toISOString());
+        expect(a["next_run"]).toEqual(formatIst(run.service.schedule.next()));
       }
       // A console refresh of acct-1 goes through acct-1's pipeline (its lock, its app) only.
       const started = await fetch(`${base}/api/accounts/${idOf(1)}/token/refresh`, {

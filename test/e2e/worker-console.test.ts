@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import { expect } from "expect";
 import { simulatorForFile } from "../helpers/fixture.js";
 import { type Simulator } from "../../src/simulator/index.js";
+import { formatIst } from "../../src/time.js";
 import { ADMIN, AUTH } from "../server/console-helpers.js";
 import { freshTokenState } from "../helpers/setup.js";
 import { startTestWorker, waitFor, workerApp } from "../helpers/worker-app.js";
@@ -30,7 +31,7 @@ describe("the console inside the worker (issue 6)", () => {
       expect(runs["runs"]).toEqual([
         expect.objectContaining({ source: "worker", trigger: "startup", outcome: "refreshed" }),
       ]);
-      expect(runs["next_run"]).toBe(service.worker.schedule.next().toISOString());
+      expect(runs["next_run"]).toBe(formatIst(service.worker.schedule.next()));
     } finally {
       await service.stop();
       await app.close();
