@@ -199,7 +199,13 @@ function settingProblem(
     return issue.code === "invalid_type" ? `${name} is required` : `${name} ${issue.message}`;
   }
   const secret = (SECRET_VARIABLES as readonly string[]).includes(name);
-  return secret ? `${name} ${issue.message}` : `${name} ${shownValue(given)} ${issue.message}`;
+  // A message that already quotes the wrong part of the value (a TOKEN_STORES entry) says it.
+  const quoted = [...issue.message.matchAll(/"([^"]+)"/g)].some(([, part]) =>
+    given.includes(part ?? "\u0000"),
+  );
+  return secret || quoted
+    ? `${name} ${issue.message}`
+    : `${name} ${shownValue(given)} ${issue.message}`;
 }
 
 /** The configuration and all its problems, without throwing (for `doctor`). */

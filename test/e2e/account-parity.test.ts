@@ -73,14 +73,25 @@ const run = (setup: Setup, args: string[]): Promise<CliResult> =>
 
 /** Output with what legitimately differs (paths of the two folders, times) taken out. */
 function normalised(setup: Setup, text: string): string {
-  return text
-    .replaceAll(path.join(setup.dir, "data", "artifacts", ACCOUNT), "<files>/artifacts")
-    .replaceAll(setup.files, "<files>")
-    .replaceAll(setup.dir, "<dir>")
-    .replace(/\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d-\d{3}_IST/g, "<time>")
-    .replace(/\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?(\+05:30| IST)?/g, "<time>")
-    .replace(/\(in [^)]*\)|\d+(\.\d+)? s\b|\d+ ms\b/g, "<duration>")
-    .replace(/code \*+\d/g, "code <masked>");
+  return (
+    text
+      // A failed login's page and screenshot: in artifacts/, or in its account's folder there.
+      .replaceAll(
+        path.join(
+          setup.dir,
+          "data",
+          "artifacts",
+          ...(setup.kind === "accounts file" ? [ACCOUNT] : []),
+        ),
+        "<artifacts>",
+      )
+      .replace(/\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d-\d{3}_IST/g, "<stamp>")
+      .replaceAll(setup.files, "<files>")
+      .replaceAll(setup.dir, "<dir>")
+      .replace(/\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d)?(\+05:30| IST)?/g, "<time>")
+      .replace(/\(in [^)]*\)|\d+(\.\d+)? s\b|\d+ ms\b/g, "<duration>")
+      .replace(/code \*+\d/g, "code <masked>")
+  );
 }
 
 /** The same command in both setups: the same exit code and the same output. */

@@ -63,13 +63,13 @@ describe("alert configuration", () => {
       ALERT_ON_SUCCESS: "yes",
     });
     for (const expected of [
-      "ALERT_CHANNELS must list channels among email, telegram, webhook (or be none); unknown: pager",
+      "ALERT_CHANNELS 'email,telegram,pager' must list channels among email, telegram, webhook (or be none); unknown: pager",
       "SMTP_URL must be smtp://user:pass@host:port or smtps://user:pass@host:port",
-      "ALERT_EMAIL_TO must be one or more e-mail addresses separated by commas (not an address: not-an-address)",
+      "ALERT_EMAIL_TO 'trader@example.com, not-an-address' must be one or more e-mail addresses separated by commas (not an address: not-an-address)",
       "TELEGRAM_BOT_TOKEN must look like",
       "TELEGRAM_CHAT_ID is required for telegram alerts",
-      "ALERT_DEADLINE must be HH:MM",
-      "ALERT_ON_SUCCESS must be true or false",
+      "ALERT_DEADLINE '9am' must be HH:MM",
+      "ALERT_ON_SUCCESS 'yes' must be true or false",
     ]) {
       expect(message).toContain(expected);
     }

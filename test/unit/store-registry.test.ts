@@ -37,8 +37,10 @@ describe("TOKEN_STORES", () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toContain("TOKEN_STORES starts with a dotenv store, which cannot be read back");
-    expect(message).toContain("GITHUB_API_URL must be an http(s) URL");
+    expect(message).toContain(
+      "TOKEN_STORES 'dotenv:.env,file:x' starts with a dotenv store, which cannot be read back",
+    );
+    expect(message).toContain("GITHUB_API_URL 'nope' must be an http(s) URL");
     expect(() => load({ TOKEN_STORES: "s3:bucket" })).toThrow(
       /TOKEN_STORES "s3:bucket" is not a store/,
     );
