@@ -62,7 +62,7 @@ export function alertProblems(env: Record<string, string | undefined>): string[]
     for (const name of CHANNEL_VARIABLES[channel].needs) {
       if (!env[name]?.trim()) {
         problems.push(
-          `${name} is required for ${channel} alerts (see the Alerts section of the README)`,
+          `${name} is required for ${channel} alerts (see docs/alerts.md)`,
         );
       }
     }

@@ -21,7 +21,7 @@ const FIELDS = [
 const LATER = ["twofaForm", "twofaInput", "twofaSubmit", "authorizeButton", "error"] as const;
 
 const SELECTOR_FIX =
-  'Kite\'s login page may have changed: open it in a browser, inspect the field, and put its new selector in a SELECTORS_FILE, e.g. {"userId": "input#new-id:visible"} (README: Selectors)';
+  'Kite\'s login page may have changed: open it in a browser, inspect the field, and put its new selector in a SELECTORS_FILE, e.g. {"userId": "input#new-id:visible"} (docs/how-it-works.md#selectors)';
 
 /** Chromium found and launched, then the login page loaded and its fields found. */
 export async function checkBrowser(config: Config): Promise<[CheckResult, CheckResult]> {

@@ -14,7 +14,7 @@ export async function testAlertCommand(
   if (alerts.channels.length === 0) {
     throw new KiteTokenError(
       "CONFIG_INVALID",
-      "No alert channel is configured. Set SMTP_URL, TELEGRAM_BOT_TOKEN or ALERT_WEBHOOK_URL (see the Alerts section of the README).",
+      "No alert channel is configured. Set SMTP_URL, TELEGRAM_BOT_TOKEN or ALERT_WEBHOOK_URL (see docs/alerts.md).",
     );
   }
   let results: ChannelResult[];
