@@ -16,17 +16,6 @@ export function exitCodeFor(error: unknown): number {
 }
 
 /**
- * For a long-running command whose reader may leave (`kite-token serve | head -1`): once
- * the pipe is closed, printing stops and the command runs on, instead of dying of EPIPE.
- */
-export function quietWhenReaderLeaves(stream: NodeJS.WriteStream = process.stdout): void {
-  stream.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") return;
-    throw error;
-  });
-}
-
-/**
  * Writes through the redactor: no secret reaches the terminal, whatever the text. Every
  * `` `kite-token …` `` it prints is named as the person runs it (`npx kite-token …`,
  * `npm run refresh`).
@@ -40,7 +29,7 @@ export class Output {
   ) {}
 
   line(text = ""): void {
-    // A reader that left (see quietWhenReaderLeaves) is not written to again.
+    // A reader that left (main.ts keeps its EPIPE from ending the process) is not written to again.
     if ((this.stdout as { destroyed?: boolean }).destroyed) return;
     this.stdout.write(`${this.redactor.scrub(namedAs(text, this.invocation))}\n`);
   }

@@ -3,7 +3,6 @@ import type { Account } from "../accounts/model.js";
 import { AccountRunner } from "../accounts/runner.js";
 import { Hono } from "hono";
 import type { App } from "../app.js";
-import { DEFAULT_ACCOUNT } from "../accounts/model.js";
 import { accountsRoutes, type ServedAccount } from "./accounts.js";
 import { requireAdmin } from "./auth.js";
 import { CALLBACK_PATH, callbackRoute } from "./callback.js";
@@ -67,20 +66,23 @@ function scopeOf(
  * The console's HTTP application: API, callback, page, health and metrics; for the
  * single account, or (accounts mode) for every account of the accounts file.
  */
+/** How long a manual login started from the console may come back. */
+const MANUAL_LOGIN_WINDOW_MS = 5 * 60_000;
+
 export function createConsole(deps: ConsoleDeps): Console {
   const { app } = deps;
-  const now = deps.now ?? (() => new Date());
-  const loginWindowMs = deps.loginWindowMs ?? 5 * 60_000;
+  // The app's time port: a test's clock moves the console's time too.
+  const now = (): Date => new Date(app.clock.now());
+  const loginWindowMs = MANUAL_LOGIN_WINDOW_MS;
   const logins = new ManualLogins(loginWindowMs, () => now().getTime());
-  const served: ServedAccount[] = deps.accounts
-    ? deps.accounts.map((a) => ({
-        id: a.id,
-        userId: a.userId,
-        scope: scopeOf(a.app, a.refreshRunner, a.runSource, now, a.id),
-      }))
-    : [];
-  const single = deps.accounts ? undefined : scopeOf(app, deps.refreshRunner, deps.runSource, now);
-  const scopes = single ? [single] : served.map((a) => a.scope);
+  // The KITE_* account served alone keeps its scope unnamed, as its alias routes are.
+  const listed: ServedAccount[] = deps.accounts.map((a) => ({
+    id: a.id,
+    userId: a.userId,
+    scope: scopeOf(a.app, a.refreshRunner, a.runSource, now, deps.aliases ? undefined : a.id),
+  }));
+  const single = deps.aliases ? listed[0]?.scope : undefined;
+  const scopes = listed.map((a) => a.scope);
   const api = new Hono();
 
   api.use("*", securityHeaders());
@@ -116,9 +118,6 @@ export function createConsole(deps: ConsoleDeps): Console {
   };
   // The KITE_* account is the account `default`: `/api/token/…` and `/api/runs…` are
   // aliases of its `/api/accounts/default/…`, so a client can always use the account form.
-  const listed: ServedAccount[] = single
-    ? [{ id: DEFAULT_ACCOUNT, userId: app.config.kite.userId ?? "", scope: single }]
-    : served;
   if (single) mount("/api", single);
   for (const account of listed) mount(`/api/accounts/${account.id}`, account.scope);
   accountsRoutes(api, listed, {

@@ -30,8 +30,6 @@ export interface ServeOptions {
   /** The process's login turns: a console login takes one like a scheduled one. */
   slots?: LoginSlots;
   rateLimitPerMinute?: number;
-  loginWindowMs?: number;
-  now?: () => Date;
 }
 
 /**
@@ -50,8 +48,6 @@ function consoleDeps(
     publicUrl,
     hostNames: [options.host ?? host, new URL(publicUrl).hostname, ...allowedHosts],
     rateLimitPerMinute: options.rateLimitPerMinute,
-    loginWindowMs: options.loginWindowMs,
-    ...(options.now ? { now: options.now } : {}),
   };
   const nextRun = options.nextRun;
   const accounts = options.accounts ?? accountsOf(app);
@@ -62,12 +58,6 @@ function consoleDeps(
   const runSourceOf = (account: Account): RunSource =>
     historyRunSource(account.app.state, nextRun ?? (() => undefined));
   const [only] = accounts;
-  if (accounts.length === 1 && only && !only.named) {
-    return {
-      deps: { ...common, refreshRunner: runnerOf(only), runSource: runSourceOf(only) },
-      close,
-    };
-  }
   const served = accounts.map((account) => ({
     id: account.id,
     userId: account.userId ?? "",
@@ -75,7 +65,8 @@ function consoleDeps(
     refreshRunner: runnerOf(account),
     runSource: runSourceOf(account),
   }));
-  return { deps: { ...common, accounts: served }, close };
+  const aliases = accounts.length === 1 && only !== undefined && !only.named;
+  return { deps: { ...common, accounts: served, aliases }, close };
 }
 
 /**
@@ -105,7 +96,7 @@ export async function startConsole(app: App, options: ServeOptions = {}): Promis
   const { api, abortAll } = createConsole(deps);
   route.handler = (req, env) => api.fetch(req, env);
   app.logger.info(
-    { url: publicUrl, accounts: deps.accounts?.map((a) => a.id) },
+    { url: publicUrl, accounts: deps.aliases ? undefined : deps.accounts.map((a) => a.id) },
     "token console listening",
   );
   return {

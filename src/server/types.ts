@@ -74,24 +74,18 @@ export interface ConsoleAccount {
 }
 
 /** Everything the console needs, injected by the composition root. */
-export type ConsoleDeps = ConsoleCommon &
-  (
-    | {
-        /** The single account: its refresh runner and (from the worker) its runs and schedule. */
-        refreshRunner: RefreshRunner;
-        runSource?: RunSource | undefined;
-        accounts?: undefined;
-      }
-    | {
-        /** Accounts mode: one entry per account of the accounts file. */
-        accounts: ConsoleAccount[];
-        refreshRunner?: undefined;
-        runSource?: undefined;
-      }
-  );
+export interface ConsoleDeps extends ConsoleCommon {
+  /** One entry per account served: the KITE_* account `default` alone, or the accounts file's. */
+  accounts: ConsoleAccount[];
+  /**
+   * The KITE_* account alone: its routes are also served at `/api/token/…` and `/api/runs…`,
+   * aliases of `/api/accounts/default/…`.
+   */
+  aliases: boolean;
+}
 
 export interface ConsoleCommon {
-  /** The single account's app; in accounts mode, the base app (logger, settings). */
+  /** The base app (logger, settings, clock); the KITE_* account's own app when it is served alone. */
   app: App;
   /** The console's public base URL (e.g. `http://127.0.0.1:8079`), for the callback URL. */
   publicUrl: string;
@@ -102,7 +96,4 @@ export interface ConsoleCommon {
   hostNames?: string[] | undefined;
   /** Requests per minute and client on the token endpoints (default: the configuration's). */
   rateLimitPerMinute?: number | undefined;
-  /** How long a manual login started from the console may come back (default 5 minutes). */
-  loginWindowMs?: number | undefined;
-  now?: () => Date;
 }

@@ -4,7 +4,7 @@ import { expect } from "expect";
 import { runCli } from "../helpers/cli.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { tempDir } from "../helpers/setup.js";
-import type { App } from "../../src/app.js";
+import { systemAppClock, type App } from "../../src/app.js";
 import type { RunningConsole } from "../../src/server/serve.js";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { ADMIN, AUTH, AUTH_JSON, consoleFor, readEvents, simApp } from "./console-helpers.js";
@@ -237,7 +237,15 @@ describe("token console API", () => {
 
   it("refuses a callback without a state; one without a request token does not spend the state", async () => {
     let now = Date.now();
-    const clocked = await consoleFor(app, { now: () => new Date(now), loginWindowMs: 300_000 });
+    // The console's time is the app's time port.
+    const clockedApp = simApp(
+      sim,
+      { LOGIN_STRATEGY: "http" },
+      {
+        clock: { ...systemAppClock, now: () => now },
+      },
+    );
+    const clocked = await consoleFor(clockedApp);
     try {
       const exchangesBefore = sim.counters.exchangeCalls;
       const info = (await (
@@ -276,6 +284,7 @@ describe("token console API", () => {
       expect(sim.counters.exchangeCalls).toBe(exchangesBefore + 1);
     } finally {
       await clocked.close();
+      await clockedApp.close();
     }
   });
 

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { createApp, type App } from "../../src/app.js";
+import { createApp, type App, type AppClock } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import { startConsole, type RunningConsole, type ServeOptions } from "../../src/server/serve.js";
 import { simulatorSettings, type Simulator } from "../../src/simulator/index.js";
@@ -14,7 +14,11 @@ export const AUTH = { authorization: `Bearer ${ADMIN}` };
 export const AUTH_JSON = { ...AUTH, "content-type": "application/json" };
 
 /** An app configured against the simulator, with its token file in a fresh folder. */
-export function simApp(sim: Simulator, extra: Record<string, string> = {}): App {
+export function simApp(
+  sim: Simulator,
+  extra: Record<string, string> = {},
+  options: { clock?: AppClock } = {},
+): App {
   const tokenFile = path.join(tempDir("kt-console-"), "token.json");
   const config = loadConfig({
     env: {},
@@ -27,7 +31,7 @@ export function simApp(sim: Simulator, extra: Record<string, string> = {}): App 
       ...extra,
     },
   });
-  return createApp(config, { logLevel: "silent" });
+  return createApp(config, { logLevel: "silent", ...options });
 }
 
 export async function consoleFor(app: App, options: ServeOptions = {}): Promise<RunningConsole> {

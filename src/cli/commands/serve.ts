@@ -1,7 +1,7 @@
 import { startConsole } from "../../server/serve.js";
 import { Schedule } from "../../worker/schedule.js";
 import { commandContext, type GlobalOptions } from "../context.js";
-import { counted, EXIT_OK, quietWhenReaderLeaves } from "../output.js";
+import { counted, EXIT_OK } from "../output.js";
 
 /** `kite-token serve`: the token console until Ctrl-C. */
 export async function serveCommand(
@@ -10,8 +10,6 @@ export async function serveCommand(
 ): Promise<number> {
   // Long-running: its logins and Kite calls run in the login host, which ends when idle.
   const { app, out } = commandContext(global, {}, { kiteInHost: true });
-  // `serve | head -1`: the console keeps serving once the reader has its line.
-  quietWhenReaderLeaves();
   const schedule = new Schedule(app.config.worker.schedule, app.config.worker.scheduleTz);
   const running = await startConsole(app, {
     // The runs every entry point records (worker, refresh), per account with an accounts
