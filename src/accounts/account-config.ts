@@ -43,5 +43,9 @@ export function accountConfig(base: Config, account: AccountSettings): Config {
       artifactsDir: path.join(base.worker.artifactsDir, id),
     },
     alerts: { ...base.alerts, stateFile: accountPath(base.alerts.stateFile, id) },
+    monitoring: {
+      ...base.monitoring,
+      postRefreshCommand: account.postRefreshCommand ?? base.monitoring.postRefreshCommand,
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { KiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { SecretRedactor } from "../redact.js";
 import { retrying } from "../worker/retry.js";
@@ -12,7 +13,45 @@ export interface AlerterOptions {
   attempts?: number;
   /** Pause before the second, third… try (default 2 s, then 5 s). */
   retryDelaysMs?: number[];
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** The longest one try of one channel may take, whatever its own timeouts say. */
+export const SEND_DEADLINE_MS = 20_000;
+
+/**
+ * A channel's try, bounded: it fails after `ms`, or as soon as `signal` aborts (the run
+ * waits no longer; the alert stays pending). The timer never keeps a process alive.
+ */
+export function bounded<T>(task: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const fail = (message: string): void => {
+      cleanup();
+      reject(new KiteTokenError("ALERT_FAILED", message));
+    };
+    const timer = setTimeout(() => fail(`no answer within ${ms / 1000} s`), ms);
+    timer.unref?.();
+    const onAbort = (): void => fail("not answered before the run stopped waiting");
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    signal?.addEventListener("abort", onAbort, { once: true });
+    task.then(
+      (value) => {
+        cleanup();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cleanup();
+        reject(error as Error);
+      },
+    );
+  });
 }
 
 /**
@@ -31,12 +70,23 @@ export class Alerter {
     this.channels = options.channels;
   }
 
-  /** `attempts` overrides the tries per channel (the test alert tries once, to answer fast). */
-  async send(message: AlertMessage, options: { attempts?: number } = {}): Promise<ChannelResult[]> {
+  /**
+   * `attempts` overrides the tries per channel (the test alert tries once, to answer fast);
+   * `signal` ends the sending early: the channels not done by then count as failed.
+   */
+  async send(
+    message: AlertMessage,
+    options: { attempts?: number; signal?: AbortSignal | undefined } = {},
+  ): Promise<ChannelResult[]> {
     const results: ChannelResult[] = [];
     for (const channel of this.channels) {
       try {
-        const result = await this.#deliver(channel, this.#withNotes(message), options.attempts);
+        const result = await this.#deliver(
+          channel,
+          this.#withNotes(message),
+          options.attempts,
+          options.signal,
+        );
         if (result.ok) this.#unreported = [];
         else this.#unreported.push(result);
         results.push(result);
@@ -52,6 +102,9 @@ export class Alerter {
         });
       }
     }
+    // No channel took it: the message stays pending and says nothing of its own failures.
+    if (!results.some((r) => r.ok))
+      this.#unreported = this.#unreported.filter((r) => !results.includes(r));
     return results;
   }
 
@@ -63,6 +116,17 @@ export class Alerter {
         // closing is best effort
       }
     }
+  }
+
+  /** The message with every known secret taken out (before it is kept or sent). */
+  scrub(message: AlertMessage): AlertMessage {
+    const scrub = (s: string): string => this.#options.redactor.scrub(s);
+    return {
+      ...message,
+      subject: scrub(message.subject),
+      text: scrub(message.text),
+      html: scrub(message.html),
+    };
   }
 
   #withNotes(message: AlertMessage): AlertMessage {
@@ -89,6 +153,7 @@ export class Alerter {
     channel: AlertChannel,
     message: AlertMessage,
     tries: number | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<ChannelResult> {
     const { logger, redactor } = this.#options;
     const attempts = Math.max(1, tries ?? this.#options.attempts ?? 3);
@@ -106,12 +171,13 @@ export class Alerter {
       const sent = await retrying(
         (attempt) => {
           made = attempt;
-          return channel.send(message);
+          return bounded(channel.send(message), SEND_DEADLINE_MS, signal);
         },
         {
           attempts,
           delayMs: (attempt) => delays[Math.min(attempt - 1, delays.length - 1)] ?? 0,
           onRetry: failed,
+          signal,
           sleep: this.#options.sleep,
         },
       );
@@ -126,10 +192,11 @@ export class Alerter {
     } catch (error) {
       failed(error, made);
     }
-    logger.error(
-      { channel: channel.name, kind: message.kind, reason: detail },
+    // Not an error of the run: the alert stays pending and is tried again (see AlertService).
+    logger.warn(
+      { channel: channel.name, kind: message.kind, attempts: made, reason: detail },
       "alert not delivered",
     );
-    return { channel: channel.name, target: channel.target, ok: false, attempts, detail };
+    return { channel: channel.name, target: channel.target, ok: false, attempts: made, detail };
   }
 }

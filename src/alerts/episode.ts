@@ -18,6 +18,37 @@ const EpisodeSchema = z.object({
 });
 export type Episode = z.infer<typeof EpisodeSchema>;
 
+/** An alert no channel has accepted yet: kept until one does, or its episode is over. */
+const PendingSchema = z.object({
+  id: z.string(),
+  kind: z.enum(["failure", "recovered", "success", "deadline", "delivery", "test"]),
+  /** The Kite day it was made for: it is dropped once that day is over. */
+  day: z.string(),
+  created_at: z.string(),
+  subject: z.string(),
+  text: z.string(),
+  html: z.string(),
+  attachments: z
+    .array(z.object({ filename: z.string(), path: z.string(), contentType: z.string() }))
+    .default([]),
+  attempts: z.number().int().nonnegative(),
+  /** What the channels said the last time (redacted). */
+  last_error: z.string().nullable().default(null),
+  last_try_at: z.string().nullable().default(null),
+  /** A process is sending it until then (another one leaves it alone). */
+  claimed_until: z.string().nullable().default(null),
+});
+export type PendingAlert = z.infer<typeof PendingSchema>;
+
+/** An alert given up on when its episode ended: told in one note with the next message. */
+const UndeliveredSchema = z.object({
+  subject: z.string(),
+  created_at: z.string(),
+  attempts: z.number().int().nonnegative(),
+  last_error: z.string().nullable(),
+});
+export type UndeliveredAlert = z.infer<typeof UndeliveredSchema>;
+
 export const AlertStateSchema = z.object({
   episode: EpisodeSchema.nullable().default(null),
   /** The Kite day whose deadline alert was sent. */
@@ -27,10 +58,20 @@ export const AlertStateSchema = z.object({
     .object({ day: z.string(), stores: z.array(z.string()) })
     .nullable()
     .default(null),
+  /** Alerts no channel accepted yet, oldest first. */
+  pending: z.array(PendingSchema).default([]),
+  /** Alerts given up on (their episode ended), not yet told. */
+  undelivered: z.array(UndeliveredSchema).default([]),
 });
 export type AlertState = z.infer<typeof AlertStateSchema>;
 
-const EMPTY: AlertState = { episode: null, deadlineAlerted: null, delivery: null };
+const EMPTY: AlertState = {
+  episode: null,
+  deadlineAlerted: null,
+  delivery: null,
+  pending: [],
+  undelivered: [],
+};
 
 /** Where the episode state lives: a small JSON object, loaded and saved whole. */
 export interface AlertStateStore {
@@ -88,7 +129,7 @@ export class Episodes {
     } catch (error) {
       this.logger.warn({ store: this.store.name, err: error }, "alert state unreadable");
     }
-    return { ...EMPTY };
+    return structuredClone(EMPTY);
   }
 
   async #save(state: AlertState): Promise<void> {
@@ -97,6 +138,14 @@ export class Episodes {
     } catch (error) {
       this.logger.warn({ store: this.store.name, err: error }, "alert state not saved");
     }
+  }
+
+  /** A read-modify-write of the whole state; resolves with what `change` returned. */
+  async change<T>(change: (state: AlertState) => T): Promise<T> {
+    const state = await this.load();
+    const result = change(state);
+    await this.#save(state);
+    return result;
   }
 
   /** Records a failure; true when it deserves an alert (a new episode or a new code). */

@@ -19,6 +19,8 @@ export interface AccountSettings {
   redirectUrl?: string | undefined;
   loginUrl?: string | undefined;
   apiRoot?: string | undefined;
+  /** The account's own POST_REFRESH_COMMAND (default: the global one). */
+  postRefreshCommand?: string | undefined;
 }
 
 /** Each secret comes from a named variable (`<field>_env`) or a file (`<field>_file`). */
@@ -52,6 +54,7 @@ const AccountEntry = z
     redirect_url: url.optional(),
     login_url: url.optional(),
     api_root: url.optional(),
+    post_refresh_command: name.optional(),
     ...secretSources,
   })
   .strict();
@@ -142,6 +145,7 @@ function toAccount(
     redirectUrl: entry.redirect_url,
     loginUrl: entry.login_url,
     apiRoot: entry.api_root?.replace(/\/+$/, ""),
+    postRefreshCommand: entry.post_refresh_command,
   };
 }
 

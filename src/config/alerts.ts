@@ -16,6 +16,8 @@ export interface AlertSettings {
   deadline: { hour: number; minute: number } | undefined;
   /** Where the alert episode state is kept. */
   stateFile: string;
+  /** How often the worker tries again to deliver a pending alert (ALERT_RETRY_INTERVAL_MS). */
+  retryIntervalMs: number;
 }
 
 type AlertRaw = Pick<
@@ -31,6 +33,7 @@ type AlertRaw = Pick<
   | "ALERT_ON_SUCCESS"
   | "ALERT_DEADLINE"
   | "ALERT_STATE_FILE"
+  | "ALERT_RETRY_INTERVAL_MS"
 >;
 
 /** The variables each channel needs, and the one whose presence turns it on by itself. */
@@ -116,6 +119,7 @@ export function toAlertSettings(raw: AlertRaw, tokenFile: string): AlertSettings
     onSuccess: raw.ALERT_ON_SUCCESS === "true",
     deadline: raw.ALERT_DEADLINE,
     stateFile: raw.ALERT_STATE_FILE ?? path.join(path.dirname(tokenFile), "alerts.json"),
+    retryIntervalMs: raw.ALERT_RETRY_INTERVAL_MS,
   };
 }
 

@@ -27,6 +27,15 @@ export interface ServerConfig {
   allowedHosts: string[];
 }
 
+/** The dead-man's switch and the post-refresh hook (docs/alerts.md). */
+export interface MonitoringConfig {
+  /** HEARTBEAT_URL: `<url>/start`, `<url>`, `<url>/fail`. */
+  heartbeatUrl: string | undefined;
+  /** POST_REFRESH_COMMAND, run through `/bin/sh -c` after every saved token. */
+  postRefreshCommand: string | undefined;
+  postRefreshTimeoutMs: number;
+}
+
 export interface Config {
   kite: Partial<KiteCredentials> & {
     loginUrl: string;
@@ -47,6 +56,7 @@ export interface Config {
   logLevel: RawConfig["LOG_LEVEL"];
   timeouts: { stepMs: number; redirectMs: number; apiMs: number };
   alerts: AlertSettings;
+  monitoring: MonitoringConfig;
   server: ServerConfig;
   worker: WorkerConfig;
   /**
@@ -98,6 +108,11 @@ export function toConfig(raw: RawConfig, selectors: LoginSelectors): Config {
       apiMs: raw.KITE_API_TIMEOUT_MS,
     },
     alerts: toAlertSettings(raw, raw.TOKEN_FILE),
+    monitoring: {
+      heartbeatUrl: raw.HEARTBEAT_URL,
+      postRefreshCommand: raw.POST_REFRESH_COMMAND,
+      postRefreshTimeoutMs: raw.POST_REFRESH_TIMEOUT_MS,
+    },
     server: {
       host: raw.HOST,
       port: raw.PORT,

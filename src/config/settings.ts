@@ -15,6 +15,7 @@ export const SETTING_GROUPS = {
   delivery: "Where the token goes",
   worker: "The scheduled worker (`kite-token worker`, `npm start`)",
   alerts: "Alerts",
+  monitoring: "Heartbeat and post-refresh hook (see docs/alerts.md)",
   console: "The token console (`kite-token serve`, or the worker with `SERVER_ENABLED=true`)",
   accounts: "Many accounts",
 } as const;
@@ -322,6 +323,31 @@ export const SETTINGS = {
     schema: v.text,
     doc: "where the alert state (an open failure episode, the deadline alert) is kept",
     defaultDoc: "`alerts.json` next to TOKEN_FILE",
+  }),
+  ALERT_RETRY_INTERVAL_MS: setting({
+    group: "alerts",
+    schema: v.milliseconds(1000, 3_600_000),
+    default: "300000",
+    doc: "how often the worker tries again to deliver an alert that no channel accepted yet (ms); every run tries too",
+  }),
+  HEARTBEAT_URL: setting({
+    group: "monitoring",
+    schema: v.optionalUrl(["http:", "https:"], "must be an http(s) URL"),
+    secret: true,
+    doc: "a dead-man's switch (healthchecks.io, Uptime Kuma push…): pinged at `<url>/start` when a run starts, `<url>` when it succeeds, `<url>/fail` when it fails",
+    example: "https://hc-ping.com/your-check-uuid",
+  }),
+  POST_REFRESH_COMMAND: setting({
+    group: "monitoring",
+    schema: v.text,
+    doc: "a shell command (`/bin/sh -c`) run after every saved token, e.g. to restart a bot; it gets KITE_ACCOUNT, KITE_USER_ID, KITE_TOKEN_FILE and KITE_EXPIRES_AT, never a secret",
+    example: "systemctl --user restart my-bot",
+  }),
+  POST_REFRESH_TIMEOUT_MS: setting({
+    group: "monitoring",
+    schema: v.milliseconds(1000, 3_600_000),
+    default: "60000",
+    doc: "how long the post-refresh command may run before it is stopped (ms)",
   }),
   HOST: setting({
     group: "console",

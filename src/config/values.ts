@@ -70,6 +70,7 @@ const SPOKEN: Record<number, string> = {
   1000: "1000 (one second)",
   600_000: "600000 (ten minutes)",
   1_800_000: "1800000 (thirty minutes)",
+  3_600_000: "3600000 (one hour)",
 };
 
 export const milliseconds = (min = 1000, max = 600_000) =>

@@ -11,6 +11,8 @@ export interface WorkerConfig {
   stateFile: string;
   lockFile: string;
   artifactsDir: string;
+  /** The worker's presence (pid, host, started, last seen), beside the state file. */
+  presenceFile: string;
 }
 
 type WorkerRaw = Pick<
@@ -28,6 +30,7 @@ type WorkerRaw = Pick<
 /** The worker's settings; files default to the token file's folder. */
 export function toWorkerConfig(raw: WorkerRaw, tokenFile: string): WorkerConfig {
   const dir = path.dirname(tokenFile);
+  const stateFile = raw.STATE_FILE ?? path.join(dir, "state.json");
   const [hour = 9, minute = 5] = raw.RETRY_DEADLINE.split(":").map(Number);
   return {
     schedule: raw.SCHEDULE,
@@ -35,8 +38,9 @@ export function toWorkerConfig(raw: WorkerRaw, tokenFile: string): WorkerConfig 
     retryDeadline: { hour, minute },
     retryMax: raw.RETRY_MAX,
     lockWaitMs: raw.LOCK_WAIT_MS,
-    stateFile: raw.STATE_FILE ?? path.join(dir, "state.json"),
+    stateFile,
     lockFile: raw.LOCK_FILE ?? path.join(dir, "refresh.lock"),
     artifactsDir: raw.ARTIFACTS_DIR ?? path.join(dir, "artifacts"),
+    presenceFile: path.join(path.dirname(stateFile), "worker.json"),
   };
 }

@@ -26,6 +26,7 @@ function workerFor(deps: RefreshDeps, schedule: string, dir: string): Worker {
     stateFile: path.join(dir, "state.json"),
     lockFile: path.join(dir, "refresh.lock"),
     artifactsDir: path.join(dir, "artifacts"),
+    presenceFile: path.join(dir, "worker.json"),
   };
   return new Worker({
     config,
