@@ -36,6 +36,7 @@ const LAYERS = [
       "src/worker/budget.ts",
       "src/worker/redis-budget.ts",
       "src/worker/state.ts",
+      "src/worker/presence.ts",
     ],
   ],
   ["config", ["src/config"]],

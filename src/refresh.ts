@@ -19,7 +19,7 @@ import type { TokenStore, WriteReport } from "./stores/types.js";
 import { formatIst } from "./time.js";
 import { budgetedSubmissions, type SecondFactorBudget } from "./worker/budget.js";
 import { backoffDelay, retrying } from "./worker/retry.js";
-import type { RunRecord, StateFile } from "./worker/state.js";
+import type { PostRefreshRecord, RunRecord, StateFile } from "./worker/state.js";
 
 export const STEP_NAMES = ["check", "lock", "login", "exchange", "verify", "save"] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -90,6 +90,8 @@ export interface RefreshOutcome {
   delivery?: WriteReport;
   /** What the run succeeded in spite of and a person should fix (e.g. a KITE_REDIRECT_URL Kite did not use). */
   warnings?: string[];
+  /** How POST_REFRESH_COMMAND ended, when the token was saved and one is set (the account runner runs it). */
+  postRefresh?: PostRefreshRecord;
 }
 
 /** What a run ended with: its record in the history, and its outcome or its failure. */

@@ -65,7 +65,15 @@ function showAccount(account) {
   part("status").dataset.state = account.state;
   part("status-text").textContent = STATE_TEXT[account.state] || account.state;
   part("expiry").textContent = account.expires_at ? istText(account.expires_at) : "—";
-  part("next-run").textContent = account.next_run ? istText(account.next_run) : "none scheduled";
+  // The next run is shown only when a worker will run it.
+  const worker = account.worker;
+  part("next-run").textContent = account.next_run
+    ? istText(account.next_run)
+    : worker && !worker.running
+      ? "none: no worker running"
+      : "none scheduled";
+  part("worker").textContent = worker ? worker.text : "—";
+  part("worker").dataset.running = worker && worker.running ? "yes" : "no";
   part("force-login").hidden = !USABLE.has(account.state);
   if (!USABLE.has(account.state)) part("confirm").hidden = true;
   // A refresh started here before the page was (re)loaded: follow it to its end.

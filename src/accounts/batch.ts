@@ -1,13 +1,13 @@
 import type { App } from "../app.js";
 import type { KiteTokenError } from "../errors.js";
-import type { RefreshOutcome, RunReport, StepEvent } from "../refresh.js";
+import type { RefreshOutcome, StepEvent } from "../refresh.js";
 import { LoginSlots } from "./login-slots.js";
 import { accountsOf, closeAccounts, type Account } from "./model.js";
-import { AccountRunner } from "./runner.js";
+import { AccountRunner, type AccountRunReport } from "./runner.js";
 
 export type AccountResult = { id: string; userId: string; storeName: string } & (
-  | { ok: true; outcome: RefreshOutcome; report: RunReport }
-  | { ok: false; error: KiteTokenError; report: RunReport }
+  | { ok: true; outcome: RefreshOutcome; report: AccountRunReport }
+  | { ok: false; error: KiteTokenError; report: AccountRunReport }
 );
 
 export interface BatchOptions {

@@ -195,6 +195,39 @@ export function deliveryMessage(info: {
   ]);
 }
 
+/** The token was saved, but POST_REFRESH_COMMAND failed: a delivery warning. */
+export function postRefreshMessage(info: {
+  userId: string;
+  account?: string | undefined;
+  expiresAt: Date;
+  at: Date;
+  warning: string;
+  exitCode: number | null;
+}): AlertMessage {
+  const who = accountLabel(info.userId, info.account);
+  const how = info.exitCode === null ? "did not finish" : `exit code ${info.exitCode}`;
+  return message(
+    "delivery",
+    `kite-token: ${who} token saved, post-refresh command FAILED (${how})`,
+    [
+      {
+        kind: "para",
+        text: `The Kite access token for ${who} was refreshed at ${hhmm(info.at)} IST and is valid until ${formatIstShort(info.expiresAt)}, but ${info.warning}.`,
+      },
+      {
+        kind: "fields",
+        rows: [
+          ["Account", who],
+          [
+            "What to do",
+            "Bots that wait for this command (a restart, a reload) may still use the old token: run the command by hand, and check it with the run's output in the log (`kite-token --verbose refresh --force` shows it).",
+          ],
+        ],
+      },
+    ],
+  );
+}
+
 /** Adds the undelivered stores to a success or recovery message. */
 export function withUndelivered(alert: AlertMessage, stores: UndeliveredStore[]): AlertMessage {
   if (stores.length === 0) return alert;

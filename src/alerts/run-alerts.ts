@@ -14,6 +14,11 @@ export interface RetryInfo {
   nextAttemptAt?: Date | undefined;
   /** A run started by hand (`kite-token refresh`, the console): nothing retries it. */
   manual?: boolean;
+  /**
+   * Whether to send what is pending now (default true); the account runner sends them
+   * itself, waiting a few seconds at most.
+   */
+  deliver?: boolean;
 }
 
 /** Failed runs this Kite day (since 06:00 IST) since the last one that ended well. */
@@ -47,8 +52,11 @@ export async function reportRun(
   retry: RetryInfo = {},
 ): Promise<void> {
   try {
+    const deliver = retry.deliver !== false;
     if (report.ok) {
-      await alerts.onRunOutcome({ ok: true, outcome: report.outcome });
+      const outcome = { ok: true as const, outcome: report.outcome };
+      if (deliver) await alerts.onRunOutcome(outcome);
+      else await alerts.record(outcome);
       return;
     }
     const now = new Date();
@@ -64,7 +72,8 @@ export async function reportRun(
       manual: retry.manual,
       at: now,
     };
-    await alerts.onRunOutcome({ ok: false, failure });
+    if (deliver) await alerts.onRunOutcome({ ok: false, failure });
+    else await alerts.record({ ok: false, failure });
   } catch (error) {
     app.logger.error({ err: error }, "run not reported to the alerts");
   }

@@ -15,6 +15,7 @@ import {
   deadlineMessage,
   deliveryMessage,
   failureMessage,
+  postRefreshMessage,
   recoveredMessage,
   successMessage,
   testMessage,
@@ -150,7 +151,27 @@ export class AlertService {
     });
   }
 
-  async #decide(run: RunOutcome): Promise<ChannelResult[]> {
+  async #decide(run: RunOutcome): Promise<void> {
+    await this.#decideRun(run);
+    // A saved token whose post-refresh command failed: a delivery warning of its own.
+    const hook = run.ok ? run.outcome.postRefresh : undefined;
+    if (run.ok && hook && !hook.ok) {
+      const { record } = run.outcome;
+      const warning = run.outcome.warnings?.find((w) => w.includes("POST_REFRESH_COMMAND"));
+      await this.#send(
+        postRefreshMessage({
+          userId: record.user_id,
+          account: this.#o.account,
+          expiresAt: new Date(record.expires_at),
+          at: run.at ?? this.#now(),
+          warning: warning ?? "the post-refresh command failed",
+          exitCode: hook.exit_code,
+        }),
+      );
+    }
+  }
+
+  async #decideRun(run: RunOutcome): Promise<ChannelResult[]> {
     const now = this.#now();
     if (!run.ok) {
       const { failure } = run;

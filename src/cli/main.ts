@@ -96,12 +96,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description(
       "exit 0 when the saved token is valid or its refresh is not yet due, 1 otherwise (for HEALTHCHECK)",
     )
+    .option("--json", "print each account's health and whether a worker is running, as JSON")
     .option(
       "--account <id>",
       "with an accounts file: that account only (default: every account, or the only one)",
       nonEmpty,
     )
-    .action(async (opts: { account?: string }) => {
+    .action(async (opts: { account?: string; json?: boolean }) => {
       const { healthCommand } = await import("./commands/health.js");
       await run(() => healthCommand(global(), opts))();
     });
@@ -272,6 +273,9 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+/** How long a finished command's process may take to wind down by itself. */
+const EXIT_GRACE_MS = 1500;
+
 /** Whether this module is the process's entry point (`kite-token`, npx's link to it, node main.js). */
 function isEntryPoint(): boolean {
   const script = process.argv[1];
@@ -288,6 +292,9 @@ if (isEntryPoint()) {
   main(process.argv).then(
     (code) => {
       process.exitCode = code;
+      // The command is done: nothing left behind (a socket to a mail server that stopped
+      // answering) may hold the process, which a cron or systemd timer waits for.
+      setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
     },
     (error: unknown) => {
       console.error("kite-token: unexpected failure", error instanceof Error ? error.message : "");

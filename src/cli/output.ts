@@ -1,3 +1,4 @@
+import type { PendingSummary } from "../alerts/service.js";
 import { isKiteTokenError, KiteTokenError, type ErrorCode } from "../errors.js";
 import type { SecretRedactor } from "../redact.js";
 import type { StepEvent } from "../refresh.js";
@@ -124,4 +125,24 @@ export function printEvidence(out: Output, files: string[] | undefined, prefix =
 /** `1 account`, `2 accounts`. */
 export function counted(n: number, word: string, plural = `${word}s`): string {
   return `${n} ${n === 1 ? word : plural}`;
+}
+
+/**
+ * One line when a run's alerts are still pending (no channel accepted them within the few
+ * seconds a run waits): what the channels said, and how they will be retried.
+ */
+export function printPendingAlerts(
+  out: Output,
+  pending: PendingSummary[] | undefined,
+  prefix = "",
+): void {
+  if (!pending || pending.length === 0) return;
+  const what = pending.length === 1 ? "alert pending" : `${pending.length} alerts pending`;
+  const why = pending[0]?.last_error;
+  const reason = why
+    ? ` (not delivered yet: ${why.length > 160 ? `${why.slice(0, 159)}…` : why})`
+    : "";
+  out.error(
+    `${prefix}kite-token: ${what}${reason}, will be retried by the next run or the worker.`,
+  );
 }

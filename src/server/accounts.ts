@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { readStatus, statusView, type StatusView } from "./status-view.js";
+import { readStatus, readWorker, statusView, type StatusView } from "./status-view.js";
 import type { ConsoleScope } from "./runs.js";
 
 /** One account as the console serves it: its id, configured user id, and scope. */
@@ -12,12 +12,13 @@ export interface ServedAccount {
 /** Everything `GET /api/accounts` says about one account; never its token. */
 async function accountLine(account: ServedAccount, now: Date) {
   const { app } = account.scope;
-  const [status, runs, next] = await Promise.all([
+  const [status, runs, next, worker] = await Promise.all([
     readStatus(app, now),
     account.scope.lastRuns(1),
     account.scope.runSource?.nextRun(),
+    readWorker(app, now),
   ]);
-  const view: Partial<StatusView> = statusView(app, status, runs[0], next);
+  const view: Partial<StatusView> = statusView(app, status, runs[0], next, worker);
   delete view.auth_required; // said once for the list
   return { id: account.id, ...view, user_id: view.user_id ?? account.userId };
 }

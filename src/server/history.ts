@@ -85,13 +85,16 @@ export function daySummaries(runs: RunRecord[], count: number, now: Date): DaySu
  * worker's, `kite-token refresh`, the console's own, manual exchanges), and when the
  * schedule runs next.
  */
-export function historyRunSource(state: StateFile, nextRun: () => Date | undefined): RunSource {
+export function historyRunSource(
+  state: StateFile,
+  nextRun: () => Date | undefined | Promise<Date | undefined>,
+): RunSource {
   return {
     lastRuns: async (limit) => {
       const { runs } = await state.read();
       return runs.slice(-limit).reverse().map(summaryOf);
     },
     days: async (count, now) => daySummaries((await state.read()).runs, count, now),
-    nextRun: () => Promise.resolve(nextRun()),
+    nextRun: async () => nextRun(),
   };
 }

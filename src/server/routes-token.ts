@@ -5,7 +5,7 @@ import { parseRequestToken } from "../login/redirect.js";
 import { errorReply, exchangeWithApp } from "./exchange.js";
 import type { ManualLogins } from "./manual-logins.js";
 import type { ConsoleScope } from "./runs.js";
-import { readStatus, statusView } from "./status-view.js";
+import { readStatus, readWorker, statusView } from "./status-view.js";
 import { jsonBody, sameOrigin } from "./guard.js";
 
 /** What the token endpoints of one scope (the single account, or one of the accounts) use. */
@@ -36,12 +36,13 @@ export function tokenRoutes(api: Hono, parts: TokenRouteParts): void {
   const { app } = scope;
 
   api.get("/token/status", async (c) => {
-    const [status, runs, next] = await Promise.all([
+    const [status, runs, next, worker] = await Promise.all([
       readStatus(app, now()),
       scope.lastRuns(1),
       scope.runSource?.nextRun(),
+      readWorker(app, now()),
     ]);
-    return c.json(statusView(app, status, runs[0], next));
+    return c.json(statusView(app, status, runs[0], next, worker));
   });
 
   api.get("/token/callback-url", (c) =>

@@ -8,6 +8,7 @@ import { checkConsoleGuarded } from "../config/console-guard.js";
 import { createConsole, pipelineRunner } from "./app.js";
 import { historyRunSource } from "./history.js";
 import type { ConsoleDeps, RefreshRunner, RunSource } from "./types.js";
+import { PresenceFile } from "../worker/presence.js";
 
 export interface RunningConsole {
   url: string;
@@ -55,8 +56,12 @@ function consoleDeps(
     if (!options.accounts) await closeAccounts(app, accounts);
   };
   const runnerOf = (account: Account): RefreshRunner => pipelineRunner(account, options.slots);
+  // The next run is the schedule's only while a worker runs it (this one, or one beside it).
+  const presence = new PresenceFile(app.config.worker.presenceFile);
+  const scheduled = async (): Promise<Date | undefined> =>
+    nextRun && (await presence.seen()).running ? nextRun() : undefined;
   const runSourceOf = (account: Account): RunSource =>
-    historyRunSource(account.app.state, nextRun ?? (() => undefined));
+    historyRunSource(account.app.state, scheduled);
   const [only] = accounts;
   const served = accounts.map((account) => ({
     id: account.id,

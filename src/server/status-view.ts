@@ -1,6 +1,7 @@
 import type { App } from "../app.js";
 import { tokenStatus, type TokenStatus } from "../status.js";
 import { formatIst } from "../time.js";
+import { PresenceFile, type WorkerSeen } from "../worker/presence.js";
 import type { RunSummary } from "./types.js";
 
 export interface StatusView {
@@ -15,7 +16,14 @@ export interface StatusView {
   store: string;
   last_run: RunSummary | null;
   next_run: string | null;
+  /** Whether a worker is running (`worker running since …`, `no worker seen since …`). */
+  worker: WorkerSeen;
   auth_required: boolean;
+}
+
+/** What the worker's presence file says now. */
+export function readWorker(app: App, now: Date): Promise<WorkerSeen> {
+  return new PresenceFile(app.config.worker.presenceFile).seen(now);
 }
 
 /** The saved token's status; Kite is asked only about a token of the configured app. */
@@ -35,6 +43,7 @@ export function statusView(
   status: TokenStatus,
   lastRun: RunSummary | undefined,
   nextRun: Date | undefined,
+  worker: WorkerSeen,
 ): StatusView {
   const r = status.record;
   return {
@@ -48,7 +57,8 @@ export function statusView(
     note: status.note === undefined ? null : app.redactor.scrub(status.note),
     store: app.store.name,
     last_run: lastRun ?? null,
-    next_run: nextRun ? formatIst(nextRun) : null,
+    next_run: nextRun && worker.running ? formatIst(nextRun) : null,
+    worker,
     auth_required: app.config.server.adminToken !== undefined,
   };
 }

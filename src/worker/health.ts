@@ -8,6 +8,8 @@ export interface Health {
   healthy: boolean;
   reason: string;
   lastRun: RunRecord | undefined;
+  /** When the schedule runs next (whether a worker will run it is the presence's to say). */
+  nextRun?: Date | undefined;
 }
 
 /** Beyond this, an expired token is overdue whatever the schedule says. */
@@ -28,6 +30,16 @@ export async function checkHealth(
   state: StateFile,
   schedule: Schedule,
   now: Date = new Date(),
+): Promise<Health> {
+  const health = await tokenHealth(store, state, schedule, now);
+  return { ...health, nextRun: schedule.next() };
+}
+
+async function tokenHealth(
+  store: TokenStore,
+  state: StateFile,
+  schedule: Schedule,
+  now: Date,
 ): Promise<Health> {
   const lastRun = await state
     .read()

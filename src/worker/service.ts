@@ -10,6 +10,7 @@ import type { Watchdog } from "../alerts/watchdog.js";
 import type { RunReport } from "../refresh.js";
 import type { RunningConsole } from "../server/serve.js";
 import { fromIstParts, istParts } from "../time.js";
+import { keepPresence, PresenceFile, type RunningPresence } from "./presence.js";
 import { Schedule } from "./schedule.js";
 import { scheduleTask, Worker, workerSettings, type AttemptResult } from "./worker.js";
 
@@ -54,21 +55,38 @@ export async function workerUnit(
     alerts: false,
   });
   // Alerts go out one after another, off the run's path: a slow SMTP server delays no retry.
-  let sending: Promise<void> = Promise.resolve();
+  let sending: Promise<unknown> = Promise.resolve();
+  // Stopping the worker ends the sending: what is not delivered stays pending.
+  const stopping = new AbortController();
+  const deliver = (): Promise<unknown> =>
+    alerts ? alerts.flush({ signal: stopping.signal }) : Promise.resolve();
   // The report of the attempt in progress: its failure's alert says its step and screenshot.
   let last: RunReport | undefined;
   const onAttempt = (result: AttemptResult): void => {
     const report = last;
     if (!alerts || !report) return;
-    sending = sending.then(() =>
-      reportRun(
-        app,
-        alerts,
-        report,
-        result.ok ? {} : { attempt: result.attempt, nextAttemptAt: result.nextAttemptAt },
-      ),
-    );
+    sending = sending
+      .then(() =>
+        reportRun(app, alerts, report, {
+          ...(result.ok ? {} : { attempt: result.attempt, nextAttemptAt: result.nextAttemptAt }),
+          deliver: false,
+        }),
+      )
+      .then(deliver);
   };
+  // Alerts no channel took yet are tried again every ALERT_RETRY_INTERVAL_MS, runs or not.
+  let retrying = false;
+  const retryTimer = alerts
+    ? setInterval(() => {
+        if (retrying) return;
+        retrying = true;
+        void alerts
+          .pending()
+          .then((pending) => (pending.length > 0 ? deliver() : undefined))
+          .finally(() => (retrying = false));
+      }, app.config.alerts.retryIntervalMs)
+    : undefined;
+  retryTimer?.unref();
   const worker = new Worker({
     config: app.config.worker,
     logger: app.logger,
@@ -89,8 +107,12 @@ export async function workerUnit(
     watchdog,
     stop: async (reason) => {
       watchdog?.stop();
+      clearInterval(retryTimer);
       await worker.stop(reason);
       await Promise.race([sending, new Promise((r) => setTimeout(r, ALERT_FLUSH_MS).unref())]);
+      // What is still being sent is given up on and kept pending (for the next worker or run).
+      stopping.abort();
+      await Promise.race([sending, new Promise((r) => setTimeout(r, 500).unref())]);
       alerts?.close();
     },
   };
@@ -170,6 +192,12 @@ export async function startWorkerService(
     await closeAccounts(base, list);
     throw error;
   }
+  // The worker's presence beside its state: `status`, health and the console tell it.
+  const presence: RunningPresence = await keepPresence(
+    new PresenceFile(config.worker.presenceFile),
+    (error) =>
+      logger.warn({ err: error, file: config.worker.presenceFile }, "worker presence not saved"),
+  );
   const running = await startWorkerConsole(base, list, slots, () => schedule.next());
   const trigger = async (reason: string): Promise<void> => {
     await Promise.all(accounts.map((a) => a.worker.trigger(reason)));
@@ -202,6 +230,7 @@ export async function startWorkerService(
       await task?.destroy();
       task = undefined;
       await Promise.all([...accounts.map((a) => a.stop(reason)), running?.close()]);
+      await presence.stop();
       await closeAccounts(base, list);
     },
   };

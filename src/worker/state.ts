@@ -11,6 +11,18 @@ export const HISTORY_DAYS = 31;
 /** …up to RUNS_CAP runs (a crash loop never grows the file without bound). */
 export const RUNS_CAP = 500;
 
+/** How POST_REFRESH_COMMAND ended after a run that saved a token. */
+export const PostRefreshSchema = z.object({
+  ok: z.boolean(),
+  exit_code: z.number().int().nullable(),
+  signal: z.string().optional(),
+  timed_out: z.literal(true).optional(),
+  ms: z.number().nonnegative(),
+  /** The output's last line, redacted. */
+  last_line: z.string().optional(),
+});
+export type PostRefreshRecord = z.infer<typeof PostRefreshSchema>;
+
 export const RunRecordSchema = z.object({
   started_at: z.string(),
   ended_at: z.string(),
@@ -44,6 +56,8 @@ export const RunRecordSchema = z.object({
     .optional(),
   /** What the run succeeded in spite of and a person should fix. */
   warnings: z.array(z.string()).optional(),
+  /** POST_REFRESH_COMMAND's end, when the run saved a token and one is set. */
+  post_refresh: PostRefreshSchema.optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
@@ -134,6 +148,14 @@ export class StateFile {
   async recordRun(run: RunRecord): Promise<void> {
     await this.update((state) => {
       state.runs.push(run);
+    });
+  }
+
+  /** Adds to the recorded run that started at `startedAt` (what is known only after it). */
+  async amendRun(startedAt: string, trigger: string, patch: Partial<RunRecord>): Promise<void> {
+    await this.update((state) => {
+      const run = state.runs.findLast((r) => r.started_at === startedAt && r.trigger === trigger);
+      if (run) Object.assign(run, patch);
     });
   }
 

@@ -3,7 +3,13 @@ import { AccountRunner } from "../../accounts/runner.js";
 import { parseRequestToken } from "../../login/redirect.js";
 import { formatIstShort } from "../../time.js";
 import { commandContext, type GlobalOptions } from "../context.js";
-import { EXIT_OK, exitCodeFor, printStoreWarnings, stepPrinter } from "../output.js";
+import {
+  EXIT_OK,
+  exitCodeFor,
+  printPendingAlerts,
+  printStoreWarnings,
+  stepPrinter,
+} from "../output.js";
 
 /**
  * `kite-token exchange`: the manual fallback, through the account runner like a refresh
@@ -40,6 +46,8 @@ export async function exchangeCommand(
           `Token saved for ${record.user_id}, valid until ${formatIstShort(new Date(record.expires_at))}, in ${store.name}.`,
         );
       printStoreWarnings(out, report.outcome.delivery);
+      for (const warning of report.outcome.warnings ?? []) out.warning(warning);
+      printPendingAlerts(out, report.pendingAlerts);
       return EXIT_OK;
     } finally {
       await closeAccounts(base, [account]);

@@ -11,6 +11,7 @@ import {
   EXIT_FAILED,
   EXIT_OK,
   printEvidence,
+  printPendingAlerts,
   printStoreWarnings,
   stepPrinter,
   type Output,
@@ -75,11 +76,13 @@ async function refreshOne(
   if (!report.ok) {
     out.failure(report.error, ctx.verbose);
     printEvidence(out, report.evidence);
+    printPendingAlerts(out, report.pendingAlerts);
     return EXIT_FAILED;
   }
   if (!options.json) out.line(summary(report.outcome, account.app.store.name));
   if (report.outcome.status === "refreshed") printStoreWarnings(out, report.outcome.delivery);
   for (const warning of report.outcome.warnings ?? []) out.warning(warning);
+  printPendingAlerts(out, report.pendingAlerts);
   return EXIT_OK;
 }
 
@@ -88,12 +91,14 @@ function printResult(out: Output, result: AccountResult): void {
   if (result.ok) {
     out.line(`[${result.id}] ${summary(result.outcome, result.storeName)}`);
     for (const warning of result.outcome.warnings ?? []) out.warning(`[${result.id}] ${warning}`);
+    printPendingAlerts(out, result.report.pendingAlerts, `[${result.id}] `);
     return;
   }
   out.line(
     `[${result.id}] FAILED for ${result.userId}: ${result.error.code}: ${result.error.message}`,
   );
   if (!result.report.ok) printEvidence(out, result.report.evidence, `[${result.id}] `);
+  printPendingAlerts(out, result.report.pendingAlerts, `[${result.id}] `);
 }
 
 /** Several accounts at once (CONCURRENCY logins at a time): one line each, then a total. */

@@ -1,5 +1,6 @@
 import { configuredTokenStatus, isUsable } from "../../status.js";
 import { formatDuration, formatIst, formatIstShort } from "../../time.js";
+import { PresenceFile } from "../../worker/presence.js";
 import { Schedule } from "../../worker/schedule.js";
 import type { RunRecord } from "../../worker/state.js";
 import { commandContext, type GlobalOptions } from "../context.js";
@@ -52,7 +53,11 @@ async function printStatus(app: App, out: Output, options: { json?: boolean }): 
     app.config.kite.apiKey,
   );
   const { worker } = app.config;
-  const nextRun = new Schedule(worker.schedule, worker.scheduleTz).next();
+  // The next scheduled run is shown only when a worker is there to run it.
+  const seen = await new PresenceFile(worker.presenceFile).seen();
+  const nextRun = seen.running
+    ? new Schedule(worker.schedule, worker.scheduleTz).next()
+    : undefined;
   const lastRun = await app.state
     .read()
     .then((st) => st.runs.at(-1))
@@ -60,7 +65,8 @@ async function printStatus(app: App, out: Output, options: { json?: boolean }): 
   if (options.json) {
     out.json({
       last_run: lastRun,
-      next_run: formatIst(nextRun),
+      worker: seen,
+      next_run: nextRun ? formatIst(nextRun) : null,
       state: status.state,
       store: app.store.name,
       user_id: status.record?.user_id,
@@ -82,8 +88,11 @@ async function printStatus(app: App, out: Output, options: { json?: boolean }): 
     };
     out.line(lines[status.state]);
     out.line(`last run: ${lastRunLine(lastRun)}`);
+    out.line(seen.text);
     out.line(
-      `next scheduled run: ${formatIstShort(nextRun)} (${worker.schedule} in ${worker.scheduleTz})`,
+      nextRun
+        ? `next scheduled run: ${formatIstShort(nextRun)} (${worker.schedule} in ${worker.scheduleTz})`
+        : "next scheduled run: none (no worker is running to run SCHEDULE: start `kite-token worker`, or schedule `kite-token refresh`)",
     );
   }
   return isUsable(status.state) ? EXIT_OK : EXIT_FAILED;
