@@ -215,7 +215,7 @@ async function buildAlerts(
       channels: await createChannels(config.alerts),
       logger,
       redactor,
-      sleep: (ms) => clock.pause(ms),
+      sleep: (ms, signal) => clock.pause(ms, signal),
     }),
     episodes: new Episodes(new FileAlertStateStore(config.alerts.stateFile), logger),
     logger,

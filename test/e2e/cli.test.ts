@@ -168,9 +168,12 @@ describe("kite-token CLI", () => {
     expect(result.code).toBe(1);
     const lines = (result.stdout + result.stderr).split("\n").filter(Boolean);
     expect(lines.filter((line) => line.trimStart().startsWith("{"))).toEqual([]);
+    // One line says the alert is pending and how it will be retried; no log line.
+    expect(result.stderr.match(/alert pending/g)).toHaveLength(1);
     expect(result.stderr).toMatch(
-      /^kite-token: error: alert not delivered \(channel: email; .*ECONNREFUSED/m,
+      /^kite-token: alert pending \(not delivered yet: email: .*ECONNREFUSED.*\), will be retried by the next run or the worker\.$/m,
     );
+    expect(result.stderr).not.toContain("kite-token: error:");
     expect(result.stderr).toMatch(/^kite-token: BAD_CREDENTIALS: /m);
     expect(result.stdout + result.stderr).not.toContain("smtp-secret-3");
   });

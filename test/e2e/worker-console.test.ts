@@ -29,6 +29,8 @@ describe("the console inside the worker (issue 6)", () => {
       await waitFor(() => sim.counters.exchangeSucceeded === 1 && !service.worker.busy, "the run");
       const status = await getJson(`${url}/api/token/status`);
       expect(status).toMatchObject({ state: freshTokenState(), user_id: "DM1234" });
+      // The worker that serves the console is the worker that runs the schedule.
+      expect(status["worker"]).toMatchObject({ running: true, pid: process.pid });
       const runs = await getJson(`${url}/api/runs`);
       expect(runs["runs"]).toEqual([
         expect.objectContaining({ source: "worker", trigger: "startup", outcome: "refreshed" }),

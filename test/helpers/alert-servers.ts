@@ -13,7 +13,11 @@ export interface ReceivedMail {
 }
 
 /** A real SMTP server on loopback (nodemailer's smtp-server) that keeps every message. */
-export async function smtpSink(auth = { user: "alerts@example.com", pass: "smtp-pass-Secret9" }) {
+export async function smtpSink(
+  auth = { user: "alerts@example.com", pass: "smtp-pass-Secret9" },
+  /** A given port (an SMTP server that comes back where it was down); default: any free one. */
+  listenPort = 0,
+) {
   const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
     secure: false,
@@ -45,7 +49,7 @@ export async function smtpSink(auth = { user: "alerts@example.com", pass: "smtp-
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(listenPort, "127.0.0.1", resolve));
   const { port } = server.server.address() as AddressInfo;
   const userInfo = `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.pass)}`;
   return {
@@ -69,7 +73,39 @@ export interface CapturedRequest {
   method: string;
   path: string;
   contentType: string;
+  headers: IncomingMessage["headers"];
   body: Buffer;
+}
+
+/**
+ * An SMTP server that accepts the connection and never answers (no greeting): what made a
+ * failing `refresh` hang. Its sockets are kept to be closed at the end.
+ */
+export async function silentSmtp(): Promise<{
+  port: number;
+  connections: () => number;
+  close(): Promise<void>;
+}> {
+  const sockets = new Set<import("node:net").Socket>();
+  let count = 0;
+  const { createServer: createTcpServer } = await import("node:net");
+  const server = createTcpServer((socket) => {
+    count++;
+    sockets.add(socket);
+    socket.on("error", () => undefined);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    connections: () => count,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** A tiny real HTTP server standing in for Telegram's API or a webhook; `reply` decides answers. */
@@ -88,6 +124,7 @@ export async function httpSink(
         method: req.method ?? "",
         path: req.url ?? "",
         contentType: req.headers["content-type"] ?? "",
+        headers: req.headers,
         body: Buffer.concat(chunks),
       };
       requests.push(captured);

@@ -5,6 +5,7 @@ import { ERROR_CODES } from "../../src/errors.js";
 import type { RunningConsole } from "../../src/server/serve.js";
 import { startSimulator, type Simulator } from "../../src/simulator/index.js";
 import { formatIst, fromIstParts, istParts } from "../../src/time.js";
+import { keepPresence, PresenceFile } from "../../src/worker/presence.js";
 import { AUTH, consoleFor, historyRun, readEvents, simApp } from "./console-helpers.js";
 
 type Json = Record<string, unknown>;
@@ -78,8 +79,29 @@ describe("token console runs and mornings", () => {
       error_code: "TOTP_REJECTED",
       hint: ERROR_CODES.TOTP_REJECTED.hint,
     });
-    expect(body["next_run"]).toBe("2031-01-02T08:30:00+05:30");
-    expect((await get("/api/token/status"))["next_run"]).toBe("2031-01-02T08:30:00+05:30");
+    // No worker runs the schedule: no next run.
+    expect(body["next_run"]).toBeNull();
+  });
+
+  it("shows the next run only while a worker's presence says it runs, and says so", async () => {
+    const status = () => get("/api/token/status");
+    expect(await status()).toMatchObject({
+      next_run: null,
+      worker: { running: false, text: "no worker seen" },
+    });
+    const presence = await keepPresence(new PresenceFile(app.config.worker.presenceFile), (e) => {
+      throw e;
+    });
+    const running = await status();
+    expect(running["next_run"]).toBe("2031-01-02T08:30:00+05:30");
+    expect(running["worker"]).toMatchObject({ running: true, pid: process.pid });
+    expect((running["worker"] as Json)["text"]).toMatch(/^worker running since \d{4}-\d\d-\d\d /);
+    expect((await get("/api/runs"))["next_run"]).toBe("2031-01-02T08:30:00+05:30");
+    await presence.stop();
+    const stopped = await status();
+    expect(stopped["next_run"]).toBeNull();
+    expect((stopped["worker"] as Json)["text"]).toMatch(/^no worker seen since \d{4}-\d\d-\d\d /);
+    expect((await get("/api/runs"))["next_run"]).toBeNull();
   });
 
   it("summarises each IST day for the strip of mornings, today's last", async () => {

@@ -1,0 +1,189 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { expect } from "expect";
+import { startSimulator, type Simulator } from "../../src/simulator/index.js";
+import {
+  closedPort,
+  mailSettings,
+  silentSmtp,
+  smtpSink,
+  type ReceivedMail,
+} from "../helpers/alert-servers.js";
+import { runCli } from "../helpers/cli.js";
+import { simEnv } from "../helpers/worker-process.js";
+import { tempDir } from "../helpers/setup.js";
+import { startTestWorker, waitFor, workerApp } from "../helpers/worker-app.js";
+
+/**
+ * Nothing silently lost (issue 17): an alert no channel accepted stays pending in the
+ * alert state and is delivered by the next run, or by the worker without a new run;
+ * sending never holds a run or its process.
+ */
+let sim: Simulator;
+before(async () => {
+  sim = await startSimulator();
+});
+after(() => sim.close());
+
+const SMTP_AUTH = { user: "alerts@example.com", pass: "smtp-pass-Secret9" };
+const smtpUrl = (port: number): string =>
+  `smtp://${encodeURIComponent(SMTP_AUTH.user)}:${SMTP_AUTH.pass}@127.0.0.1:${port}`;
+
+interface Pending {
+  kind: string;
+  subject: string;
+  attempts: number;
+  last_error: string | null;
+}
+const pendingIn = (dir: string): Pending[] => {
+  const file = path.join(dir, "alerts.json");
+  if (!existsSync(file)) return [];
+  return (JSON.parse(readFileSync(file, "utf8")) as { pending: Pending[] }).pending;
+};
+
+/** The CLI's settings against the simulator, as a person runs it (no LOG_LEVEL: no log lines). */
+const cliEnv = (dir: string, extra: Record<string, string>): Record<string, string> => {
+  const env = simEnv(sim, dir, { LOGIN_STRATEGY: "http", ...extra });
+  delete env["LOG_LEVEL"];
+  return env;
+};
+
+/** A failing refresh (a wrong password: one login, never retried) against the simulator. */
+const failingEnv = (dir: string, port: number): Record<string, string> =>
+  cliEnv(dir, { KITE_PASSWORD: "wrong-password-17", ...mailSettings(smtpUrl(port)) });
+
+const subjects = (mails: ReceivedMail[]): string[] => mails.map((m) => m.parsed.subject ?? "");
+
+describe("durable alerts", () => {
+  it("an SMTP server that accepts and never answers: the failing refresh ends within seconds, its alert pending in one line", async () => {
+    const silent = await silentSmtp();
+    const dir = tempDir();
+    try {
+      // Before: ~100 s to print the result, then a process that never exited.
+      const result = await runCli(["refresh"], failingEnv(dir, silent.port), dir, 40_000);
+      console.log(`refresh against a silent SMTP server: exited after ${result.ms} ms`);
+      expect(result.code).toBe(1); // exited by itself (a kill would leave no code)
+      expect(silent.connections()).toBeGreaterThan(0);
+      const lines = (result.stdout + result.stderr).split("\n").filter(Boolean);
+      expect(lines.filter((l) => l.trimStart().startsWith("{"))).toEqual([]);
+      expect(lines.filter((l) => l.includes("alert pending"))).toEqual([
+        expect.stringMatching(
+          /^kite-token: alert pending \(not delivered yet: email: .+\), will be retried by the next run or the worker\.$/,
+        ),
+      ]);
+      expect(result.stderr).toMatch(/^kite-token: BAD_CREDENTIALS: /m);
+      expect(result.stdout + result.stderr).not.toContain(SMTP_AUTH.pass);
+      expect(pendingIn(dir)).toEqual([
+        expect.objectContaining({
+          kind: "failure",
+          subject: expect.stringContaining("FAILED (BAD_CREDENTIALS)"),
+          attempts: 1,
+          last_error: expect.stringMatching(/^email: /),
+        }),
+      ]);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it("SMTP down at the first failure and back before the next run: exactly one failure mail, from the next run", async () => {
+    const port = await closedPort();
+    const dir = tempDir();
+    const first = await runCli(["refresh"], failingEnv(dir, port), dir, 60_000);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(
+      /^kite-token: alert pending \(not delivered yet: email: .*ECONNREFUSED/m,
+    );
+    expect(pendingIn(dir)).toEqual([
+      expect.objectContaining({
+        kind: "failure",
+        attempts: 1,
+        last_error: expect.stringContaining("ECONNREFUSED"),
+      }),
+    ]);
+
+    const smtp = await smtpSink(SMTP_AUTH, port); // the mail server is back
+    try {
+      const second = await runCli(["refresh"], failingEnv(dir, port), dir, 60_000);
+      expect(second.code).toBe(1);
+      expect(second.stderr).not.toContain("alert pending");
+      expect(subjects(smtp.mails)).toEqual([expect.stringMatching(/FAILED \(BAD_CREDENTIALS\)/)]);
+      const text = smtp.mails[0]?.parsed.text ?? "";
+      expect(text).toMatch(
+        /Sent late: this alert was first tried at \d\d:\d\d IST, and no channel accepted it until now \(1 try; last error: email: .*ECONNREFUSED/,
+      );
+      expect(pendingIn(dir)).toEqual([]);
+
+      // A third failure of the same episode: still the one mail.
+      await runCli(["refresh"], failingEnv(dir, port), dir, 60_000);
+      expect(smtp.mails).toHaveLength(1);
+      for (const mail of smtp.mails) {
+        for (const secret of [
+          sim.account.password,
+          sim.account.totpSecret,
+          sim.app.apiSecret,
+          SMTP_AUTH.pass,
+        ])
+          expect(mail.raw).not.toContain(secret);
+      }
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it("the same under the worker, without a new run: its retry timer delivers the pending failure once", async () => {
+    const port = await closedPort();
+    const { app, dir } = workerApp(sim, {
+      LOGIN_STRATEGY: "http",
+      KITE_PASSWORD: "wrong-password-17",
+      ...mailSettings(smtpUrl(port)),
+      ALERT_RETRY_INTERVAL_MS: "1000",
+    });
+    const service = await startTestWorker(app);
+    let smtp: Awaited<ReturnType<typeof smtpSink>> | undefined;
+    try {
+      await waitFor(
+        () => !service.worker.busy && pendingIn(dir).some((p) => p.attempts >= 1),
+        "the failure alert pending",
+      );
+      smtp = await smtpSink(SMTP_AUTH, port);
+      const mails = smtp.mails;
+      await waitFor(() => mails.length === 1, "the pending alert delivered");
+      await waitFor(() => pendingIn(dir).length === 0, "the alert state emptied");
+      await new Promise((r) => setTimeout(r, 2500)); // two more retry rounds: nothing more
+      expect(subjects(mails)).toEqual([expect.stringMatching(/FAILED \(BAD_CREDENTIALS\)/)]);
+      expect((await app.state.read()).runs).toHaveLength(1); // no new run delivered it
+    } finally {
+      await service.stop();
+      await app.close();
+      await smtp?.close();
+    }
+  });
+
+  it("a failure never delivered before its episode ended: the recovery mail carries the 'could not deliver earlier' note", async () => {
+    const port = await closedPort();
+    const dir = tempDir();
+    await runCli(["refresh"], failingEnv(dir, port), dir, 60_000);
+    const smtp = await smtpSink(SMTP_AUTH, port);
+    try {
+      const good = await runCli(["refresh"], cliEnv(dir, mailSettings(smtpUrl(port))), dir, 60_000);
+      expect(good.code).toBe(0);
+      expect(subjects(smtp.mails)).toEqual([
+        "kite-token: DM1234 token refreshed, recovered after 1 failed attempt",
+      ]);
+      const text = smtp.mails[0]?.parsed.text ?? "";
+      expect(text).toContain("Could not deliver earlier");
+      expect(text).toMatch(
+        /FAILED \(BAD_CREDENTIALS\).*\(first tried \d\d:\d\d IST, 1 try; last error: email: .*ECONNREFUSED/,
+      );
+      const state = JSON.parse(readFileSync(path.join(dir, "alerts.json"), "utf8")) as {
+        pending: unknown[];
+        undelivered: unknown[];
+      };
+      expect(state).toMatchObject({ pending: [], undelivered: [] });
+    } finally {
+      await smtp.close();
+    }
+  });
+});
