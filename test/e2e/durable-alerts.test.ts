@@ -60,8 +60,10 @@ describe("durable alerts", () => {
     const silent = await silentSmtp();
     const dir = tempDir();
     try {
-      // Before: ~100 s to print the result, then a process that never exited.
-      const result = await runCli(["refresh"], failingEnv(dir, silent.port), dir, 40_000);
+      // Before: ~100 s to print the result, then a process that never exited. Now the run
+      // waits a few seconds (ALERT_WAIT_MS) for its alerts: a process still there after 15 s
+      // is killed, and leaves no exit code.
+      const result = await runCli(["refresh"], failingEnv(dir, silent.port), dir, 15_000);
       console.log(`refresh against a silent SMTP server: exited after ${result.ms} ms`);
       expect(result.code).toBe(1); // exited by itself (a kill would leave no code)
       expect(silent.connections()).toBeGreaterThan(0);

@@ -46,6 +46,31 @@ describe("the accounts file", () => {
     expect(one.account).toEqual({ id: "main", variableSuffix: "MAIN" });
   });
 
+  it("an account's post_refresh_command replaces POST_REFRESH_COMMAND for it; the others keep the global one; the worker's presence stays shared", () => {
+    const env = {
+      U: "ab1234",
+      V: "cd5678",
+      T: SECRET,
+      K: "key",
+      S: "sec",
+      POST_REFRESH_COMMAND: "echo global",
+    };
+    const { dir, env: all } = setup(
+      [
+        { ...entry("main"), post_refresh_command: "systemctl restart main-bot" },
+        { ...entry("ops"), user_id_env: "V" },
+      ],
+      env,
+    );
+    writeFileSync(path.join(dir, "pw.txt"), "pw\n");
+    const config = loadConfig({ env: all, cwd: dir });
+    const [main, ops] = config.accounts.list.map((a) => accountConfig(config, a));
+    expect(main?.monitoring.postRefreshCommand).toBe("systemctl restart main-bot");
+    expect(ops?.monitoring.postRefreshCommand).toBe("echo global");
+    expect(main?.worker.presenceFile).toBe(path.join(dir, "worker.json"));
+    expect(ops?.worker.presenceFile).toBe(config.worker.presenceFile);
+  });
+
   it("lists every problem at once, never a secret written in the file", () => {
     const { dir, env } = setup(
       [
