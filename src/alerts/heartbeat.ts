@@ -36,11 +36,30 @@ export class Heartbeat {
     this.#base = options.url.replace(/\/+$/, "");
   }
 
+  /**
+   * Where a ping goes, and its body: healthchecks.io's form (`<url>/start`, `<url>`,
+   * `<url>/fail` with the reason as the body), or for an Uptime Kuma push URL
+   * (`…/api/push/<token>`), which knows no start, `?status=up` and `?status=down&msg=…`.
+   */
+  #request(kind: PingKind, reason: string | undefined): { url: string; body?: string } | undefined {
+    const url = new URL(this.#base);
+    if (url.pathname.includes("/api/push/")) {
+      if (kind === "start") return undefined;
+      url.searchParams.set("status", kind === "success" ? "up" : "down");
+      url.searchParams.set("msg", kind === "success" ? "OK" : (reason ?? "failed"));
+      return { url: url.toString() };
+    }
+    if (kind !== "success") url.pathname = `${url.pathname.replace(/\/+$/, "")}/${kind}`;
+    return { url: url.toString(), ...(reason === undefined ? {} : { body: reason }) };
+  }
+
   /** Resolves with whether the monitor answered 2xx; never throws. */
   async ping(kind: PingKind, reason?: string): Promise<boolean> {
-    const url = kind === "success" ? this.#base : `${this.#base}/${kind}`;
-    const body =
+    const said =
       reason === undefined ? undefined : this.#o.redactor.scrub(reason).slice(0, MAX_REASON);
+    const request = this.#request(kind, said);
+    if (!request) return true;
+    const { url, body } = request;
     let last = "";
     for (let attempt = 1; attempt <= PING_TRIES; attempt++) {
       try {

@@ -252,3 +252,27 @@ describe("POST_REFRESH_COMMAND", () => {
     expect(await until(() => !existsSync(`/proc/${sleeper}`), 5000)).toBe(true);
   });
 });
+
+describe("HEARTBEAT_URL of an Uptime Kuma push monitor", () => {
+  it("success is status=up, a failure status=down with the redacted reason, and there is no start ping", async () => {
+    const { Heartbeat } = await import("../../src/alerts/heartbeat.js");
+    const kuma = await httpSink(() => ({ status: 200, body: { ok: true } }));
+    try {
+      const heartbeat = new Heartbeat({
+        url: `${kuma.url}/api/push/Ab12Cd34?ping=`,
+        logger: pino({ level: "silent" }),
+        redactor: new SecretRedactor().add("hunter2-password"),
+        pause: () => Promise.resolve(),
+      });
+      expect(await heartbeat.ping("start")).toBe(true);
+      expect(await heartbeat.ping("success")).toBe(true);
+      expect(await heartbeat.ping("fail", "BAD_CREDENTIALS: typed hunter2-password")).toBe(true);
+      expect(kuma.requests.map((r) => [r.method, r.path])).toEqual([
+        ["GET", "/api/push/Ab12Cd34?ping=&status=up&msg=OK"],
+        ["GET", "/api/push/Ab12Cd34?ping=&status=down&msg=BAD_CREDENTIALS%3A+typed+%5Bredacted%5D"],
+      ]);
+    } finally {
+      await kuma.close();
+    }
+  });
+});
