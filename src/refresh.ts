@@ -220,8 +220,7 @@ export async function exchangeAndSave(
 
 /** A session for another user than the account's: refused before anything is saved. */
 async function refuseOtherUser(user: string, deps: ExchangeDeps): Promise<void> {
-  const expected =
-    deps.userId ?? (await deps.store.read().catch(() => undefined))?.user_id ?? user;
+  const expected = deps.userId ?? (await deps.store.read().catch(() => undefined))?.user_id ?? user;
   if (user.toUpperCase() === expected.toUpperCase()) return;
   deps.logger.warn({ user_id: expected, kite_user_id: user }, "request token of another user");
   throw new KiteTokenError(

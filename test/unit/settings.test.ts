@@ -24,6 +24,7 @@ describe("the settings table", () => {
         "ADMIN_TOKEN",
         "ALERT_WEBHOOK_URL",
         "GITHUB_TOKEN",
+        "HEARTBEAT_URL",
         "KITE_API_KEY",
         "KITE_API_SECRET",
         "KITE_PASSWORD",
