@@ -43,12 +43,15 @@ function recipes(): Recipe[] {
   const found: Recipe[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (lines[i]?.trim() !== "<!-- recipe -->") continue;
-    if (lines[i + 1] !== "```sh")
+    // The block follows its marker (Prettier puts a blank line between them).
+    let start = i + 1;
+    while (lines[start]?.trim() === "") start++;
+    if (lines[start] !== "```sh")
       throw new Error(`README.md:${i + 1}: a recipe marker must precede a sh block`);
     const body: string[] = [];
-    let j = i + 2;
+    let j = start + 1;
     for (; j < lines.length && lines[j] !== "```"; j++) body.push(lines[j] ?? "");
-    found.push({ line: i + 3, script: body.join("\n") });
+    found.push({ line: start + 2, script: body.join("\n") });
     i = j;
   }
   return found;
