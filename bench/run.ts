@@ -28,20 +28,12 @@ const SUBJECTS: Subject[] = ["floor", "browser", "http"];
 const IDLE_ACCOUNTS = 10;
 const STEPS = ["login", "exchange", "verify", "save"] as const;
 
-function runsWanted(argv: string[]): number {
+/** `--runs N` (warm runs, default 20) or `--cold-runs N` (cold rounds, default 10); 3 in quick mode. */
+function runsWanted(argv: string[], option: "--runs" | "--cold-runs", byDefault: number): number {
   if (argv.includes("--quick")) return 3;
-  const at = argv.indexOf("--runs");
-  const n = at >= 0 ? Number(argv[at + 1]) : 20;
-  if (!Number.isInteger(n) || n < 1) throw new Error("--runs needs a whole number of runs");
-  return n;
-}
-
-/** Cold rounds: 3 in quick mode, else `--cold-runs N` (default 10). */
-function coldRunsWanted(argv: string[]): number {
-  if (argv.includes("--quick")) return 3;
-  const at = argv.indexOf("--cold-runs");
-  const n = at >= 0 ? Number(argv[at + 1]) : 10;
-  if (!Number.isInteger(n) || n < 1) throw new Error("--cold-runs needs a whole number of runs");
+  const at = argv.indexOf(option);
+  const n = at >= 0 ? Number(argv[at + 1]) : byDefault;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${option} needs a whole number of runs`);
   return n;
 }
 
@@ -202,14 +194,13 @@ function markdown(
 }
 
 const argv = process.argv.slice(2);
-const runs = runsWanted(argv);
+const runs = runsWanted(argv, "--runs", 20);
+const coldRuns = runsWanted(argv, "--cold-runs", 10);
 const machine = await describeMachine();
 process.stdout.write(`${machineLine(machine)}\n\n`);
-process.stderr.write(`bench: cold whole processes, ${coldRunsWanted(argv)} rounds…\n`);
+process.stderr.write(`bench: cold whole processes, ${coldRuns} rounds…\n`);
 const coldSim = await startSimulator();
-const cold: ColdResult = await coldBench(coldSim, coldRunsWanted(argv)).finally(() =>
-  coldSim.close(),
-);
+const cold: ColdResult = await coldBench(coldSim, coldRuns).finally(() => coldSim.close());
 process.stdout.write(`${coldMarkdown(cold).join("\n")}\n`);
 // Ours failing is an error of ours (slow is not); the Selenium script is not ours.
 if (cold.rows.some((r) => r.subject !== "selenium" && r.failures.length > 0)) process.exitCode = 1;
