@@ -44,6 +44,7 @@ const LAYERS = [
     "core",
     [
       "src/errors.ts",
+      "src/compile-cache.ts",
       "src/time.ts",
       "src/log.ts",
       "src/redact.ts",

@@ -52,8 +52,8 @@ export async function main(subject: Subject, count: number): Promise<SubjectResu
   for (let i = -1; i < count; i += 1) {
     let timing: RunTiming;
     if (subject === "floor") {
-      const { floorRun } = await import("./floor.js");
-      const { loginMs, totalMs } = await floorRun(sim, executablePath, tag);
+      const { floorAccount, floorRun } = await import("./floor.js");
+      const { loginMs, totalMs } = await floorRun(floorAccount(sim), executablePath, tag);
       timing = { totalMs, steps: { login: loginMs, exchange: totalMs - loginMs } };
     } else {
       const login = createLoginStrategy(subject, {

@@ -65,7 +65,7 @@ async function bareLogin(context: BrowserContext, account: FloorAccount): Promis
 }
 
 /** The bare exchange of a request token for an access token. */
-async function bareExchange(account: FloorAccount, token: string): Promise<void> {
+export async function bareExchange(account: FloorAccount, token: string): Promise<void> {
   const checksum = createHash("sha256")
     .update(account.apiKey + token + account.apiSecret)
     .digest("hex");
@@ -83,11 +83,10 @@ async function bareExchange(account: FloorAccount, token: string): Promise<void>
  * time to the access token.
  */
 export async function floorRun(
-  sim: Simulator,
+  account: FloorAccount,
   executablePath: string,
   tag: string,
 ): Promise<{ loginMs: number; totalMs: number }> {
-  const account = floorAccount(sim);
   const started = performance.now();
   const browser = await launch(executablePath, tag);
   const context = await browser.newContext();
@@ -129,10 +128,23 @@ export async function floorBatch(batch: FloorBatch): Promise<void> {
   await browser.close();
 }
 
-// `floor.js batch`: one batch, its settings as JSON on stdin; prints "done" at the end.
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === "batch") {
+/** What `floor.js once` reads on its standard input: one login as a whole process. */
+export interface FloorOnce {
+  executablePath: string;
+  tag: string;
+  account: FloorAccount;
+}
+
+// `floor.js batch`: one batch, its settings as JSON on stdin; `floor.js once`: one login
+// and exchange (the cold benchmark's floor). Each prints "done" at the end.
+const mode = process.argv[2];
+if (process.argv[1] === fileURLToPath(import.meta.url) && (mode === "batch" || mode === "once")) {
   let input = "";
   for await (const chunk of process.stdin) input += String(chunk);
-  await floorBatch(JSON.parse(input) as FloorBatch);
+  if (mode === "batch") await floorBatch(JSON.parse(input) as FloorBatch);
+  else {
+    const job = JSON.parse(input) as FloorOnce;
+    await floorRun(job.account, job.executablePath, job.tag);
+  }
   process.stdout.write("done\n");
 }

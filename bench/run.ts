@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AccountsResult } from "./accounts.js";
@@ -7,14 +8,18 @@ import type { Subject, SubjectResult } from "./child.js";
 import { startSimulator } from "../src/simulator/index.js";
 import { startAccounts } from "../test/accounts/helpers.js";
 import { idleWorker, type IdleFigure } from "./idle.js";
+import { coldBench, coldMarkdown, type ColdResult } from "./cold.js";
 import { describeMachine, type Machine } from "./machine.js";
 import { summarise, type Summary } from "./stats.js";
 
 /**
- * `npm run bench [-- --quick | --runs N]`: the refresh N times per login strategy against
- * the simulator on loopback, beside the bare Playwright floor; a Markdown table on stdout
- * and the same numbers as JSON under bench/results/. It only reports: slow numbers do not
- * fail it.
+ * `npm run bench [-- --quick | --runs N] [--cold-runs N] [--cold-only]`: first the cold
+ * whole processes (cold.ts: Node's start, `kite-token status`, `kite-token refresh --force`
+ * over HTTP and with the browser, the bare Playwright floor and a Selenium script, each run
+ * a fresh process, alternating), then the warm refresh N times per login strategy inside one
+ * process beside the floor, the idle worker and the many-accounts batches; Markdown tables
+ * on stdout and the same numbers as JSON under bench/results/. It only reports: slow
+ * numbers do not fail it (a run of ours that fails does).
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const script = (name: string): string => path.join(here, `${name}.js`);
@@ -23,11 +28,12 @@ const SUBJECTS: Subject[] = ["floor", "browser", "http"];
 const IDLE_ACCOUNTS = 10;
 const STEPS = ["login", "exchange", "verify", "save"] as const;
 
-function runsWanted(argv: string[]): number {
+/** `--runs N` (warm runs, default 20) or `--cold-runs N` (cold rounds, default 10); 3 in quick mode. */
+function runsWanted(argv: string[], option: "--runs" | "--cold-runs", byDefault: number): number {
   if (argv.includes("--quick")) return 3;
-  const at = argv.indexOf("--runs");
-  const n = at >= 0 ? Number(argv[at + 1]) : 20;
-  if (!Number.isInteger(n) || n < 1) throw new Error("--runs needs a whole number of runs");
+  const at = argv.indexOf(option);
+  const n = at >= 0 ? Number(argv[at + 1]) : byDefault;
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${option} needs a whole number of runs`);
   return n;
 }
 
@@ -134,15 +140,21 @@ function idleLine(what: string, f: IdleFigure | undefined): string {
   return `- ${what} (startup refresh: ${f.startup}): **${mib(f.settledRssBytes)} MiB** RSS settled, ${mib(f.rssBytes)} MiB right after the host's grace; descendants: ${f.descendants}${f.descendants > 0 ? ` (${mib(f.descendantsRssBytes)} MiB)` : ""}`;
 }
 
+function machineLine(machine: Machine): string {
+  return `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; ${machine.chromium}; playwright-core ${machine.playwrightCore}; load average at start ${machine.loadAverage.join(" / ")}.`;
+}
+
 function markdown(
-  machine: Machine,
   rows: SubjectReport[],
   idle: IdleFigure[],
   ratio: { refresh: number; login: number },
   accounts: AccountsReport[],
 ): string {
   const lines = [
-    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; ${machine.chromium}; playwright-core ${machine.playwrightCore}; load average at start ${machine.loadAverage.join(" / ")}.`,
+    `Load average now: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" / ")}.`,
     "",
     "| subject | cold run ms | warm runs | wall p50 ms | p95 ms | max ms | login p50 | exchange p50 | verify p50 | save p50 | main Node peak RSS MiB | login host peak RSS MiB | Chromium peak RSS MiB |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -181,8 +193,21 @@ function markdown(
   return lines.join("\n");
 }
 
-const runs = runsWanted(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const runs = runsWanted(argv, "--runs", 20);
+const coldRuns = runsWanted(argv, "--cold-runs", 10);
 const machine = await describeMachine();
+process.stdout.write(`${machineLine(machine)}\n\n`);
+process.stderr.write(`bench: cold whole processes, ${coldRuns} rounds…\n`);
+const coldSim = await startSimulator();
+const cold: ColdResult = await coldBench(coldSim, coldRuns).finally(() => coldSim.close());
+process.stdout.write(`${coldMarkdown(cold).join("\n")}\n`);
+// Ours failing is an error of ours (slow is not); the Selenium script is not ours.
+if (cold.rows.some((r) => r.subject !== "selenium" && r.failures.length > 0)) process.exitCode = 1;
+if (argv.includes("--cold-only")) {
+  saveJson({ date: new Date().toISOString(), machine, cold });
+  process.exit();
+}
 const results: SubjectReport[] = [];
 for (const subject of SUBJECTS) {
   process.stderr.write(`bench: ${subject}, ${runs} runs…\n`);
@@ -211,17 +236,14 @@ for (const concurrency of runs <= 3 ? [2] : [1, 2, 4]) {
   const { firstLine } = child("accounts", [String(batches), String(concurrency)]);
   accounts.push(accountsReport(JSON.parse(await firstLine) as AccountsResult));
 }
-const text = markdown(machine, results, idle, ratio, accounts);
-process.stdout.write(`${text}\n`);
-const dir = path.join(here, "..", "..", "bench", "results");
-mkdirSync(dir, { recursive: true });
-const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-writeFileSync(
-  file,
-  `${JSON.stringify(
-    { date: new Date().toISOString(), runs, machine, results, idle, ratio, accounts },
-    null,
-    2,
-  )}\n`,
-);
-process.stdout.write(`\nJSON: ${path.relative(process.cwd(), file)}\n`);
+const text = markdown(results, idle, ratio, accounts);
+process.stdout.write(`\nWarm runs inside one process:\n\n${text}\n`);
+saveJson({ date: new Date().toISOString(), runs, machine, cold, results, idle, ratio, accounts });
+
+function saveJson(value: object): void {
+  const dir = path.join(here, "..", "..", "bench", "results");
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`\nJSON: ${path.relative(process.cwd(), file)}\n`);
+}

@@ -3,6 +3,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { enableCompileCache } from "../compile-cache.js";
 import { packageRoot } from "../package-root.js";
 import { SecretRedactor } from "../redact.js";
 import { EXIT_USAGE, Output, exitCodeFor } from "./output.js";
@@ -289,6 +290,8 @@ function isEntryPoint(): boolean {
 
 // Imported (the argument-parsing tests build the program), it runs nothing.
 if (isEntryPoint()) {
+  // Before the command's own modules load (each command is imported when it runs).
+  enableCompileCache();
   main(process.argv).then(
     (code) => {
       process.exitCode = code;

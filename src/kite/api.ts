@@ -2,6 +2,7 @@ import { z } from "zod";
 import { KiteTokenError } from "../errors.js";
 import { kiteLoginTimeToInstant } from "../time.js";
 import { isResolvedFailure, mapKiteError, type KiteCall } from "./errors.js";
+import { getProfile } from "./profile.js";
 
 export const KiteSessionSchema = z.object({
   access_token: z.string().min(1),
@@ -45,12 +46,14 @@ export type KiteCallName = keyof KiteCalls;
 
 type KiteConnectInstance = {
   generateSession(requestToken: string, apiSecret: string): Promise<unknown>;
-  getProfile(): Promise<unknown>;
   invalidateAccessToken(accessToken?: string): Promise<unknown>;
   setAccessToken(token: string): void;
 };
 
-/** The official kiteconnect client, pointed at KITE_API_ROOT, with our errors and types. */
+/**
+ * The official kiteconnect client (the exchange, the logout), pointed at KITE_API_ROOT, with
+ * our errors and types; the profile check on Node's own HTTP client.
+ */
 export class KiteApi implements KiteCalls {
   readonly #options: KiteApiOptions;
 
@@ -116,10 +119,17 @@ export class KiteApi implements KiteCalls {
     };
   }
 
-  /** GET /user/profile with the token: proof that Kite accepts it. */
+  /**
+   * GET /user/profile with the token: proof that Kite accepts it. On Node's own HTTP
+   * client (profile.ts), answering as kiteconnect does: `status` loads no Kite client.
+   */
   async verify(accessToken: string): Promise<KiteProfile> {
-    const kc = await this.#client(accessToken);
-    return this.#call("verify", () => kc.getProfile(), KiteProfileSchema);
+    const { apiKey, apiRoot, timeoutMs } = this.#options;
+    return this.#call(
+      "verify",
+      () => getProfile({ apiRoot, apiKey, accessToken, timeoutMs }),
+      KiteProfileSchema,
+    );
   }
 
   /** DELETE /session/token. */

@@ -5,7 +5,7 @@ import path from "node:path";
  * Command lines of the live Chromium processes working for the process `owner` (default:
  * this one), as their `--kite-token-owner=<pid>` says, wherever they were reparented.
  */
-export function chromiumOwnedBy(owner: number = process.pid): string[] {
+export function chromiumOwnedBy(owner: number | string = process.pid): string[] {
   const found: string[] = [];
   for (const pid of readdirSync("/proc")) {
     if (!/^\d+$/.test(pid)) continue;

@@ -9,6 +9,7 @@
  * (after an idle grace, at its own close, or by dying): the browsers are closed and the
  * process exits.
  */
+import { enableCompileCache } from "../../compile-cache.js";
 import { SecretRedactor } from "../../redact.js";
 import { BrowserLogin } from "../browser.js";
 import { FailureEvidence } from "../evidence.js";
@@ -237,6 +238,8 @@ if (process.send === undefined) {
   process.stderr.write("kite-token: the login host runs only as a child of kite-token.\n");
   process.exit(2);
 }
+// Playwright, loaded for the first login, compiled once for every later host (Node 22+).
+enableCompileCache();
 // Its Chromium works for the parent: `--kite-token-owner=<the parent's pid>`.
 ownChromiumFor(process.ppid);
 const host = new LoginHost((message) => {
