@@ -237,6 +237,20 @@ export function aborted(message: string, signal?: AbortSignal): KiteTokenError {
   return new KiteTokenError("ABORTED", message, { cause: signal?.reason });
 }
 
+/**
+ * What a low-level failure says, for a message: an fs error's own words and code ("no
+ * space left on device (ENOSPC)"), a network error's message, another error's message.
+ */
+export function causeText(error: unknown): string {
+  if (error instanceof KiteTokenError) return error.message;
+  const e = error as Partial<NodeJS.ErrnoException> | undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof e?.code !== "string") return message;
+  const fs = /^[A-Z0-9_]+: ([^,]+)/.exec(message);
+  if (fs?.[1]) return `${fs[1]} (${e.code})`;
+  return message.includes(e.code) ? message : `${message} (${e.code})`;
+}
+
 /** Wraps anything thrown into the project's error, keeping the original as `cause`. */
 export function toKiteTokenError(
   value: unknown,

@@ -1,4 +1,14 @@
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
@@ -60,5 +70,41 @@ describe("FileTokenStore", () => {
     );
     expect((await store.read())?.access_token).toBe("second-token-value");
     expect(readdirSync(dir)).toEqual(["token.json"]);
+  });
+
+  it("writes through a symlinked token file (a chain of links): the bot reading the target gets the new token", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kt-store-"));
+    mkdirSync(path.join(dir, "bot"));
+    const target = path.join(dir, "bot", "kite.json");
+    const store = new FileTokenStore(target);
+    await store.write(tokenRecordFrom(session, new Date()));
+    // data/token.json -> ../middle.json -> (absolute) bot/kite.json
+    mkdirSync(path.join(dir, "data"));
+    symlinkSync(target, path.join(dir, "middle.json"));
+    const link = path.join(dir, "data", "token.json");
+    symlinkSync(path.join("..", "middle.json"), link);
+    const viaLink = new FileTokenStore(link);
+    await viaLink.write(
+      tokenRecordFrom({ ...session, accessToken: "through-the-link" }, new Date()),
+    );
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe(path.join("..", "middle.json"));
+    expect(lstatSync(path.join(dir, "middle.json")).isSymbolicLink()).toBe(true);
+    expect(
+      (JSON.parse(readFileSync(target, "utf8")) as { access_token: string }).access_token,
+    ).toBe("through-the-link");
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+    expect(readdirSync(path.join(dir, "bot"))).toEqual(["kite.json"]);
+    expect(readdirSync(path.join(dir, "data"))).toEqual(["token.json"]);
+    expect(await viaLink.probe()).toBe(`folder ${path.join(dir, "bot")} writable`);
+  });
+
+  it("writes a dangling link's target (the file the link names is created)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kt-store-"));
+    const link = path.join(dir, "token.json");
+    symlinkSync("real.json", link);
+    await new FileTokenStore(link).write(tokenRecordFrom(session, new Date()));
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(statSync(path.join(dir, "real.json")).isFile()).toBe(true);
   });
 });
