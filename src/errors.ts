@@ -75,7 +75,7 @@ export const ERROR_CODES = {
   },
   STORE_FAILED: {
     retryable: false,
-    hint: "Check that the folder of TOKEN_FILE (or the store named above) is writable and reachable.",
+    hint: "Fix what the message names (the folder's permissions or free space, the file, the server), then run again.",
   },
   INPUT_INVALID: {
     retryable: false,

@@ -1,5 +1,5 @@
 import type { KiteCredentials } from "./config/schema.js";
-import { KiteTokenError, isKiteTokenError } from "./errors.js";
+import { causeText, KiteTokenError, isKiteTokenError } from "./errors.js";
 import type { KiteCalls } from "./kite/api.js";
 import type { LoginLock } from "./lock/types.js";
 import type { Logger } from "./log.js";
@@ -151,9 +151,13 @@ async function step<T>(
     steps.push({ step: name, ms, failed: true });
     const wrapped = isKiteTokenError(error)
       ? error
-      : new KiteTokenError("INTERNAL", `The ${name} step failed unexpectedly.`, {
-          cause: error,
-        });
+      : new KiteTokenError(
+          "INTERNAL",
+          `The ${name} step failed unexpectedly: ${causeText(error)}.`,
+          {
+            cause: error,
+          },
+        );
     deps.logger.warn({ step: name, ms: Math.round(ms), code: wrapped.code }, "step failed");
     deps.onStep?.({ step: name, phase: "fail", ms, error: wrapped });
     throw wrapped;
@@ -216,6 +220,36 @@ export async function exchangeAndSave(
     () => deps.store.name,
   );
   return record;
+}
+
+/**
+ * The primary store must take the token before anything is sent to Kite (a login can end
+ * the token a running bot holds, a request token works once): a folder that is read-only,
+ * full or missing, or a Redis that is down, fails the save step now, saying so.
+ */
+async function probeBeforeKite(
+  deps: Pick<RefreshDeps, "store" | "logger" | "onStep">,
+  steps: StepTiming[],
+): Promise<void> {
+  const store = deps.store;
+  const failure = await (store.probePrimary?.() ?? store.probe()).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (failure === undefined) return;
+  const e = isKiteTokenError(failure)
+    ? failure
+    : new KiteTokenError(
+        "STORE_FAILED",
+        `The token store ${store.name} cannot be written: ${causeText(failure)}.`,
+        { cause: failure },
+      );
+  const refused = new KiteTokenError(e.code, `${e.message} Nothing was sent to Kite.`, {
+    cause: e.cause,
+    hint: e.ownHint,
+    retryable: e.retryable,
+  });
+  await step("save", steps, deps, () => Promise.reject(refused));
 }
 
 /** A session for another user than the account's: refused before anything is saved. */
@@ -348,6 +382,7 @@ export async function exchangeRun(deps: ExchangeRunDeps, requestToken: string): 
   deps.redactor.add(requestToken);
   return recorded(deps, ({ steps }) =>
     underLock(deps, steps, async () => {
+      await probeBeforeKite(deps, steps);
       let delivery: WriteReport | undefined;
       const record = await exchangeAndSave(
         requestToken,
@@ -369,12 +404,17 @@ export async function exchangeRun(deps: ExchangeRunDeps, requestToken: string): 
   );
 }
 
-/** The lock step, then `run` holding the account's login lock, released whatever happens. */
-async function underLock<T>(
+/**
+ * The lock step, then `run` holding the account's login lock, released whatever happens.
+ * A lock that could not be released cleanly (Redis gone, the lease lost) does not undo
+ * what the run did: a run that succeeded (its token saved) says so with the lock's problem
+ * as a warning; a run that failed keeps its own failure.
+ */
+async function underLock(
   deps: Pick<RefreshDeps, "lock" | "lockWaitMs" | "signal" | "logger" | "onStep">,
   steps: StepTiming[],
-  run: () => Promise<T>,
-): Promise<T> {
+  run: () => Promise<RefreshOutcome>,
+): Promise<RefreshOutcome> {
   const lease = await step(
     "lock",
     steps,
@@ -382,11 +422,27 @@ async function underLock<T>(
     () => deps.lock.acquire({ waitMs: deps.lockWaitMs, signal: deps.signal }),
     () => deps.lock.name,
   );
+  let outcome: RefreshOutcome;
   try {
-    return await run();
-  } finally {
-    await lease.release();
+    outcome = await run();
+  } catch (error) {
+    await lease.release().catch((problem: unknown) => {
+      deps.logger.warn({ lock: deps.lock.name, err: problem }, "login lock not released cleanly");
+    });
+    throw error;
   }
+  try {
+    await lease.release();
+  } catch (error) {
+    deps.logger.warn({ lock: deps.lock.name, err: error }, "login lock not released cleanly");
+    const problem = `the login lock reported a problem: ${causeText(error)}`;
+    const warning =
+      outcome.status === "refreshed"
+        ? `The token was saved; ${problem}`
+        : `${problem[0]!.toUpperCase()}${problem.slice(1)}`;
+    return { ...outcome, warnings: [...(outcome.warnings ?? []), warning] };
+  }
+  return outcome;
 }
 
 /** What a run leaves as it goes: its step timings, its posts to Kite, a failed login's files. */
@@ -415,7 +471,9 @@ async function recorded(
   } catch (error) {
     failure = isKiteTokenError(error)
       ? error
-      : new KiteTokenError("INTERNAL", "The refresh failed unexpectedly.", { cause: error });
+      : new KiteTokenError("INTERNAL", `The refresh failed unexpectedly: ${causeText(error)}.`, {
+          cause: error,
+        });
   }
   const record = await recordRun(deps, trail, outcome, failure);
   if (outcome) return { ok: true, run: record, outcome };
@@ -452,6 +510,7 @@ async function refreshSteps(
       deps.logger.info({ user_id: reused.user_id }, "token saved by another login; reused");
       return { status: "reused", ...(await adopted(deps, reused)), steps, totpSubmissions: 0 };
     }
+    await probeBeforeKite(deps, steps);
     const result = await step(
       "login",
       steps,

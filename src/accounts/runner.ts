@@ -2,7 +2,7 @@ import { Heartbeat } from "../alerts/heartbeat.js";
 import { configuredAlerts, reportRun } from "../alerts/run-alerts.js";
 import type { AlertService, PendingSummary } from "../alerts/service.js";
 import { exchangeDeps, refreshDeps, type App } from "../app.js";
-import { toKiteTokenError } from "../errors.js";
+import { causeText, toKiteTokenError } from "../errors.js";
 import { exchangeRun, refresh, type RunReport, type StepEvent } from "../refresh.js";
 import { formatIst } from "../time.js";
 import { withSlots, type LoginSlots } from "./login-slots.js";
@@ -186,7 +186,11 @@ export class AccountRunner {
 }
 
 function failedBeforeStart(request: RunRequest, startedAt: Date, error: unknown): RunReport {
-  const failure = toKiteTokenError(error, "INTERNAL", "The run failed unexpectedly.");
+  const failure = toKiteTokenError(
+    error,
+    "INTERNAL",
+    `The run failed unexpectedly: ${causeText(error)}.`,
+  );
   return {
     ok: false,
     error: failure,

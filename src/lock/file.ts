@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { link, mkdir, open, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
-import { aborted, KiteTokenError } from "../errors.js";
+import { aborted, causeText, KiteTokenError } from "../errors.js";
 import { formatIst, sleep } from "../time.js";
 import type { LockAcquireOptions, LockLease, LoginLock } from "./types.js";
 
@@ -29,11 +29,17 @@ const isAlive = (pid: number): boolean => {
   }
 };
 
+/** Errors of a filesystem that has no hard links (the lock is then created in place). */
+const NO_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
+
 /**
- * A lock file created with O_EXCL, holding the owner's pid, host and a random token, and
- * touched while held. It is stale (and taken over) when its owner on this host is dead or
- * when it was not touched for `staleMs` (an owner on another host, a frozen one, or a
- * previous container whose pid this process now has).
+ * A lock file holding the owner's pid, host and a random token, touched while held. It
+ * appears whole: the holder is written to a temporary file, which is then hard-linked to
+ * the lock's name (failing when the lock exists), so a lock file is never seen empty
+ * while its owner writes it. It is stale (and taken over) when its owner on this host is
+ * dead, when it was not touched for `staleMs` (an owner on another host, a frozen one,
+ * or a previous container whose pid this process now has), and at once when it holds no
+ * owner (empty or cut short, as a full disk leaves one).
  */
 export class FileLoginLock implements LoginLock {
   readonly name: string;
@@ -75,19 +81,33 @@ export class FileLoginLock implements LoginLock {
       token: randomBytes(8).toString("hex"),
       acquired_at: formatIst(new Date()),
     };
-    let handle;
+    const content = JSON.stringify(holder);
+    const temp = path.join(
+      path.dirname(this.#path),
+      `.${path.basename(this.#path)}.${process.pid}.${randomBytes(4).toString("hex")}.new`,
+    );
     try {
-      handle = await open(this.#path, "wx", 0o600);
+      await writeNew(temp, content);
+      try {
+        await link(temp, this.#path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? "";
+        if (code === "EEXIST") return undefined;
+        if (!NO_LINKS.has(code)) throw error;
+        // No hard links here (some network or FAT mounts): created in place, O_EXCL.
+        if (!(await writeNew(this.#path, content, { exists: "undefined" }))) return undefined;
+      }
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST") return undefined;
-      throw new KiteTokenError("STORE_FAILED", `The lock file ${this.#path} cannot be created.`, {
-        cause: error,
-      });
-    }
-    try {
-      await handle.writeFile(JSON.stringify(holder));
+      throw new KiteTokenError(
+        "STORE_FAILED",
+        `The lock file ${this.#path} cannot be written: ${causeText(error)}.`,
+        {
+          cause: error,
+          hint: `Free some space in ${path.dirname(this.#path)} (or make it writable), then run again.`,
+        },
+      );
     } finally {
-      await handle.close();
+      await rm(temp, { force: true }).catch(() => undefined);
     }
     return this.#lease(holder.token);
   }
@@ -125,8 +145,8 @@ export class FileLoginLock implements LoginLock {
       holder.host === hostname() &&
       holder.pid !== process.pid &&
       !isAlive(holder.pid);
-    // A file still being written has no holder yet: only its age can make it stale.
-    if (!untouched && !deadOwner) return;
+    // A lock appears whole (see above): one without a holder was left by a failed write.
+    if (holder !== undefined && !untouched && !deadOwner) return;
     // Move it aside atomically; only one waiter wins the rename.
     const aside = `${file}.${randomBytes(4).toString("hex")}.stale`;
     try {
@@ -135,12 +155,44 @@ export class FileLoginLock implements LoginLock {
       return;
     }
     const moved = await readHolder(aside);
-    if (holder && moved && moved.token !== holder.token) {
+    if (moved && moved.token !== holder?.token) {
       // Another waiter took it over in between and this was its fresh lock: put it back.
       await link(aside, file).catch(() => undefined);
     }
     await rm(aside, { force: true });
   }
+}
+
+/**
+ * Creates `file` (O_EXCL, 0600) holding `content`; removed again when the write fails
+ * (a full disk), so no empty file is left. With `exists: "undefined"`, a file already
+ * there resolves false instead of throwing EEXIST.
+ */
+async function writeNew(
+  file: string,
+  content: string,
+  options: { exists?: "throw" | "undefined" } = {},
+): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, "wx", 0o600);
+  } catch (error) {
+    if (options.exists === "undefined" && (error as NodeJS.ErrnoException).code === "EEXIST")
+      return false;
+    throw error;
+  }
+  try {
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    await rm(file, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  return true;
 }
 
 async function readHolder(file: string): Promise<Holder | undefined> {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import { aborted, KiteTokenError } from "../errors.js";
+import { aborted, causeText, KiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { sleep } from "../time.js";
 import type { LockAcquireOptions, LockLease, LoginLock } from "./types.js";
@@ -49,10 +49,15 @@ export class RedisLoginLock implements LoginLock {
       try {
         reply = await client.set(this.options.key, owner, "PX", this.#leaseMs, "NX");
       } catch (error) {
-        throw new KiteTokenError("STORE_FAILED", `The lock ${this.name} could not be taken.`, {
-          cause: error,
-          retryable: true,
-        });
+        throw new KiteTokenError(
+          "STORE_FAILED",
+          `The lock ${this.name} could not be taken: ${causeText(error)}.`,
+          {
+            cause: error,
+            retryable: true,
+            hint: `Check that Redis at ${this.options.where} is running and reachable (the first redis:// store of TOKEN_STORES holds the login lock).`,
+          },
+        );
       }
       if (reply === "OK") return this.#lease(client, owner);
       const left = deadline - Date.now();
@@ -100,7 +105,7 @@ export class RedisLoginLock implements LoginLock {
         if (lost !== undefined) {
           throw new KiteTokenError(
             "LOCK_LOST",
-            `The lock ${this.name} was lost before it was released; another refresh may have run meanwhile.`,
+            `The lock ${this.name} was lost before it was released (${causeText(lost)}); another refresh may have run meanwhile.`,
             { cause: lost },
           );
         }

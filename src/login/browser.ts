@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { aborted, isKiteTokenError, KiteTokenError } from "../errors.js";
+import { aborted, KiteTokenError } from "../errors.js";
+import { unexpectedLoginFailure } from "./classify.js";
 import { BrowserLoginFlow } from "./browser-flow.js";
 import { findChromium } from "./chromium.js";
 import { closeWithin, launchChromium } from "./launch.js";
@@ -90,11 +91,7 @@ export class BrowserLogin implements LoginStrategy {
       return await Promise.race([flow.run(), stopped]);
     } catch (error) {
       if (context.signal?.aborted) throw halted();
-      const failure = isKiteTokenError(error)
-        ? error
-        : new KiteTokenError("BROWSER_FAILED", "Chromium failed during the login.", {
-            cause: error,
-          });
+      const failure = unexpectedLoginFailure(error);
       if (page && this.options.onFailure) {
         await this.options.onFailure(page, failure.code).catch(() => undefined);
       }

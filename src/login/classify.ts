@@ -1,4 +1,4 @@
-import { KiteTokenError } from "../errors.js";
+import { causeText, isKiteTokenError, KiteTokenError } from "../errors.js";
 
 export type LoginStep = "password" | "twofa";
 
@@ -44,4 +44,26 @@ export function appCodeRequired(): KiteTokenError {
     "APP_CODE_REQUIRED",
     "Kite asks this account for an app code instead of an external TOTP; nothing was submitted.",
   );
+}
+
+/** Errors that are this program's own (a bug, a file, the system), never Chromium's. */
+const OWN_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError];
+
+/**
+ * Something a login threw that is not the project's error, named by its cause: a system
+ * error (ENOSPC, EACCES…) or a bug of ours is INTERNAL; the rest came from the browser
+ * (Playwright's and Chromium's failures) and is BROWSER_FAILED. Both say what it was.
+ */
+export function unexpectedLoginFailure(error: unknown): KiteTokenError {
+  if (isKiteTokenError(error)) return error;
+  const text = (causeText(error).split("\n")[0] ?? "").slice(0, 300);
+  const ours =
+    !(error instanceof Error) ||
+    typeof (error as NodeJS.ErrnoException).code === "string" ||
+    OWN_ERRORS.some((kind) => error instanceof kind);
+  return ours
+    ? new KiteTokenError("INTERNAL", `The login failed unexpectedly: ${text}.`, { cause: error })
+    : new KiteTokenError("BROWSER_FAILED", `Chromium failed during the login: ${text}.`, {
+        cause: error,
+      });
 }

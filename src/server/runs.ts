@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { toKiteTokenError } from "../errors.js";
+import { causeText, toKiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { SecretRedactor } from "../redact.js";
 import type { StepEvent } from "../refresh.js";
@@ -126,7 +126,11 @@ export class RunRegistry {
       );
       run.summary.outcome = outcome.status;
     } catch (caught) {
-      const error = toKiteTokenError(caught, "INTERNAL", "The refresh failed unexpectedly.");
+      const error = toKiteTokenError(
+        caught,
+        "INTERNAL",
+        `The refresh failed unexpectedly: ${causeText(caught)}.`,
+      );
       const { message, hint, kite_message } = errorBody(error, this.redactor);
       run.summary = {
         ...run.summary,

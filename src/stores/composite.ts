@@ -87,6 +87,10 @@ export class CompositeTokenStore implements TokenStore {
     return details.join("; ");
   }
 
+  probePrimary(): Promise<string> {
+    return this.primary.probe();
+  }
+
   async write(record: TokenRecord): Promise<void> {
     await this.deliver(record);
   }

@@ -43,6 +43,8 @@ export interface TokenStore extends TokenSink {
   read(): Promise<TokenRecord | undefined>;
   /** Reports each token written from now on (by any process), until stopped. */
   watch?(handlers: WatchHandlers): Promise<StopWatching>;
+  /** Checks only the store a write must reach (several stores as one: the primary). */
+  probePrimary?(): Promise<string>;
   /** Writes like `write`, telling how each store fared (several stores as one). */
   deliver?(record: TokenRecord): Promise<WriteReport>;
   /**

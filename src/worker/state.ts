@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { KiteTokenError } from "../errors.js";
+import { causeText, KiteTokenError } from "../errors.js";
 import { FileLoginLock } from "../lock/file.js";
 import { writeFileAtomic } from "../stores/file.js";
 
@@ -94,6 +94,11 @@ export function keptRuns(runs: RunRecord[], now: number): RunRecord[] {
   return runs.slice(Math.max(start, runs.length - RUNS_CAP));
 }
 
+const READ_HINT =
+  "Check the file's owner and permissions: kite-token reads and writes it as the user it runs as.";
+const CORRUPT_HINT =
+  "Move it aside to start afresh (its run history and today's second-factor count go with it; `kite-token budget` then shows none, so mind the five-wrong-codes limit).";
+
 const emptyState = (): State => ({ version: 1, runs: [], twofa: { day: "", submissions: [] } });
 
 /**
@@ -117,15 +122,22 @@ export class StateFile {
       text = await readFile(this.path, "utf8");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return emptyState();
-      throw this.#failed("cannot be read", error);
+      throw this.#failed(`cannot be read: ${causeText(error)}`, error, READ_HINT);
     }
+    let json: unknown;
     try {
-      const parsed = StateSchema.safeParse(JSON.parse(text));
-      if (parsed.success) return parsed.data;
-      throw parsed.error;
+      json = JSON.parse(text);
     } catch (error) {
-      throw this.#failed("is not a valid state file (move it aside to start afresh)", error);
+      throw this.#failed(`is corrupt (not valid JSON: ${causeText(error)})`, error, CORRUPT_HINT);
     }
+    const parsed = StateSchema.safeParse(json);
+    if (parsed.success) return parsed.data;
+    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "(top)"))];
+    throw this.#failed(
+      `is corrupt (missing or bad fields: ${fields.slice(0, 5).join(", ")})`,
+      parsed.error,
+      CORRUPT_HINT,
+    );
   }
 
   async update<T>(change: (state: State) => T): Promise<T> {
@@ -137,7 +149,11 @@ export class StateFile {
       try {
         await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`);
       } catch (error) {
-        throw this.#failed("cannot be written", error);
+        throw this.#failed(
+          `cannot be written: ${causeText(error)}`,
+          error,
+          `Free some space in ${path.dirname(this.path)} (or make it writable), then run again.`,
+        );
       }
       return result;
     } finally {
@@ -159,7 +175,10 @@ export class StateFile {
     });
   }
 
-  #failed(what: string, cause: unknown): KiteTokenError {
-    return new KiteTokenError("STORE_FAILED", `The state file ${this.path} ${what}.`, { cause });
+  #failed(what: string, cause: unknown, hint: string): KiteTokenError {
+    return new KiteTokenError("STORE_FAILED", `The state file ${this.path} ${what}.`, {
+      cause,
+      hint,
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { createTask, type ScheduledTask } from "node-cron";
 import type { WorkerConfig } from "../config/worker.js";
-import { isKiteTokenError, toKiteTokenError, type KiteTokenError } from "../errors.js";
+import { causeText, isKiteTokenError, toKiteTokenError, type KiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { RefreshOutcome } from "../refresh.js";
 import { formatIst } from "../time.js";
@@ -118,7 +118,11 @@ export class Worker {
     const signal = this.#controller.signal;
     const deadline = retryDeadline(new Date(), config.retryDeadline);
     const failureOf = (caught: unknown): KiteTokenError =>
-      toKiteTokenError(caught, "INTERNAL", "The refresh failed unexpectedly.");
+      toKiteTokenError(
+        caught,
+        "INTERNAL",
+        `The refresh failed unexpectedly: ${causeText(caught)}.`,
+      );
     const fields = (error: KiteTokenError, attempt: number) => ({
       trigger,
       attempt,

@@ -58,13 +58,19 @@ async function printStatus(app: App, out: Output, options: { json?: boolean }): 
   const nextRun = seen.running
     ? new Schedule(worker.schedule, worker.scheduleTz).next()
     : undefined;
+  // A state file that cannot be read is said so, not taken for "no run yet".
+  let stateError: string | undefined;
   const lastRun = await app.state
     .read()
     .then((st) => st.runs.at(-1))
-    .catch(() => undefined);
+    .catch((error: unknown) => {
+      stateError = error instanceof Error ? error.message : String(error);
+      return undefined;
+    });
   if (options.json) {
     out.json({
       last_run: lastRun,
+      ...(stateError ? { last_run_unknown: stateError } : {}),
       worker: seen,
       next_run: nextRun ? formatIst(nextRun) : null,
       state: status.state,
@@ -87,7 +93,7 @@ async function printStatus(app: App, out: Output, options: { json?: boolean }): 
       valid: `valid: token for ${r?.user_id ?? "?"} expires ${expiry} (in ${formatDuration(status.msLeft ?? 0)})${status.kiteCheck === "accepted" ? ", accepted by Kite" : status.note ? `; ${status.note}` : ""}.`,
     };
     out.line(lines[status.state]);
-    out.line(`last run: ${lastRunLine(lastRun)}`);
+    out.line(`last run: ${stateError ? `unknown: ${stateError}` : lastRunLine(lastRun)}`);
     out.line(seen.text);
     out.line(
       nextRun

@@ -1,6 +1,7 @@
 import { KiteTokenError, toKiteTokenError, type ErrorCode } from "../../errors.js";
 import type { KiteApiOptions, KiteCallName, KiteCalls } from "../../kite/api.js";
 import type { LoginSelectors } from "../../config/selectors.js";
+import { unexpectedLoginFailure } from "../classify.js";
 import type { KitePostEvent, LoginInput, LoginResult } from "../types.js";
 
 /**
@@ -75,15 +76,15 @@ export type ChildMessage =
   | { type: "kiteDone"; id: number; result: unknown }
   | { type: "kiteDone"; id: number; error: ErrorData };
 
-/** An error as data for the other side; anything but a KiteTokenError becomes `fallback`. */
+/**
+ * An error as data for the other side; anything but a KiteTokenError becomes `fallback`
+ * (default: named by its cause, see unexpectedLoginFailure).
+ */
 export function toErrorData(
   error: unknown,
-  fallback: [code: ErrorCode, message: string] = [
-    "BROWSER_FAILED",
-    "Chromium failed during the login.",
-  ],
+  fallback?: [code: ErrorCode, message: string],
 ): ErrorData {
-  const failure = toKiteTokenError(error, ...fallback);
+  const failure = fallback ? toKiteTokenError(error, ...fallback) : unexpectedLoginFailure(error);
   const cause: unknown = failure.cause;
   return {
     code: failure.code,
