@@ -244,7 +244,7 @@ export function aborted(message: string, signal?: AbortSignal): KiteTokenError {
 export function causeText(error: unknown): string {
   if (error instanceof KiteTokenError) return error.message;
   const e = error as Partial<NodeJS.ErrnoException> | undefined;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, "");
   if (typeof e?.code !== "string") return message;
   const fs = /^[A-Z0-9_]+: ([^,]+)/.exec(message);
   if (fs?.[1]) return `${fs[1]} (${e.code})`;

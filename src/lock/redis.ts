@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { aborted, causeText, KiteTokenError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { sleep } from "../time.js";
+import { redisCause } from "../stores/redis-connections.js";
 import type { LockAcquireOptions, LockLease, LoginLock } from "./types.js";
 
 /** Extends the lease only while we still own it. */
@@ -51,7 +52,7 @@ export class RedisLoginLock implements LoginLock {
       } catch (error) {
         throw new KiteTokenError(
           "STORE_FAILED",
-          `The lock ${this.name} could not be taken: ${causeText(error)}.`,
+          `The lock ${this.name} could not be taken: ${causeText(redisCause(client, error))}.`,
           {
             cause: error,
             retryable: true,
@@ -81,7 +82,7 @@ export class RedisLoginLock implements LoginLock {
         const kept = await client.eval(RENEW, 1, key, owner, String(this.#leaseMs));
         if (kept !== 1) lost ??= new Error("the lease had expired and the key had another owner");
       } catch (error) {
-        lost ??= error;
+        lost ??= redisCause(client, error);
       }
       if (lost !== undefined) {
         clearInterval(timer);
@@ -99,7 +100,7 @@ export class RedisLoginLock implements LoginLock {
         try {
           deleted = await client.eval(RELEASE, 1, key, owner);
         } catch (error) {
-          lost ??= error;
+          lost ??= redisCause(client, error);
         }
         if (lost === undefined && deleted !== 1) lost = new Error("the key had another owner");
         if (lost !== undefined) {

@@ -20,7 +20,8 @@ export class RedisConnections {
       retryStrategy: (times) => Math.min(times * 200, 2000),
     });
     // Errors surface on the commands; the client's own event would otherwise crash the process.
-    client.on("error", () => undefined);
+    // The last one is kept: a command that gave up says only that it gave up.
+    client.on("error", (error: Error) => lastErrors.set(client, error));
     this.#all.add(client);
     return client;
   }
@@ -60,4 +61,16 @@ async function quit(client: Redis): Promise<void> {
     return;
   }
   await client.quit().catch(() => client.disconnect());
+}
+
+const lastErrors = new WeakMap<Redis, Error>();
+
+/**
+ * What really failed when a command on `client` did: the connection's own error
+ * (ECONNREFUSED, an authentication failure) when the command only says it gave up
+ * retrying, else the command's error.
+ */
+export function redisCause(client: Redis, error: unknown): unknown {
+  const gaveUp = error instanceof Error && error.name === "MaxRetriesPerRequestError";
+  return gaveUp ? (lastErrors.get(client) ?? error) : error;
 }
