@@ -17,6 +17,43 @@ import {
   type Output,
 } from "../output.js";
 
+/** Exit codes after a stop, as a shell reports a process the signal ended: 128 + its number. */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** After SIGTERM or SIGINT the command must be gone this long after, whatever is in flight. */
+const STOP_LIMIT_MS = 9000;
+
+/**
+ * SIGTERM and SIGINT stop the refresh as they stop the worker: the login is aborted (its
+ * Chromium closed), the lock released, the run recorded as ABORTED, then the command exits
+ * 143 or 130. A second signal, or a stop that takes too long, exits at once.
+ */
+function stopOnSignals(): {
+  signal: AbortSignal;
+  received(): NodeJS.Signals | undefined;
+  off(): void;
+} {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const code = SIGNAL_EXIT[signal] ?? 1;
+    if (received) process.exit(code);
+    received = signal;
+    controller.abort(new Error(`stopped by ${signal}`));
+    setTimeout(() => process.exit(code), STOP_LIMIT_MS).unref();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  return {
+    signal: controller.signal,
+    received: () => received,
+    off: () => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+    },
+  };
+}
+
 export interface RefreshOptions {
   force?: boolean;
   json?: boolean;
@@ -64,12 +101,14 @@ async function refreshOne(
   account: Account,
   runner: AccountRunner,
   options: RefreshOptions,
+  signal: AbortSignal,
 ): Promise<number> {
   const { out } = ctx;
   if (!options.json) out.line(`Refreshing the Kite access token for ${account.userId ?? "?"}…`);
   const report = await runner.refresh({
     trigger: "cli",
     force: options.force,
+    signal,
     ...(options.json ? {} : { onStep: stepPrinter(out) }),
   });
   if (options.json) out.json(reportJson(account, report));
@@ -107,6 +146,7 @@ async function refreshMany(
   out: Output,
   accounts: Account[],
   options: RefreshOptions,
+  signal: AbortSignal,
 ): Promise<number> {
   if (!options.json)
     out.line(
@@ -115,6 +155,7 @@ async function refreshMany(
   const results = await refreshAccounts(base, {
     accounts,
     force: Boolean(options.force),
+    signal,
     ...(options.json ? {} : { onStep: (a, e) => stepPrinter(out, `[${a.id}]`)(e) }),
     ...(options.json ? {} : { onResult: (r) => printResult(out, r) }),
   });
@@ -142,23 +183,31 @@ async function refreshMany(
 export async function runRefresh(ctx: CommandContext, options: RefreshOptions): Promise<number> {
   const { app: base, out } = ctx;
   let accounts: Account[] = [];
+  const stop = stopOnSignals();
+  let code: number;
   try {
     accounts = selectAccounts(base, options.account);
     const [only] = accounts;
-    if (accounts.length > 1 || !only) return await refreshMany(base, out, accounts, options);
-    return await refreshOne(
-      ctx,
-      only,
-      new AccountRunner(only, { slots: accountSlots(base) }),
-      options,
-    );
+    code =
+      accounts.length > 1 || !only
+        ? await refreshMany(base, out, accounts, options, stop.signal)
+        : await refreshOne(
+            ctx,
+            only,
+            new AccountRunner(only, { slots: accountSlots(base) }),
+            options,
+            stop.signal,
+          );
   } catch (error) {
     out.failure(error, ctx.verbose);
-    return EXIT_FAILED;
+    code = EXIT_FAILED;
   } finally {
     await closeAccounts(base, accounts);
     await base.close();
+    stop.off();
   }
+  const signal = stop.received();
+  return signal ? (SIGNAL_EXIT[signal] ?? code) : code;
 }
 
 export async function refreshCommand(
