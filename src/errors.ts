@@ -33,6 +33,10 @@ export const ERROR_CODES = {
     retryable: false,
     hint: "Its layout may have changed: `kite-token doctor` names the field it no longer finds (SELECTORS_FILE overrides the selectors). Log in by hand today (`kite-token login-url`, then `kite-token exchange`).",
   },
+  LOGIN_PAGE_SLOW: {
+    retryable: true,
+    hint: "Kite answered but was still loading its login form: it is retried (the worker retries it by itself); LOGIN_STEP_TIMEOUT_MS gives the page longer.",
+  },
   LOGIN_API_CHANGED: {
     retryable: false,
     hint: "They may have changed: use LOGIN_STRATEGY=browser (or auto), or log in by hand today (`kite-token login-url`, then `kite-token exchange`).",

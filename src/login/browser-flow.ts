@@ -74,22 +74,57 @@ export class BrowserLoginFlow {
     return sent === true;
   }
 
+  /**
+   * Waits for a field. One that does not show in time is told apart: a page still
+   * loading (its document not complete, or nothing rendered yet: no visible field at
+   * all) is LOGIN_PAGE_SLOW, transient; a page that rendered its fields but none the
+   * selector matches is LOGIN_PAGE_CHANGED. `late`: whether lateness can be told (the
+   * login form, before anything was sent; afterwards the page shows the earlier form).
+   */
   async #visible(
     locator: Locator,
     what: string,
-    timeout = this.context.timeouts.stepMs,
+    { timeout = this.context.timeouts.stepMs, late = false } = {},
   ): Promise<Locator> {
     try {
       await locator.waitFor({ state: "visible", timeout });
       return locator;
     } catch (error) {
       this.#throwIfAborted();
+      const seconds = Math.round(timeout / 1000);
+      const loading = late ? await this.#stillLoading() : undefined;
+      if (loading) {
+        throw new KiteTokenError(
+          "LOGIN_PAGE_SLOW",
+          `Kite's login page answered but had not shown ${what} within ${seconds} s (${loading}).`,
+          { cause: error },
+        );
+      }
       throw new KiteTokenError(
         "LOGIN_PAGE_CHANGED",
-        `The login page never showed ${what} within ${Math.round(timeout / 1000)} s.`,
+        `The login page never showed ${what} within ${seconds} s${late ? " (it rendered its fields, and none matches)" : ""}.`,
         { cause: error },
       );
     }
+  }
+
+  /** Why the page is still loading, or undefined when it has rendered its fields. */
+  async #stillLoading(): Promise<string | undefined> {
+    const seen = await firstOf(
+      [
+        this.page.evaluate(() => ({
+          ready: document.readyState,
+          fields: Array.from(document.querySelectorAll("input, select, textarea, button")).filter(
+            (e) => (e as HTMLElement).offsetParent !== null || e.getClientRects().length > 0,
+          ).length,
+        })),
+      ],
+      2000,
+    );
+    if (!seen) return "it did not answer a look at its document";
+    if (seen.ready !== "complete") return `its document still ${seen.ready}`;
+    if (seen.fields === 0) return "no field rendered yet";
+    return undefined;
   }
 
   #throwIfAborted(): void {
@@ -154,8 +189,12 @@ export class BrowserLoginFlow {
   async #submitPassword(): Promise<ApiReply | undefined> {
     const { selectors: sel, page, capture } = this;
     const stepMs = this.context.timeouts.stepMs;
-    const user = await this.#visible(page.locator(sel.userId).first(), "the user id field");
-    const password = await this.#visible(page.locator(sel.password).first(), "the password field");
+    const user = await this.#visible(page.locator(sel.userId).first(), "the user id field", {
+      late: true,
+    });
+    const password = await this.#visible(page.locator(sel.password).first(), "the password field", {
+      late: true,
+    });
     await user.fill(this.input.userId);
     await password.fill(this.input.password);
     // The one password post of this login: the gate lets exactly this one through.
