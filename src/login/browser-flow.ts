@@ -77,8 +77,8 @@ export class BrowserLoginFlow {
   /**
    * Waits for a field. One that does not show in time is told apart: a page still
    * loading (its document not complete, or nothing rendered yet: no visible field at
-   * all) is LOGIN_PAGE_SLOW, transient; a page that rendered its fields but none the
-   * selector matches is LOGIN_PAGE_CHANGED. `late`: whether lateness can be told (the
+   * all, no text) is LOGIN_PAGE_SLOW, transient; a page that rendered (its fields or
+   * its text) with nothing the selector matches is LOGIN_PAGE_CHANGED. `late`: whether lateness can be told (the
    * login form, before anything was sent; afterwards the page shows the earlier form).
    */
   async #visible(
@@ -102,20 +102,25 @@ export class BrowserLoginFlow {
       }
       throw new KiteTokenError(
         "LOGIN_PAGE_CHANGED",
-        `The login page never showed ${what} within ${seconds} s${late ? " (it rendered its fields, and none matches)" : ""}.`,
+        `The login page never showed ${what} within ${seconds} s.`,
         { cause: error },
       );
     }
   }
 
-  /** Why the page is still loading, or undefined when it has rendered its fields. */
+  /**
+   * Why the page is still loading, or undefined when it has rendered: its document is
+   * complete and it shows something (a field, or text, as a redesigned or maintenance
+   * page does). A single-page app still building its form shows neither.
+   */
   async #stillLoading(): Promise<string | undefined> {
     const seen = await firstOf(
       [
         this.page.evaluate(() => ({
           ready: document.readyState,
+          text: (document.body?.innerText ?? "").trim().length,
           fields: Array.from(document.querySelectorAll("input, select, textarea, button")).filter(
-            (e) => (e as HTMLElement).offsetParent !== null || e.getClientRects().length > 0,
+            (e) => e.getClientRects().length > 0,
           ).length,
         })),
       ],
@@ -123,7 +128,7 @@ export class BrowserLoginFlow {
     );
     if (!seen) return "it did not answer a look at its document";
     if (seen.ready !== "complete") return `its document still ${seen.ready}`;
-    if (seen.fields === 0) return "no field rendered yet";
+    if (seen.fields === 0 && seen.text === 0) return "nothing rendered yet";
     return undefined;
   }
 
