@@ -11,47 +11,13 @@ import tseslint from "typescript-eslint";
 const LAYERS = [
   [
     "entry points",
-    [
-      "src/cli",
-      "src/server",
-      "src/doctor",
-      "src/consumer",
-      "src/index.ts",
-      "src/worker/service.ts",
-      "src/worker/worker.ts",
-      "src/worker/schedule.ts",
-      "src/worker/health.ts",
-    ],
+    ["src/cli", "src/server", "src/doctor", "src/consumer", "src/worker", "src/index.ts"],
   ],
-  ["account runner", ["src/accounts", "src/alerts", "src/app.ts"]],
-  ["pipeline", ["src/refresh.ts", "src/status.ts"]],
-  [
-    "adapters",
-    [
-      "src/login",
-      "src/kite",
-      "src/stores",
-      "src/lock",
-      "src/simulator",
-      "src/worker/budget.ts",
-      "src/worker/redis-budget.ts",
-      "src/worker/state.ts",
-      "src/worker/presence.ts",
-    ],
-  ],
+  ["account runner", ["src/runner"]],
+  ["pipeline", ["src/pipeline"]],
+  ["adapters", ["src/adapters"]],
   ["config", ["src/config"]],
-  [
-    "core",
-    [
-      "src/errors.ts",
-      "src/compile-cache.ts",
-      "src/time.ts",
-      "src/log.ts",
-      "src/redact.ts",
-      "src/package-root.ts",
-      "src/worker/retry.ts",
-    ],
-  ],
+  ["core", ["src/core"]],
 ];
 
 /** For each layer, the zone of everything above it. */

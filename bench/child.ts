@@ -1,10 +1,10 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { findChromium } from "../src/login/chromium.js";
-import { BrowserHost } from "../src/login/host/client.js";
-import { createLoginStrategy } from "../src/login/registry.js";
-import { refresh } from "../src/refresh.js";
-import { startSimulator } from "../src/simulator/index.js";
+import { findChromium } from "../src/adapters/login/chromium.js";
+import { BrowserHost } from "../src/adapters/login/host/client.js";
+import { createLoginStrategy } from "../src/adapters/login/registry.js";
+import { refresh } from "../src/pipeline/refresh.js";
+import { startSimulator } from "../src/adapters/simulator/index.js";
 import { depsFor, fastClock, tempDir } from "../test/helpers/setup.js";
 import { chromiumOwnedBy } from "../test/helpers/processes.js";
 import { peakSampler } from "./proc.js";

@@ -2,9 +2,13 @@ import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { findChromium } from "../src/login/chromium.js";
-import { msLeftInWindow, TOTP_MIN_REMAINING_MS, TOTP_PERIOD_MS } from "../src/login/totp.js";
-import { simulatorSettings, type Simulator } from "../src/simulator/index.js";
+import { findChromium } from "../src/adapters/login/chromium.js";
+import {
+  msLeftInWindow,
+  TOTP_MIN_REMAINING_MS,
+  TOTP_PERIOD_MS,
+} from "../src/adapters/login/totp.js";
+import { simulatorSettings, type Simulator } from "../src/adapters/simulator/index.js";
 import { CLI } from "../test/helpers/cli.js";
 import { chromiumOwnedBy } from "../test/helpers/processes.js";
 import { tempDir } from "../test/helpers/setup.js";

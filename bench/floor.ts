@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext } from "playwright-core";
-import { totpCode } from "../src/login/totp.js";
-import type { Simulator } from "../src/simulator/index.js";
+import { totpCode } from "../src/adapters/login/totp.js";
+import type { Simulator } from "../src/adapters/simulator/index.js";
 
 /**
  * The practical floor of the browser path: a bare Playwright script doing the same

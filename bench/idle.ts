@@ -1,7 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { simulatorSettings, type Simulator } from "../src/simulator/index.js";
+import { simulatorSettings, type Simulator } from "../src/adapters/simulator/index.js";
 import { CLI } from "../test/helpers/cli.js";
 import { descendantsOf } from "../test/helpers/processes.js";
 import { accountsEnv, writeAccountsFile } from "../test/accounts/helpers.js";

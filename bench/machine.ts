@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
-import { findChromium } from "../src/login/chromium.js";
+import { findChromium } from "../src/adapters/login/chromium.js";
 
 export interface Machine {
   cpu: string;

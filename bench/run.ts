@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AccountsResult } from "./accounts.js";
 import type { Subject, SubjectResult } from "./child.js";
-import { startSimulator } from "../src/simulator/index.js";
+import { startSimulator } from "../src/adapters/simulator/index.js";
 import { startAccounts } from "../test/accounts/helpers.js";
 import { idleWorker, type IdleFigure } from "./idle.js";
 import { coldBench, coldMarkdown, type ColdResult } from "./cold.js";

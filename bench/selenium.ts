@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Browser, Builder, By, until, type WebDriver } from "selenium-webdriver";
 import chrome from "selenium-webdriver/chrome.js";
-import { totpCode } from "../src/login/totp.js";
+import { totpCode } from "../src/adapters/login/totp.js";
 import { bareExchange, type FloorAccount } from "./floor.js";
 
 /**

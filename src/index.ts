@@ -4,5 +4,5 @@
  */
 export { readToken, watchToken, liveKiteConnect } from "./consumer/index.js";
 export type { LiveKite, ReadOptions, WatchOptions } from "./consumer/index.js";
-export { KiteTokenError, isKiteTokenError, type ErrorCode } from "./errors.js";
-export type { TokenRecord } from "./stores/record.js";
+export { KiteTokenError, isKiteTokenError, type ErrorCode } from "./core/errors.js";
+export type { TokenRecord } from "./adapters/stores/record.js";

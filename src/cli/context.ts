@@ -1,8 +1,8 @@
-import { createApp, type App, type AppOptions } from "../app.js";
+import { createApp, type App, type AppOptions } from "../runner/app.js";
 import { loadConfig, type LoadOptions } from "../config/load.js";
 import type { Config } from "../config/schema.js";
-import { createLogger, type Logger } from "../log.js";
-import { SecretRedactor } from "../redact.js";
+import { createLogger, type Logger } from "../core/log.js";
+import { SecretRedactor } from "../core/redact.js";
 import { Output } from "./output.js";
 
 export interface GlobalOptions {

@@ -3,9 +3,9 @@ import { readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { enableCompileCache } from "../compile-cache.js";
-import { packageRoot } from "../package-root.js";
-import { SecretRedactor } from "../redact.js";
+import { enableCompileCache } from "../core/compile-cache.js";
+import { packageRoot } from "../core/package-root.js";
+import { SecretRedactor } from "../core/redact.js";
 import { EXIT_USAGE, Output, exitCodeFor } from "./output.js";
 import type { GlobalOptions } from "./context.js";
 

@@ -1,8 +1,8 @@
-import type { PendingSummary } from "../alerts/service.js";
-import { isKiteTokenError, KiteTokenError, type ErrorCode } from "../errors.js";
-import type { SecretRedactor } from "../redact.js";
-import type { StepEvent } from "../refresh.js";
-import { failedSecondaries, type WriteReport } from "../stores/composite.js";
+import type { PendingSummary } from "../runner/alerts/service.js";
+import { isKiteTokenError, KiteTokenError, type ErrorCode } from "../core/errors.js";
+import type { SecretRedactor } from "../core/redact.js";
+import type { StepEvent } from "../pipeline/refresh.js";
+import { failedSecondaries, type WriteReport } from "../adapters/stores/composite.js";
 import { detectInvocation, namedAs, type Invocation } from "./invocation.js";
 
 /** Exit codes: 0 success, 1 the refresh (or check) failed, 2 bad configuration or usage. */

@@ -1,4 +1,4 @@
-import { KiteTokenError } from "../errors.js";
+import { KiteTokenError } from "../core/errors.js";
 
 /** The file looked for when ACCOUNTS_FILE is not set, relative to the working directory. */
 export const DEFAULT_ACCOUNTS_FILE = "config/accounts.json";

@@ -1,4 +1,4 @@
-import { KiteTokenError } from "../errors.js";
+import { KiteTokenError } from "../core/errors.js";
 import type { ServerConfig } from "./schema.js";
 
 /** Whether an address only accepts connections from this machine. */

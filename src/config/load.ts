@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
-import { KiteTokenError } from "../errors.js";
+import { KiteTokenError } from "../core/errors.js";
 import { deliveryProblems } from "./delivery.js";
-import { packageRoot } from "../package-root.js";
+import { packageRoot } from "../core/package-root.js";
 import { alertProblems } from "./alerts.js";
 import { accountsFilePath, readAccounts } from "./accounts-file.js";
 import { readSelectors } from "./selectors.js";

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { packageRoot } from "../package-root.js";
+import { packageRoot } from "../core/package-root.js";
 
 /**
  * What the browser login looks for on Kite's pages, read from `config/selectors.json`

@@ -1,10 +1,10 @@
 import type { Connect } from "kiteconnect";
 import type { Env } from "../config/load.js";
-import { isKiteTokenError, KiteTokenError } from "../errors.js";
-import type { TokenRecord } from "../stores/record.js";
-import { RedisConnections } from "../stores/redis-connections.js";
-import { createReadableStore } from "../stores/registry.js";
-import type { TokenStore } from "../stores/types.js";
+import { isKiteTokenError, KiteTokenError } from "../core/errors.js";
+import type { TokenRecord } from "../adapters/stores/record.js";
+import { RedisConnections } from "../adapters/stores/redis-connections.js";
+import { createReadableStore } from "../adapters/stores/registry.js";
+import type { TokenStore } from "../adapters/stores/types.js";
 import { readerSettings, type ReaderSettings } from "./settings.js";
 import { usableToken } from "./token.js";
 

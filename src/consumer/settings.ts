@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { accountPath } from "../accounts/account-config.js";
+import { accountPath } from "../runner/accounts/account-config.js";
 import { accountsFilePath } from "../config/accounts-file.js";
 import { DEFAULT_ACCOUNT, pickAccounts } from "../config/accounts.js";
 import { mergedSettings, type LoadOptions } from "../config/load.js";
 import { RawConfigSchema } from "../config/schema.js";
-import { KiteTokenError } from "../errors.js";
+import { KiteTokenError } from "../core/errors.js";
 import type { StoreSpec } from "../config/store-spec.js";
 
 /** What a bot reading its token needs: where the token is, nothing about logins or alerts. */

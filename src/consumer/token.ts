@@ -1,6 +1,6 @@
-import { KiteTokenError } from "../errors.js";
-import { expiresAt, type TokenRecord } from "../stores/record.js";
-import { formatIstShort } from "../time.js";
+import { KiteTokenError } from "../core/errors.js";
+import { expiresAt, type TokenRecord } from "../adapters/stores/record.js";
+import { formatIstShort } from "../core/time.js";
 
 /**
  * The token a bot may use: present and unexpired. A missing or expired token is refused

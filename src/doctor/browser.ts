@@ -1,10 +1,10 @@
 import type { Browser, Page } from "playwright-core";
 import type { Config } from "../config/schema.js";
-import { isKiteTokenError } from "../errors.js";
-import { describeBrowser, findChromium } from "../login/chromium.js";
-import { closeWithin, launchChromium } from "../login/launch.js";
+import { isKiteTokenError } from "../core/errors.js";
+import { describeBrowser, findChromium } from "../adapters/login/chromium.js";
+import { closeWithin, launchChromium } from "../adapters/login/launch.js";
 import type { LoginSelectors } from "../config/selectors.js";
-import { buildLoginUrl } from "../login/types.js";
+import { buildLoginUrl } from "../adapters/login/types.js";
 import { fail, pass, reasonOf, skip, type CheckResult } from "./types.js";
 
 const CHROMIUM = "Chromium";

@@ -1,4 +1,4 @@
-import { MAX_CLOCK_SKEW_MS } from "../login/skew.js";
+import { MAX_CLOCK_SKEW_MS } from "../adapters/login/skew.js";
 import { fail, pass, reasonOf, skip, type CheckResult } from "./types.js";
 
 const TITLE = "clock skew";

@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.js";
-import { totpCode } from "../login/totp.js";
+import { totpCode } from "../adapters/login/totp.js";
 import { fail, pass, type CheckResult } from "./types.js";
 
 const CONFIG = "configuration";

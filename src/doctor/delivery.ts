@@ -1,6 +1,6 @@
-import type { App } from "../app.js";
-import { verifyChannels } from "../alerts/check.js";
-import type { AlertChannelName } from "../alerts/types.js";
+import type { App } from "../runner/app.js";
+import { verifyChannels } from "../runner/alerts/check.js";
+import type { AlertChannelName } from "../runner/alerts/types.js";
 import type { StoreKind, StoreSpec } from "../config/store-spec.js";
 import { fail, pass, reasonOf, skip, type CheckResult } from "./types.js";
 

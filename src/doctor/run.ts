@@ -1,8 +1,8 @@
-import { closeAccounts, selectAccounts, type Account } from "../accounts/model.js";
-import { createApp } from "../app.js";
-import { isKiteTokenError } from "../errors.js";
+import { closeAccounts, selectAccounts, type Account } from "../runner/accounts/model.js";
+import { createApp } from "../runner/app.js";
+import { isKiteTokenError } from "../core/errors.js";
 import { LOGIN_CREDENTIALS, readConfig, type LoadOptions } from "../config/load.js";
-import type { SecretRedactor } from "../redact.js";
+import type { SecretRedactor } from "../core/redact.js";
 import { checkApi } from "./api.js";
 import { checkBrowser } from "./browser.js";
 import { checkClock } from "./clock.js";

@@ -1,8 +1,8 @@
-import type { LoginSlots } from "../accounts/login-slots.js";
-import type { Account } from "../accounts/model.js";
-import { AccountRunner } from "../accounts/runner.js";
+import type { LoginSlots } from "../runner/accounts/login-slots.js";
+import type { Account } from "../runner/accounts/model.js";
+import { AccountRunner } from "../runner/accounts/runner.js";
 import { Hono } from "hono";
-import type { App } from "../app.js";
+import type { App } from "../runner/app.js";
 import { accountsRoutes, type ServedAccount } from "./accounts.js";
 import { requireAdmin } from "./auth.js";
 import { CALLBACK_PATH, callbackRoute } from "./callback.js";

@@ -1,6 +1,6 @@
 import type { Hono, MiddlewareHandler } from "hono";
-import { parseRequestToken } from "../login/redirect.js";
-import { formatIstShort } from "../time.js";
+import { parseRequestToken } from "../adapters/login/redirect.js";
+import { formatIstShort } from "../core/time.js";
 import { errorReply, exchangeWithApp } from "./exchange.js";
 import type { CallbackVerdict, ManualLogins } from "./manual-logins.js";
 import { callbackPage } from "./page.js";

@@ -1,9 +1,9 @@
-import { accountOfApp } from "../accounts/model.js";
-import { AccountRunner } from "../accounts/runner.js";
-import type { App } from "../app.js";
-import type { SecretRedactor } from "../redact.js";
-import { isKiteTokenError, KiteTokenError, type ErrorCode } from "../errors.js";
-import type { TokenRecord } from "../stores/record.js";
+import { accountOfApp } from "../runner/accounts/model.js";
+import { AccountRunner } from "../runner/accounts/runner.js";
+import type { App } from "../runner/app.js";
+import type { SecretRedactor } from "../core/redact.js";
+import { isKiteTokenError, KiteTokenError, type ErrorCode } from "../core/errors.js";
+import type { TokenRecord } from "../adapters/stores/record.js";
 
 /**
  * Exchanges a request token for the console through the account runner (its login lock,

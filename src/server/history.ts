@@ -1,7 +1,7 @@
-import { ERROR_CODES, type ErrorCode } from "../errors.js";
-import { STEP_NAMES, type StepName } from "../refresh.js";
-import { formatIst, IST_OFFSET_MS } from "../time.js";
-import type { RunRecord, StateFile } from "../worker/state.js";
+import { ERROR_CODES, type ErrorCode } from "../core/errors.js";
+import { STEP_NAMES, type StepName } from "../pipeline/refresh.js";
+import { formatIst, IST_OFFSET_MS } from "../core/time.js";
+import type { RunRecord, StateFile } from "../adapters/state/state.js";
 import type { DaySummary, RunSource, RunSummary } from "./types.js";
 
 const STEPS: ReadonlySet<string> = new Set(STEP_NAMES);

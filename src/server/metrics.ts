@@ -1,4 +1,4 @@
-import type { TokenStatus } from "../status.js";
+import type { TokenStatus } from "../pipeline/status.js";
 import type { RunSummary } from "./types.js";
 
 const STATES = ["missing", "valid", "expiring", "expired", "rejected", "unreadable"] as const;

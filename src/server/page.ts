@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Hono } from "hono";
-import { packageRoot } from "../package-root.js";
+import { packageRoot } from "../core/package-root.js";
 
 const HTML = "text/html; charset=utf-8";
 const JS = "text/javascript; charset=utf-8";

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { formatIst } from "../time.js";
+import { formatIst } from "../core/time.js";
 import { errorReply } from "./exchange.js";
 import type { RunRegistry, WireEvent } from "./runs.js";
 import type { ConsoleScope } from "./runs.js";

@@ -1,7 +1,7 @@
 import type { Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
-import { buildLoginUrl } from "../login/types.js";
-import { parseRequestToken } from "../login/redirect.js";
+import { buildLoginUrl } from "../adapters/login/types.js";
+import { parseRequestToken } from "../adapters/login/redirect.js";
 import { errorReply, exchangeWithApp } from "./exchange.js";
 import type { ManualLogins } from "./manual-logins.js";
 import type { ConsoleScope } from "./runs.js";

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { causeText, toKiteTokenError } from "../errors.js";
-import type { Logger } from "../log.js";
-import type { SecretRedactor } from "../redact.js";
-import type { StepEvent } from "../refresh.js";
-import type { App } from "../app.js";
+import { causeText, toKiteTokenError } from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import type { SecretRedactor } from "../core/redact.js";
+import type { StepEvent } from "../pipeline/refresh.js";
+import type { App } from "../runner/app.js";
 import { STEP_LABELS } from "../cli/output.js";
-import { formatIst } from "../time.js";
+import { formatIst } from "../core/time.js";
 import { errorBody } from "./exchange.js";
 import type { RefreshRunner, RunSource, RunSummary } from "./types.js";
 

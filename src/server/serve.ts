@@ -1,14 +1,14 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import type { LoginSlots } from "../accounts/login-slots.js";
-import { accountsOf, closeAccounts, type Account } from "../accounts/model.js";
-import type { App } from "../app.js";
-import { listenFailure } from "../errors.js";
+import type { LoginSlots } from "../runner/accounts/login-slots.js";
+import { accountsOf, closeAccounts, type Account } from "../runner/accounts/model.js";
+import type { App } from "../runner/app.js";
+import { listenFailure } from "../core/errors.js";
 import { checkConsoleGuarded } from "../config/console-guard.js";
 import { createConsole, pipelineRunner } from "./app.js";
 import { historyRunSource } from "./history.js";
 import type { ConsoleDeps, RefreshRunner, RunSource } from "./types.js";
-import { PresenceFile } from "../worker/presence.js";
+import { PresenceFile } from "../adapters/state/presence.js";
 
 export interface RunningConsole {
   url: string;

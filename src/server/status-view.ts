@@ -1,7 +1,7 @@
-import type { App } from "../app.js";
-import { tokenStatus, type TokenStatus } from "../status.js";
-import { formatIst } from "../time.js";
-import { PresenceFile, type WorkerSeen } from "../worker/presence.js";
+import type { App } from "../runner/app.js";
+import { tokenStatus, type TokenStatus } from "../pipeline/status.js";
+import { formatIst } from "../core/time.js";
+import { PresenceFile, type WorkerSeen } from "../adapters/state/presence.js";
 import type { RunSummary } from "./types.js";
 
 export interface StatusView {

@@ -1,6 +1,6 @@
-import type { App } from "../app.js";
-import type { ErrorCode } from "../errors.js";
-import type { RefreshOutcome, StepEvent, StepName } from "../refresh.js";
+import type { App } from "../runner/app.js";
+import type { ErrorCode } from "../core/errors.js";
+import type { RefreshOutcome, StepEvent, StepName } from "../pipeline/refresh.js";
 
 /**
  * One run as the console reports it: a refresh started here (`source: "console"`, kept in

@@ -1,8 +1,8 @@
-import { expiresAt } from "../stores/record.js";
-import type { TokenStore } from "../stores/types.js";
-import { formatIstShort } from "../time.js";
+import { expiresAt } from "../adapters/stores/record.js";
+import type { TokenStore } from "../adapters/stores/types.js";
+import { formatIstShort } from "../core/time.js";
 import type { Schedule } from "./schedule.js";
-import type { RunRecord, StateFile } from "./state.js";
+import type { RunRecord, StateFile } from "../adapters/state/state.js";
 
 export interface Health {
   healthy: boolean;

@@ -1,16 +1,16 @@
-import { deadlineWatchdog, type App } from "../app.js";
-import type { LoginSlots } from "../accounts/login-slots.js";
+import { deadlineWatchdog, type App } from "../runner/app.js";
+import type { LoginSlots } from "../runner/accounts/login-slots.js";
 import type { ScheduledTask } from "node-cron";
-import { accountSlots } from "../accounts/batch.js";
-import { accountOfApp, accountsOf, closeAccounts, type Account } from "../accounts/model.js";
-import { AccountRunner } from "../accounts/runner.js";
-import { configuredAlerts, reportRun } from "../alerts/run-alerts.js";
-import type { AlertService } from "../alerts/service.js";
-import type { Watchdog } from "../alerts/watchdog.js";
-import type { RunReport } from "../refresh.js";
+import { accountSlots } from "../runner/accounts/batch.js";
+import { accountOfApp, accountsOf, closeAccounts, type Account } from "../runner/accounts/model.js";
+import { AccountRunner } from "../runner/accounts/runner.js";
+import { configuredAlerts, reportRun } from "../runner/alerts/run-alerts.js";
+import type { AlertService } from "../runner/alerts/service.js";
+import type { Watchdog } from "../runner/alerts/watchdog.js";
+import type { RunReport } from "../pipeline/refresh.js";
 import type { RunningConsole } from "../server/serve.js";
-import { fromIstParts, istParts } from "../time.js";
-import { keepPresence, PresenceFile, type RunningPresence } from "./presence.js";
+import { fromIstParts, istParts } from "../core/time.js";
+import { keepPresence, PresenceFile, type RunningPresence } from "../adapters/state/presence.js";
 import { Schedule } from "./schedule.js";
 import { scheduleTask, Worker, workerSettings, type AttemptResult } from "./worker.js";
 

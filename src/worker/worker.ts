@@ -1,10 +1,15 @@
 import { createTask, type ScheduledTask } from "node-cron";
 import type { WorkerConfig } from "../config/worker.js";
-import { causeText, isKiteTokenError, toKiteTokenError, type KiteTokenError } from "../errors.js";
-import type { Logger } from "../log.js";
-import type { RefreshOutcome } from "../refresh.js";
-import { formatIst } from "../time.js";
-import { backoffDelay, classify, retryDeadline, retrying } from "./retry.js";
+import {
+  causeText,
+  isKiteTokenError,
+  toKiteTokenError,
+  type KiteTokenError,
+} from "../core/errors.js";
+import type { Logger } from "../core/log.js";
+import type { RefreshOutcome } from "../pipeline/refresh.js";
+import { formatIst } from "../core/time.js";
+import { backoffDelay, classify, retryDeadline, retrying } from "../core/retry.js";
 import { Schedule } from "./schedule.js";
 
 export interface WorkerDeps {

@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { startSimulator, type LoginActivity, type Simulator } from "../../src/simulator/index.js";
+import {
+  startSimulator,
+  type LoginActivity,
+  type Simulator,
+} from "../../src/adapters/simulator/index.js";
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 

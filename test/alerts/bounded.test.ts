@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { bounded } from "../../src/alerts/alerter.js";
-import { EmailChannel, smtpOptions, SMTP_TIMEOUTS } from "../../src/alerts/email.js";
+import { bounded } from "../../src/runner/alerts/alerter.js";
+import { EmailChannel, smtpOptions, SMTP_TIMEOUTS } from "../../src/runner/alerts/email.js";
 import { silentSmtp } from "../helpers/alert-servers.js";
 
 describe("every channel's wait is bounded", () => {

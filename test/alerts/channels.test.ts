@@ -1,8 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { verifyChannels } from "../../src/alerts/check.js";
-import { TelegramChannel } from "../../src/alerts/telegram.js";
-import { WebhookChannel } from "../../src/alerts/webhook.js";
+import { verifyChannels } from "../../src/runner/alerts/check.js";
+import { TelegramChannel } from "../../src/runner/alerts/telegram.js";
+import { WebhookChannel } from "../../src/runner/alerts/webhook.js";
 import { httpSink, smtpSink, type CapturedRequest } from "../helpers/alert-servers.js";
 import { tempDir } from "../helpers/setup.js";
 import {

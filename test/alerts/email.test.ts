@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { EmailChannel } from "../../src/alerts/email.js";
-import { KiteTokenError } from "../../src/errors.js";
+import { EmailChannel } from "../../src/runner/alerts/email.js";
+import { KiteTokenError } from "../../src/core/errors.js";
 import { closedPort, smtpSink } from "../helpers/alert-servers.js";
 import { alertApp, failure, screenshot, secretValues, serviceWith } from "./helpers.js";
 
@@ -109,7 +109,7 @@ describe("email alerts through a real SMTP server", () => {
 
   it("verify checks the connection and the login without sending; a wrong password fails", async () => {
     const { app } = alertApp({ SMTP_URL: smtp.url, ALERT_EMAIL_TO: "trader@example.com" });
-    const { verifyChannels } = await import("../../src/alerts/check.js");
+    const { verifyChannels } = await import("../../src/runner/alerts/check.js");
     const before = smtp.mails.length;
     const alerts = await app.alerts();
     const [ok] = await verifyChannels(alerts.channels, app.redactor);

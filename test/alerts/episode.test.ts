@@ -3,7 +3,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
 import pino from "pino";
-import { Episodes, FileAlertStateStore, kiteDay } from "../../src/alerts/episode.js";
+import { Episodes, FileAlertStateStore, kiteDay } from "../../src/runner/alerts/episode.js";
 import { smtpSink } from "../helpers/alert-servers.js";
 import { tempDir } from "../helpers/setup.js";
 import { alertApp, emailTo, failure, MemoryStateStore, serviceWith, success } from "./helpers.js";

@@ -1,17 +1,21 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import pino from "pino";
-import { Alerter } from "../../src/alerts/alerter.js";
-import { EmailChannel } from "../../src/alerts/email.js";
-import { Episodes, type AlertState, type AlertStateStore } from "../../src/alerts/episode.js";
-import { AlertService } from "../../src/alerts/service.js";
-import type { AlertChannel } from "../../src/alerts/types.js";
-import { createApp, type App } from "../../src/app.js";
-import { SecretRedactor } from "../../src/redact.js";
+import { Alerter } from "../../src/runner/alerts/alerter.js";
+import { EmailChannel } from "../../src/runner/alerts/email.js";
+import {
+  Episodes,
+  type AlertState,
+  type AlertStateStore,
+} from "../../src/runner/alerts/episode.js";
+import { AlertService } from "../../src/runner/alerts/service.js";
+import type { AlertChannel } from "../../src/runner/alerts/types.js";
+import { createApp, type App } from "../../src/runner/app.js";
+import { SecretRedactor } from "../../src/core/redact.js";
 import { loadConfig } from "../../src/config/load.js";
-import { KiteTokenError, type ErrorCode } from "../../src/errors.js";
-import type { FailureReport } from "../../src/alerts/report.js";
-import type { RefreshOutcome } from "../../src/refresh.js";
+import { KiteTokenError, type ErrorCode } from "../../src/core/errors.js";
+import type { FailureReport } from "../../src/runner/alerts/report.js";
+import type { RefreshOutcome } from "../../src/pipeline/refresh.js";
 import { tempDir } from "../helpers/setup.js";
 
 export const SECRETS = {

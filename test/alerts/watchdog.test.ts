@@ -6,9 +6,9 @@ import {
   nextDeadline,
   startDeadlineWatchdog,
   type WatchdogTimer,
-} from "../../src/alerts/watchdog.js";
-import { deadlineWatchdog } from "../../src/app.js";
-import type { TokenStatus } from "../../src/status.js";
+} from "../../src/runner/alerts/watchdog.js";
+import { deadlineWatchdog } from "../../src/runner/app.js";
+import type { TokenStatus } from "../../src/pipeline/status.js";
 import { smtpSink } from "../helpers/alert-servers.js";
 import { alertApp, emailTo, failure, serviceWith, success } from "./helpers.js";
 

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { packageRoot } from "../../src/package-root.js";
+import { packageRoot } from "../../src/core/package-root.js";
 import { LOGIN_CREDENTIALS, loadConfig } from "../../src/config/load.js";
 import { SETTINGS } from "../../src/config/settings.js";
 import { tempDir } from "../helpers/setup.js";

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { packageRoot } from "../../src/package-root.js";
+import { packageRoot } from "../../src/core/package-root.js";
 import { tempDir } from "../helpers/setup.js";
 
 /** The systemd units of deploy/systemd/: they verify, and they say what the docs promise. */

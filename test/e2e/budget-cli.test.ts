@@ -3,9 +3,9 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
 import { simulatorForFile } from "../helpers/fixture.js";
-import { simulatorSettings, type Simulator } from "../../src/simulator/index.js";
-import { formatIst } from "../../src/time.js";
-import { istDay } from "../../src/worker/budget.js";
+import { simulatorSettings, type Simulator } from "../../src/adapters/simulator/index.js";
+import { formatIst } from "../../src/core/time.js";
+import { istDay } from "../../src/adapters/budget/budget.js";
 import { runCli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/setup.js";
 

@@ -3,7 +3,11 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
 import { childEnv } from "../../src/config/child-env.js";
-import { simulatorSettings, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import {
+  simulatorSettings,
+  startSimulator,
+  type Simulator,
+} from "../../src/adapters/simulator/index.js";
 import { spawnCli } from "../helpers/cli.js";
 import { descendantsOf } from "../helpers/processes.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { packageRoot } from "../../src/package-root.js";
+import { packageRoot } from "../../src/core/package-root.js";
 import { CLI, runCli } from "../helpers/cli.js";
 import { isRunning } from "../helpers/processes.js";
 import { tempDir } from "../helpers/setup.js";

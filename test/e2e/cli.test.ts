@@ -8,7 +8,7 @@ import {
   DEMO_ACCOUNT,
   DEMO_APP,
   type Simulator,
-} from "../../src/simulator/index.js";
+} from "../../src/adapters/simulator/index.js";
 import { closedPort } from "../helpers/alert-servers.js";
 import { runCli, type CliResult } from "../helpers/cli.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { startSimulator, type Simulator } from "../../src/adapters/simulator/index.js";
 import { coldBench, coldMarkdown, COLD_SUBJECTS } from "../../bench/cold.js";
 import { chromedriverPath } from "../../bench/selenium.js";
 

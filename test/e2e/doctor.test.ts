@@ -2,7 +2,11 @@ import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { startSimulator, simulatorSettings, type Simulator } from "../../src/simulator/index.js";
+import {
+  startSimulator,
+  simulatorSettings,
+  type Simulator,
+} from "../../src/adapters/simulator/index.js";
 import { closedPort, smtpSink } from "../helpers/alert-servers.js";
 import { runCli, type CliResult } from "../helpers/cli.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";

@@ -2,11 +2,15 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import type { App } from "../../src/app.js";
-import { KiteApi } from "../../src/kite/api.js";
-import { refresh } from "../../src/refresh.js";
+import type { App } from "../../src/runner/app.js";
+import { KiteApi } from "../../src/adapters/kite/api.js";
+import { refresh } from "../../src/pipeline/refresh.js";
 import type { RunningConsole } from "../../src/server/serve.js";
-import { simulatorSettings, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import {
+  simulatorSettings,
+  startSimulator,
+  type Simulator,
+} from "../../src/adapters/simulator/index.js";
 import { runCli } from "../helpers/cli.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { depsFor, tempDir } from "../helpers/setup.js";

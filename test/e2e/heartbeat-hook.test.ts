@@ -3,9 +3,9 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
 import pino from "pino";
-import { runPostRefresh } from "../../src/accounts/post-refresh.js";
-import { SecretRedactor } from "../../src/redact.js";
-import { startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { runPostRefresh } from "../../src/runner/accounts/post-refresh.js";
+import { SecretRedactor } from "../../src/core/redact.js";
+import { startSimulator, type Simulator } from "../../src/adapters/simulator/index.js";
 import { closedPort, httpSink, mailSettings, smtpSink } from "../helpers/alert-servers.js";
 import { runCli } from "../helpers/cli.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
@@ -255,7 +255,7 @@ describe("POST_REFRESH_COMMAND", () => {
 
 describe("HEARTBEAT_URL of an Uptime Kuma push monitor", () => {
   it("success is status=up, a failure status=down with the redacted reason, and there is no start ping", async () => {
-    const { Heartbeat } = await import("../../src/alerts/heartbeat.js");
+    const { Heartbeat } = await import("../../src/runner/alerts/heartbeat.js");
     const kuma = await httpSink(() => ({ status: 200, body: { ok: true } }));
     try {
       const heartbeat = new Heartbeat({

@@ -8,8 +8,8 @@ import {
   type Scenario,
   type SimCounters,
   type Simulator,
-} from "../../src/simulator/index.js";
-import { StateFile } from "../../src/worker/state.js";
+} from "../../src/adapters/simulator/index.js";
+import { StateFile } from "../../src/adapters/state/state.js";
 import {
   BrowserHost,
   hostedDeps,

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { findChromium } from "../../src/login/chromium.js";
-import { launchChromium } from "../../src/login/launch.js";
+import { findChromium } from "../../src/adapters/login/chromium.js";
+import { launchChromium } from "../../src/adapters/login/launch.js";
 import { chromiumOwnedBy } from "../helpers/processes.js";
 
 /** The command line of a live process, one argument per entry. */

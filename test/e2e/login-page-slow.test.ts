@@ -1,7 +1,7 @@
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { refresh } from "../../src/refresh.js";
+import { refresh } from "../../src/pipeline/refresh.js";
 import { simulatorFixture } from "../helpers/fixture.js";
 import { depsFor, tempDir } from "../helpers/setup.js";
 import { startTestWorker, waitFor, workerApp } from "../helpers/worker-app.js";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { simulatorSettings, type Simulator } from "../../src/simulator/index.js";
+import { simulatorSettings, type Simulator } from "../../src/adapters/simulator/index.js";
 import { runCli, spawnCli } from "../helpers/cli.js";
 import { simulatorForFile } from "../helpers/fixture.js";
 import { startRedis } from "../helpers/redis.js";

@@ -2,7 +2,11 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { simulatorSettings, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import {
+  simulatorSettings,
+  startSimulator,
+  type Simulator,
+} from "../../src/adapters/simulator/index.js";
 import { spawnCli } from "../helpers/cli.js";
 import { chromiumOwnedBy, descendantsOf, isRunning } from "../helpers/processes.js";
 import { tempDir } from "../helpers/setup.js";

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { findUnusedPort, type Simulator } from "../../src/simulator/index.js";
+import { findUnusedPort, type Simulator } from "../../src/adapters/simulator/index.js";
 import { startLineChild, type LineChild } from "../helpers/child-lines.js";
 import { CLI, runCli } from "../helpers/cli.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";

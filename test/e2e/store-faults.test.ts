@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { simulatorSettings, type Simulator } from "../../src/simulator/index.js";
+import { simulatorSettings, type Simulator } from "../../src/adapters/simulator/index.js";
 import { CLI, runCli } from "../helpers/cli.js";
 import { simulatorForFile } from "../helpers/fixture.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";

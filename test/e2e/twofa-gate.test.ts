@@ -2,10 +2,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { expect } from "expect";
-import { type StepEvent } from "../../src/refresh.js";
+import { type StepEvent } from "../../src/pipeline/refresh.js";
 import { refreshed } from "../helpers/refreshed.js";
-import { formatIst } from "../../src/time.js";
-import { StateFile } from "../../src/worker/state.js";
+import { formatIst } from "../../src/core/time.js";
+import { StateFile } from "../../src/adapters/state/state.js";
 import { simulatorFixture } from "../helpers/fixture.js";
 import {
   BrowserHost,

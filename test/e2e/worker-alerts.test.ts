@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import type { Simulator } from "../../src/simulator/index.js";
+import type { Simulator } from "../../src/adapters/simulator/index.js";
 import {
   closedPort,
   mailSettings,

@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import { expect } from "expect";
 import { simulatorForFile } from "../helpers/fixture.js";
-import { type Simulator } from "../../src/simulator/index.js";
-import { formatIst } from "../../src/time.js";
+import { type Simulator } from "../../src/adapters/simulator/index.js";
+import { formatIst } from "../../src/core/time.js";
 import { ADMIN, AUTH } from "../server/console-helpers.js";
 import { runCli } from "../helpers/cli.js";
 import { freshTokenState, tempDir } from "../helpers/setup.js";

@@ -1,8 +1,8 @@
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { startSimulator, type Simulator } from "../../src/simulator/index.js";
-import { StateFile } from "../../src/worker/state.js";
+import { startSimulator, type Simulator } from "../../src/adapters/simulator/index.js";
+import { StateFile } from "../../src/adapters/state/state.js";
 import { tempDir } from "../helpers/setup.js";
 import { exited, startWorker, until } from "../helpers/worker-process.js";
 

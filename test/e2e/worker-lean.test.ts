@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import type { Simulator } from "../../src/simulator/index.js";
+import type { Simulator } from "../../src/adapters/simulator/index.js";
 import { CLI } from "../helpers/cli.js";
 import { simulatorForFile } from "../helpers/fixture.js";
 import { descendantsOf } from "../helpers/processes.js";

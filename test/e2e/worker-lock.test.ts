@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { startSimulator, type Simulator } from "../../src/adapters/simulator/index.js";
 import { runCli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/setup.js";
 import { simEnv } from "../helpers/worker-process.js";

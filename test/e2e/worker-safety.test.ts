@@ -3,11 +3,11 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
 import { simulatorForFile } from "../helpers/fixture.js";
-import { KiteTokenError } from "../../src/errors.js";
-import { BrowserLogin } from "../../src/login/browser.js";
-import { FailureEvidence } from "../../src/login/evidence.js";
+import { KiteTokenError } from "../../src/core/errors.js";
+import { BrowserLogin } from "../../src/adapters/login/browser.js";
+import { FailureEvidence } from "../../src/adapters/login/evidence.js";
 import { refreshed } from "../helpers/refreshed.js";
-import { startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { startSimulator, type Simulator } from "../../src/adapters/simulator/index.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
 
 let sim: Simulator;

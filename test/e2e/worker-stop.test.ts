@@ -2,7 +2,11 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { findUnusedPort, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import {
+  findUnusedPort,
+  startSimulator,
+  type Simulator,
+} from "../../src/adapters/simulator/index.js";
 import { descendantsOf, isRunning } from "../helpers/processes.js";
 import { tempDir } from "../helpers/setup.js";
 import { exited, startWorker, until } from "../helpers/worker-process.js";

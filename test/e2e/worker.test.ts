@@ -4,10 +4,10 @@ import { expect } from "expect";
 import { simulatorForFile } from "../helpers/fixture.js";
 import pino from "pino";
 import type { WorkerConfig } from "../../src/config/worker.js";
-import { type RefreshDeps } from "../../src/refresh.js";
+import { type RefreshDeps } from "../../src/pipeline/refresh.js";
 import { refreshed } from "../helpers/refreshed.js";
-import { type Simulator } from "../../src/simulator/index.js";
-import { StateFile } from "../../src/worker/state.js";
+import { type Simulator } from "../../src/adapters/simulator/index.js";
+import { StateFile } from "../../src/adapters/state/state.js";
 import { Worker } from "../../src/worker/worker.js";
 import { depsFor, fastClock, tempDir } from "../helpers/setup.js";
 

@@ -3,7 +3,11 @@ import type { AddressInfo } from "node:net";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { after, before, beforeEach } from "node:test";
 import { SMTPServer } from "smtp-server";
-import { defaultScenario, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import {
+  defaultScenario,
+  startSimulator,
+  type Simulator,
+} from "../../src/adapters/simulator/index.js";
 
 export interface ReceivedMail {
   from: string;

@@ -1,5 +1,5 @@
 import { expect } from "expect";
-import type { SecondFactorBudget } from "../../src/worker/budget.js";
+import type { SecondFactorBudget } from "../../src/adapters/budget/budget.js";
 
 /**
  * A day's codes counted by what became of them (what `kite-token budget` shows), then

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessByStdio, type StdioOptions } from "node:child_process";
 import type { Readable } from "node:stream";
 import path from "node:path";
-import { packageRoot } from "../../src/package-root.js";
+import { packageRoot } from "../../src/core/package-root.js";
 
 /** The built CLI, as users run it (npm test builds it first). */
 export const CLI = path.join(packageRoot(), "dist", "cli", "main.js");

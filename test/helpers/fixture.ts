@@ -1,6 +1,10 @@
 import { after, before, beforeEach } from "node:test";
-import { KiteTokenError } from "../../src/errors.js";
-import { defaultScenario, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { KiteTokenError } from "../../src/core/errors.js";
+import {
+  defaultScenario,
+  startSimulator,
+  type Simulator,
+} from "../../src/adapters/simulator/index.js";
 import { redirectHost } from "./setup.js";
 
 export interface SimulatorFixture {

@@ -4,10 +4,10 @@
  * go-ahead, and prints `{"hostPid":…}` once the login is waiting there (mid-login).
  * `host-parent.js --parent`.
  */
-import { BrowserHost } from "../../src/login/host/client.js";
-import { HostedBrowserLogin } from "../../src/login/host/hosted.js";
-import { buildLoginUrl } from "../../src/login/types.js";
-import { startSimulator } from "../../src/simulator/index.js";
+import { BrowserHost } from "../../src/adapters/login/host/client.js";
+import { HostedBrowserLogin } from "../../src/adapters/login/host/hosted.js";
+import { buildLoginUrl } from "../../src/adapters/login/types.js";
+import { startSimulator } from "../../src/adapters/simulator/index.js";
 import { fastClock } from "./setup.js";
 
 // `node --test` may load every file here: only run when started as the parent.

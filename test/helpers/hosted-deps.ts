@@ -1,10 +1,10 @@
 import path from "node:path";
 import { expect } from "expect";
-import { BrowserHost } from "../../src/login/host/client.js";
-import { HostedBrowserLogin, HostedHttpLogin } from "../../src/login/host/hosted.js";
-import { type RefreshDeps } from "../../src/refresh.js";
+import { BrowserHost } from "../../src/adapters/login/host/client.js";
+import { HostedBrowserLogin, HostedHttpLogin } from "../../src/adapters/login/host/hosted.js";
+import { type RefreshDeps } from "../../src/pipeline/refresh.js";
 import { refreshed } from "./refreshed.js";
-import type { Simulator } from "../../src/simulator/index.js";
+import type { Simulator } from "../../src/adapters/simulator/index.js";
 import { depsFor, fastClock, type DepsOverrides } from "./setup.js";
 
 /** A valid base32 key that is not the simulator's: every code it makes is rejected. */

@@ -1,5 +1,5 @@
-import { totpCode } from "../../src/login/totp.js";
-import type { Simulator } from "../../src/simulator/index.js";
+import { totpCode } from "../../src/adapters/login/totp.js";
+import type { Simulator } from "../../src/adapters/simulator/index.js";
 
 /** Obtains a request token from the simulator over plain HTTP (what a person's browser would do). */
 export async function requestTokenOverHttp(

@@ -1,5 +1,9 @@
-import type { Simulator } from "../../src/simulator/index.js";
-import { buildLoginUrl, type LoginContext, type LoginInput } from "../../src/login/types.js";
+import type { Simulator } from "../../src/adapters/simulator/index.js";
+import {
+  buildLoginUrl,
+  type LoginContext,
+  type LoginInput,
+} from "../../src/adapters/login/types.js";
 import { fastClock } from "./setup.js";
 
 /** What a login strategy is given for the simulator's account and app. */

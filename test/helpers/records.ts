@@ -1,4 +1,4 @@
-import { tokenRecordFrom, type TokenRecord } from "../../src/stores/record.js";
+import { tokenRecordFrom, type TokenRecord } from "../../src/adapters/stores/record.js";
 
 /** A token record logged in now (so valid until the next 06:00 IST). */
 export function freshRecord(accessToken: string, userId = "AB1234"): TokenRecord {

@@ -1,5 +1,5 @@
 import { expect } from "expect";
-import { refresh, type RefreshDeps } from "../../src/refresh.js";
+import { refresh, type RefreshDeps } from "../../src/pipeline/refresh.js";
 import type { SimulatorFixture } from "./fixture.js";
 
 /** A KITE_REDIRECT_URL that is not the app's: the simulator redirects to its own. */

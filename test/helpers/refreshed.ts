@@ -1,4 +1,4 @@
-import { refresh, type RefreshDeps, type RefreshOutcome } from "../../src/refresh.js";
+import { refresh, type RefreshDeps, type RefreshOutcome } from "../../src/pipeline/refresh.js";
 
 /**
  * The pipeline's report, unwrapped for tests that assert on a run's outcome or its error:

@@ -1,21 +1,21 @@
-import type { AppClock } from "../../src/app.js";
+import type { AppClock } from "../../src/runner/app.js";
 import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { KiteApi } from "../../src/kite/api.js";
-import { BrowserLogin } from "../../src/login/browser.js";
-import { systemClock, type TotpClock } from "../../src/login/totp.js";
-import { SecretRedactor } from "../../src/redact.js";
-import type { RefreshDeps } from "../../src/refresh.js";
-import { FileTokenStore } from "../../src/stores/file.js";
-import { FileLoginLock } from "../../src/lock/file.js";
-import { TwofaBudget } from "../../src/worker/budget.js";
-import { StateFile } from "../../src/worker/state.js";
-import type { Simulator } from "../../src/simulator/index.js";
-import { EXPIRING_WITHIN_MS } from "../../src/status.js";
-import { nextKiteExpiry } from "../../src/time.js";
+import { KiteApi } from "../../src/adapters/kite/api.js";
+import { BrowserLogin } from "../../src/adapters/login/browser.js";
+import { systemClock, type TotpClock } from "../../src/adapters/login/totp.js";
+import { SecretRedactor } from "../../src/core/redact.js";
+import type { RefreshDeps } from "../../src/pipeline/refresh.js";
+import { FileTokenStore } from "../../src/adapters/stores/file.js";
+import { FileLoginLock } from "../../src/adapters/lock/file.js";
+import { TwofaBudget } from "../../src/adapters/budget/budget.js";
+import { StateFile } from "../../src/adapters/state/state.js";
+import type { Simulator } from "../../src/adapters/simulator/index.js";
+import { EXPIRING_WITHIN_MS } from "../../src/pipeline/status.js";
+import { nextKiteExpiry } from "../../src/core/time.js";
 
 export function tempDir(prefix = "kt-test-"): string {
   return mkdtempSync(path.join(tmpdir(), prefix));

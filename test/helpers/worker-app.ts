@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { createApp, type App } from "../../src/app.js";
+import { createApp, type App } from "../../src/runner/app.js";
 import { loadConfig } from "../../src/config/load.js";
-import { simulatorSettings, type Simulator } from "../../src/simulator/index.js";
+import { simulatorSettings, type Simulator } from "../../src/adapters/simulator/index.js";
 import { startWorkerService, type WorkerService } from "../../src/worker/service.js";
 import { fastAppClock, tempDir } from "./setup.js";
 import { until } from "./worker-process.js";

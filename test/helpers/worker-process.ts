@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { simulatorSettings, type Simulator } from "../../src/simulator/index.js";
+import { simulatorSettings, type Simulator } from "../../src/adapters/simulator/index.js";
 import { CLI } from "./cli.js";
 
 /** The settings that point the CLI at a simulator, with its files in `dir`. */

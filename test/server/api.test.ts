@@ -4,9 +4,9 @@ import { expect } from "expect";
 import { runCli } from "../helpers/cli.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { tempDir } from "../helpers/setup.js";
-import { systemAppClock, type App } from "../../src/app.js";
+import { systemAppClock, type App } from "../../src/runner/app.js";
 import type { RunningConsole } from "../../src/server/serve.js";
-import { startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { startSimulator, type Simulator } from "../../src/adapters/simulator/index.js";
 import { ADMIN, AUTH, AUTH_JSON, consoleFor, readEvents, simApp } from "./console-helpers.js";
 
 const json = async (res: Response): Promise<Record<string, unknown>> =>

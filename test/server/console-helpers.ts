@@ -1,11 +1,11 @@
 import path from "node:path";
-import { createApp, type App, type AppClock } from "../../src/app.js";
+import { createApp, type App, type AppClock } from "../../src/runner/app.js";
 import { loadConfig } from "../../src/config/load.js";
 import { startConsole, type RunningConsole, type ServeOptions } from "../../src/server/serve.js";
-import { simulatorSettings, type Simulator } from "../../src/simulator/index.js";
+import { simulatorSettings, type Simulator } from "../../src/adapters/simulator/index.js";
 import { fastAppClock, tempDir } from "../helpers/setup.js";
-import { formatIst } from "../../src/time.js";
-import type { RunRecord } from "../../src/worker/state.js";
+import { formatIst } from "../../src/core/time.js";
+import type { RunRecord } from "../../src/adapters/state/state.js";
 import { accountsEnv, writeAccountsFile } from "../accounts/helpers.js";
 
 export const ADMIN = "console-admin-token-0123456789";

@@ -3,11 +3,11 @@ import path from "node:path";
 import { before, describe, it } from "node:test";
 import { expect } from "expect";
 import type { Browser, Locator, Page } from "playwright-core";
-import { packageRoot } from "../../src/package-root.js";
+import { packageRoot } from "../../src/core/package-root.js";
 import type { RunningConsole } from "../../src/server/serve.js";
-import { formatIst, formatIstShort, fromIstParts, istParts } from "../../src/time.js";
+import { formatIst, formatIstShort, fromIstParts, istParts } from "../../src/core/time.js";
 import { Schedule } from "../../src/worker/schedule.js";
-import type { RunRecord } from "../../src/worker/state.js";
+import type { RunRecord } from "../../src/adapters/state/state.js";
 import { consolePageFixture, forTheDocs } from "./console-page.js";
 import { ADMIN, historyRun } from "./console-helpers.js";
 

@@ -2,12 +2,16 @@ import { copyFileSync } from "node:fs";
 import path from "node:path";
 import { after, before } from "node:test";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
-import type { App } from "../../src/app.js";
-import { findChromium } from "../../src/login/chromium.js";
-import { packageRoot } from "../../src/package-root.js";
-import { totpCode } from "../../src/login/totp.js";
+import type { App } from "../../src/runner/app.js";
+import { findChromium } from "../../src/adapters/login/chromium.js";
+import { packageRoot } from "../../src/core/package-root.js";
+import { totpCode } from "../../src/adapters/login/totp.js";
 import type { RunningConsole, ServeOptions } from "../../src/server/serve.js";
-import { findUnusedPort, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import {
+  findUnusedPort,
+  startSimulator,
+  type Simulator,
+} from "../../src/adapters/simulator/index.js";
 import { consoleFor, simApp } from "./console-helpers.js";
 
 /** Real headless Chromium with one phone-sized page, for the console page tests. */

@@ -1,11 +1,11 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import type { App } from "../../src/app.js";
-import { ERROR_CODES } from "../../src/errors.js";
+import type { App } from "../../src/runner/app.js";
+import { ERROR_CODES } from "../../src/core/errors.js";
 import type { RunningConsole } from "../../src/server/serve.js";
-import { startSimulator, type Simulator } from "../../src/simulator/index.js";
-import { formatIst, fromIstParts, istParts } from "../../src/time.js";
-import { keepPresence, PresenceFile } from "../../src/worker/presence.js";
+import { startSimulator, type Simulator } from "../../src/adapters/simulator/index.js";
+import { formatIst, fromIstParts, istParts } from "../../src/core/time.js";
+import { keepPresence, PresenceFile } from "../../src/adapters/state/presence.js";
 import { AUTH, consoleFor, historyRun, readEvents, simApp } from "./console-helpers.js";
 
 type Json = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { after, before, beforeEach, describe, it } from "node:test";
 import { expect } from "expect";
-import { startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { startSimulator, type Simulator } from "../../src/adapters/simulator/index.js";
 import { accessToken, exchange, fixture, json, obtainRequestToken, profile } from "./helpers.js";
 
 // 2026-03-10 15:30:45 IST.

@@ -1,6 +1,10 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { defaultScenario, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import {
+  defaultScenario,
+  startSimulator,
+  type Simulator,
+} from "../../src/adapters/simulator/index.js";
 import { obtainRequestToken } from "./helpers.js";
 
 interface SimStateBody {

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { packageRoot } from "../../src/package-root.js";
+import { packageRoot } from "../../src/core/package-root.js";
 import { createGuardrails, generate } from "otplib";
-import { checksumOf, type Simulator } from "../../src/simulator/index.js";
+import { checksumOf, type Simulator } from "../../src/adapters/simulator/index.js";
 
 const guardrails = createGuardrails({ MIN_SECRET_BYTES: 10 });
 

@@ -1,7 +1,7 @@
 import { after, before, beforeEach, describe, it } from "node:test";
 import { expect } from "expect";
 import { connect as netConnect } from "node:net";
-import { MESSAGES, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import { MESSAGES, startSimulator, type Simulator } from "../../src/adapters/simulator/index.js";
 import {
   connect,
   CookieJar,

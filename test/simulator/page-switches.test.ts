@@ -3,14 +3,14 @@ import type { AddressInfo } from "node:net";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { expect } from "expect";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { findChromium } from "../../src/login/chromium.js";
+import { findChromium } from "../../src/adapters/login/chromium.js";
 import {
   defaultScenario,
   startSimulator,
   type Scenario,
   type Simulator,
-} from "../../src/simulator/index.js";
-import { parseScenarioPatch } from "../../src/simulator/scenario.js";
+} from "../../src/adapters/simulator/index.js";
+import { parseScenarioPatch } from "../../src/adapters/simulator/scenario.js";
 import { CookieJar, form, send, totpAt } from "./helpers.js";
 
 /*

@@ -5,8 +5,8 @@ import {
   buildRedirectLocation,
   startSimulator,
   type Simulator,
-} from "../../src/simulator/index.js";
-import { loginFormHtml, twofaFormHtml } from "../../src/simulator/forms.js";
+} from "../../src/adapters/simulator/index.js";
+import { loginFormHtml, twofaFormHtml } from "../../src/adapters/simulator/forms.js";
 import { CookieJar, send } from "./helpers.js";
 
 async function loginPage(sim: Simulator): Promise<string> {

@@ -1,6 +1,10 @@
 import { after, before, beforeEach, describe, it } from "node:test";
 import { expect } from "expect";
-import { MAX_TWOFA_FAILURES, startSimulator, type Simulator } from "../../src/simulator/index.js";
+import {
+  MAX_TWOFA_FAILURES,
+  startSimulator,
+  type Simulator,
+} from "../../src/adapters/simulator/index.js";
 import {
   CookieJar,
   form,

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { GithubSecretsSink } from "../../src/stores/github.js";
+import { GithubSecretsSink } from "../../src/adapters/stores/github.js";
 import { freshRecord } from "../helpers/records.js";
 import { startFakeGithub, type FakeGithub } from "../helpers/github-api.js";
 

@@ -1,10 +1,10 @@
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
 import { Redis } from "ioredis";
-import { createLoginLock } from "../../src/lock/factory.js";
-import { RedisLoginLock } from "../../src/lock/redis.js";
-import type { LoginLock } from "../../src/lock/types.js";
-import { RedisConnections } from "../../src/stores/redis-connections.js";
+import { createLoginLock } from "../../src/adapters/lock/factory.js";
+import { RedisLoginLock } from "../../src/adapters/lock/redis.js";
+import type { LoginLock } from "../../src/adapters/lock/types.js";
+import { RedisConnections } from "../../src/adapters/stores/redis-connections.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 
 let redis: TestRedis;

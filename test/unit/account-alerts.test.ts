@@ -6,8 +6,8 @@ import {
   failureMessage,
   recoveredMessage,
   successMessage,
-} from "../../src/alerts/message.js";
-import { KiteTokenError } from "../../src/errors.js";
+} from "../../src/runner/alerts/message.js";
+import { KiteTokenError } from "../../src/core/errors.js";
 
 const at = new Date("2026-11-24T03:00:00Z"); // 08:30 IST
 const loginUrl = "https://kite.zerodha.com/connect/login?v=3&api_key=key1";

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { accountConfig } from "../../src/accounts/account-config.js";
+import { accountConfig } from "../../src/runner/accounts/account-config.js";
 import { loadConfig } from "../../src/config/load.js";
 import { tempDir } from "../helpers/setup.js";
 

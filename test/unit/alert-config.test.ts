@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
 import { loadConfig } from "../../src/config/load.js";
-import { KiteTokenError } from "../../src/errors.js";
+import { KiteTokenError } from "../../src/core/errors.js";
 
 const dir = (): string => mkdtempSync(path.join(tmpdir(), "kt-alert-config-"));
 

@@ -1,14 +1,14 @@
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { KiteTokenError, type ErrorCode } from "../../src/errors.js";
-import { AutoLogin, canFallBack } from "../../src/login/auto.js";
+import { KiteTokenError, type ErrorCode } from "../../src/core/errors.js";
+import { AutoLogin, canFallBack } from "../../src/adapters/login/auto.js";
 import type {
   LoginContext,
   LoginInput,
   LoginResult,
   LoginStrategy,
   LoginStrategyName,
-} from "../../src/login/types.js";
+} from "../../src/adapters/login/types.js";
 import { fastClock } from "../helpers/setup.js";
 
 /** A strategy that answers the TOTP `codes` times, then fails with `code` or succeeds. */

@@ -14,12 +14,12 @@ import path from "node:path";
 import { brotliCompressSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { findChromium, describeBrowser } from "../../src/login/chromium.js";
+import { findChromium, describeBrowser } from "../../src/adapters/login/chromium.js";
 import {
   bundledPackage,
   unpackedBundledChromium,
   type BundledPackage,
-} from "../../src/login/bundled-chromium.js";
+} from "../../src/adapters/login/bundled-chromium.js";
 import { tempDir } from "../helpers/setup.js";
 
 function fakeExecutable(dir: string, name: string): string {

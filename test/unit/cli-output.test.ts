@@ -4,13 +4,13 @@ import { expect } from "expect";
 import { commandAs, detectInvocation, namedAs, type Invocation } from "../../src/cli/invocation.js";
 import { Output } from "../../src/cli/output.js";
 import { loadConfig } from "../../src/config/load.js";
-import { logLine } from "../../src/log.js";
+import { logLine } from "../../src/core/log.js";
 import { usableToken } from "../../src/consumer/token.js";
-import { KiteTokenError } from "../../src/errors.js";
-import { mapKiteError } from "../../src/kite/errors.js";
-import { appCodeRequired, classifyLoginRejection } from "../../src/login/classify.js";
-import { SecretRedactor } from "../../src/redact.js";
-import { budgetSpent } from "../../src/worker/budget.js";
+import { KiteTokenError } from "../../src/core/errors.js";
+import { mapKiteError } from "../../src/adapters/kite/errors.js";
+import { appCodeRequired, classifyLoginRejection } from "../../src/adapters/login/classify.js";
+import { SecretRedactor } from "../../src/core/redact.js";
+import { budgetSpent } from "../../src/adapters/budget/budget.js";
 
 /** What `out.failure(error)` prints, as a person running kite-token `how` sees it. */
 function printed(error: unknown, how: Invocation = "npx"): string {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
 import { LOGIN_CREDENTIALS, loadConfig } from "../../src/config/load.js";
-import { KiteTokenError } from "../../src/errors.js";
+import { KiteTokenError } from "../../src/core/errors.js";
 
 const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 const full = {
@@ -205,8 +205,12 @@ describe("loadConfig", () => {
     expect(lines).toContain(
       "  - SCHEDULE '30 8 * *' is not a cron expression (minute hour day month weekday, optionally a leading seconds field)",
     );
-    expect(lines).toContain("  - LOGIN_STEP_TIMEOUT_MS 'abc' must be a whole number of milliseconds from 1000 (one second) to 600000 (ten minutes)");
-    expect(lines).toContain("  - REDIRECT_TIMEOUT_MS '50' must be a whole number of milliseconds from 1000 (one second) to 600000 (ten minutes)");
+    expect(lines).toContain(
+      "  - LOGIN_STEP_TIMEOUT_MS 'abc' must be a whole number of milliseconds from 1000 (one second) to 600000 (ten minutes)",
+    );
+    expect(lines).toContain(
+      "  - REDIRECT_TIMEOUT_MS '50' must be a whole number of milliseconds from 1000 (one second) to 600000 (ten minutes)",
+    );
     expect(lines).toContain("  - LOGIN_STRATEGY 'selenium' must be one of browser, http, auto");
     expect(error.message).toContain('TOKEN_STORES "ftp://x" is not a store');
     expect(lines).toContain("  - KITE_API_ROOT 'ftp://***@kite.example' must be an http(s) URL");

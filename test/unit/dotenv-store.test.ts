@@ -12,9 +12,9 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "dotenv";
 import { expect } from "expect";
-import { DotenvTokenSink, updateDotenv } from "../../src/stores/dotenv.js";
-import { tokenRecordFrom } from "../../src/stores/record.js";
-import { parseKiteIstTime } from "../../src/time.js";
+import { DotenvTokenSink, updateDotenv } from "../../src/adapters/stores/dotenv.js";
+import { tokenRecordFrom } from "../../src/adapters/stores/record.js";
+import { parseKiteIstTime } from "../../src/core/time.js";
 import { seeded } from "../helpers/seeded.js";
 import { tempDir } from "../helpers/setup.js";
 

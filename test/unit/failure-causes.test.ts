@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { causeText } from "../../src/errors.js";
-import { fromErrorData, toErrorData } from "../../src/login/host/protocol.js";
+import { causeText } from "../../src/core/errors.js";
+import { fromErrorData, toErrorData } from "../../src/adapters/login/host/protocol.js";
 
 const errno = (code: string, message: string): NodeJS.ErrnoException =>
   Object.assign(new Error(message), { code });

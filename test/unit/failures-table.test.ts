@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { ERROR_CODES } from "../../src/errors.js";
-import { packageRoot } from "../../src/package-root.js";
+import { ERROR_CODES } from "../../src/core/errors.js";
+import { packageRoot } from "../../src/core/package-root.js";
 
 /** The rows of every Markdown table in the README and docs/. */
 function tableRows(): string[] {

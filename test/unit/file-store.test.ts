@@ -13,9 +13,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { FileTokenStore } from "../../src/stores/file.js";
-import { tokenRecordFrom } from "../../src/stores/record.js";
-import { parseKiteIstTime } from "../../src/time.js";
+import { FileTokenStore } from "../../src/adapters/stores/file.js";
+import { tokenRecordFrom } from "../../src/adapters/stores/record.js";
+import { parseKiteIstTime } from "../../src/core/time.js";
 
 const session = {
   accessToken: "accesstoken1234567890",

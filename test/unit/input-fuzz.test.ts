@@ -7,7 +7,7 @@ import { CommanderError, type Command } from "commander";
 import { buildProgram } from "../../src/cli/main.js";
 import { loadConfig, readConfig, type Env } from "../../src/config/load.js";
 import { SECRET_VARIABLES, SETTINGS } from "../../src/config/settings.js";
-import { KiteTokenError } from "../../src/errors.js";
+import { KiteTokenError } from "../../src/core/errors.js";
 import { runCli } from "../helpers/cli.js";
 import { seeded as prng } from "../helpers/seeded.js";
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { mapKiteError } from "../../src/kite/errors.js";
-import { classifyLoginRejection } from "../../src/login/classify.js";
+import { mapKiteError } from "../../src/adapters/kite/errors.js";
+import { classifyLoginRejection } from "../../src/adapters/login/classify.js";
 
 describe("mapKiteError", () => {
   it("maps a spent request token and a bad checksum on exchange", () => {

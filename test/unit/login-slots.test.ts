@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { LoginSlots } from "../../src/accounts/login-slots.js";
-import type { LoginStrategy } from "../../src/login/types.js";
+import { LoginSlots } from "../../src/runner/accounts/login-slots.js";
+import type { LoginStrategy } from "../../src/adapters/login/types.js";
 
 /** A login that stays in flight until released, counting how many run at once. */
 function heldLogins() {

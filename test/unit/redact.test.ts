@@ -1,9 +1,9 @@
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { KiteTokenError } from "../../src/errors.js";
-import { createLogger } from "../../src/log.js";
-import { SecretRedactor } from "../../src/redact.js";
+import { KiteTokenError } from "../../src/core/errors.js";
+import { createLogger } from "../../src/core/log.js";
+import { SecretRedactor } from "../../src/core/redact.js";
 
 describe("secret redaction", () => {
   it("the logger hides secrets by field name and by value, wherever they appear", async () => {

@@ -5,8 +5,8 @@ import {
   isAppRedirect,
   parseRequestToken,
   redirectMismatch,
-} from "../../src/login/redirect.js";
-import { buildLoginUrl } from "../../src/login/types.js";
+} from "../../src/adapters/login/redirect.js";
+import { buildLoginUrl } from "../../src/adapters/login/types.js";
 
 const TOKEN = "Abc123XyZ789Abc123XyZ789Abc123Xy";
 

@@ -1,14 +1,14 @@
 import { describe, it } from "node:test";
 import { expect } from "expect";
 import { daySummaries } from "../../src/server/history.js";
-import { formatIst } from "../../src/time.js";
+import { formatIst } from "../../src/core/time.js";
 import {
   HISTORY_DAYS,
   MAX_RUNS,
   RUNS_CAP,
   keptRuns,
   type RunRecord,
-} from "../../src/worker/state.js";
+} from "../../src/adapters/state/state.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const NOW = Date.parse("2026-12-02T08:30:00+05:30");

@@ -1,9 +1,9 @@
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { KiteTokenError } from "../../src/errors.js";
-import { answerSecondFactor } from "../../src/login/second-factor.js";
-import { TOTP_PERIOD_MS, totpCode } from "../../src/login/totp.js";
-import type { LoginContext } from "../../src/login/types.js";
+import { KiteTokenError } from "../../src/core/errors.js";
+import { answerSecondFactor } from "../../src/adapters/login/second-factor.js";
+import { TOTP_PERIOD_MS, totpCode } from "../../src/adapters/login/totp.js";
+import type { LoginContext } from "../../src/adapters/login/types.js";
 
 const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 

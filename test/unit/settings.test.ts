@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { expect } from "expect";
 import { loadConfig } from "../../src/config/load.js";
 import { RawConfigSchema, SECRET_VARIABLES, SETTINGS } from "../../src/config/settings.js";
-import { packageRoot } from "../../src/package-root.js";
+import { packageRoot } from "../../src/core/package-root.js";
 import { generatedFiles } from "../../scripts/settings.js";
 
 describe("the settings table", () => {

@@ -1,8 +1,8 @@
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { isUsable, tokenStatus } from "../../src/status.js";
-import { FileTokenStore } from "../../src/stores/file.js";
+import { isUsable, tokenStatus } from "../../src/pipeline/status.js";
+import { FileTokenStore } from "../../src/adapters/stores/file.js";
 import { tempDir } from "../helpers/setup.js";
 
 const record = {

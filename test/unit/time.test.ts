@@ -1,15 +1,15 @@
 import { afterEach, describe, it } from "node:test";
 import { expect } from "expect";
 import { Writable } from "node:stream";
-import { createLogger } from "../../src/log.js";
-import { SecretRedactor } from "../../src/redact.js";
+import { createLogger } from "../../src/core/log.js";
+import { SecretRedactor } from "../../src/core/redact.js";
 import {
   formatIst,
   formatIstMs,
   kiteLoginTimeToInstant,
   nextKiteExpiry,
   parseKiteIstTime,
-} from "../../src/time.js";
+} from "../../src/core/time.js";
 
 const originalTz = process.env["TZ"];
 afterEach(() => {

@@ -6,8 +6,8 @@ import {
   totpCode,
   totpSecretProblem,
   type TotpClock,
-} from "../../src/login/totp.js";
-import { sleep } from "../../src/time.js";
+} from "../../src/adapters/login/totp.js";
+import { sleep } from "../../src/core/time.js";
 
 const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 const fakeClock: TotpClock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };

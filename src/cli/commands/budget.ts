@@ -1,6 +1,6 @@
-import { closeAccounts, selectAccounts, type Account } from "../../accounts/model.js";
-import { isKiteTokenError, KiteTokenError } from "../../errors.js";
-import type { BudgetDay } from "../../worker/budget.js";
+import { closeAccounts, selectAccounts, type Account } from "../../runner/accounts/model.js";
+import { isKiteTokenError, KiteTokenError } from "../../core/errors.js";
+import type { BudgetDay } from "../../adapters/budget/budget.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { counted, EXIT_OK, EXIT_USAGE, exitCodeFor, type Output } from "../output.js";
 

@@ -1,9 +1,9 @@
 import path from "node:path";
-import { createApp } from "../../app.js";
+import { createApp } from "../../runner/app.js";
 import { loadConfig } from "../../config/load.js";
-import { KiteTokenError } from "../../errors.js";
-import { SecretRedactor } from "../../redact.js";
-import { FileTokenStore } from "../../stores/file.js";
+import { KiteTokenError } from "../../core/errors.js";
+import { SecretRedactor } from "../../core/redact.js";
+import { FileTokenStore } from "../../adapters/stores/file.js";
 import { Output } from "../output.js";
 import { cliLogger, type GlobalOptions } from "../context.js";
 import { runRefresh } from "./refresh.js";
@@ -27,7 +27,7 @@ export async function demoCommand(
   options: { tokenFile?: string; json?: boolean },
 ): Promise<number> {
   const { startSimulator, simulatorSettings, DEMO_ACCOUNT, DEMO_APP } =
-    await import("../../simulator/index.js");
+    await import("../../adapters/simulator/index.js");
   const redactor = new SecretRedactor();
   const out = new Output(redactor);
   // The demo's own settings replace any real ones, so it never touches a real account.
@@ -60,7 +60,7 @@ export async function demoCommand(
     });
     if (!options.json && config.loginStrategy !== "http") {
       // Found (and, when bundled, unpacked) here; the login's own lookup then finds it ready.
-      const { describeBrowser, findChromium } = await import("../../login/chromium.js");
+      const { describeBrowser, findChromium } = await import("../../adapters/login/chromium.js");
       out.line(`Browser: ${describeBrowser(await findChromium(config.browser.path))}.`);
     }
     const app = createApp(config, { redactor, logger: cliLogger(global, config, redactor) });

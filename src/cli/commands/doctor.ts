@@ -1,6 +1,6 @@
 import type { CheckResult } from "../../doctor/types.js";
 import { runDoctor } from "../../doctor/run.js";
-import { SecretRedactor } from "../../redact.js";
+import { SecretRedactor } from "../../core/redact.js";
 import type { GlobalOptions } from "../context.js";
 import { counted, EXIT_FAILED, EXIT_OK, Output } from "../output.js";
 

@@ -1,7 +1,7 @@
-import { closeAccounts, oneAccount } from "../../accounts/model.js";
-import { AccountRunner } from "../../accounts/runner.js";
-import { parseRequestToken } from "../../login/redirect.js";
-import { formatIstShort } from "../../time.js";
+import { closeAccounts, oneAccount } from "../../runner/accounts/model.js";
+import { AccountRunner } from "../../runner/accounts/runner.js";
+import { parseRequestToken } from "../../adapters/login/redirect.js";
+import { formatIstShort } from "../../core/time.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import {
   EXIT_OK,

@@ -1,8 +1,8 @@
-import { closeAccounts, selectAccounts } from "../../accounts/model.js";
-import type { App } from "../../app.js";
-import { formatIst } from "../../time.js";
+import { closeAccounts, selectAccounts } from "../../runner/accounts/model.js";
+import type { App } from "../../runner/app.js";
+import { formatIst } from "../../core/time.js";
 import { checkHealth, type Health } from "../../worker/health.js";
-import { PresenceFile, type WorkerSeen } from "../../worker/presence.js";
+import { PresenceFile, type WorkerSeen } from "../../adapters/state/presence.js";
 import { Schedule } from "../../worker/schedule.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { EXIT_FAILED, EXIT_OK } from "../output.js";

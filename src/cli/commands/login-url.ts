@@ -1,5 +1,5 @@
-import { closeAccounts, selectAccounts } from "../../accounts/model.js";
-import { buildLoginUrl } from "../../login/types.js";
+import { closeAccounts, selectAccounts } from "../../runner/accounts/model.js";
+import { buildLoginUrl } from "../../adapters/login/types.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { EXIT_OK } from "../output.js";
 

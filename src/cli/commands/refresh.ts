@@ -1,10 +1,10 @@
-import { accountSlots, refreshAccounts, type AccountResult } from "../../accounts/batch.js";
-import { closeAccounts, selectAccounts, type Account } from "../../accounts/model.js";
-import { AccountRunner } from "../../accounts/runner.js";
-import type { App } from "../../app.js";
+import { accountSlots, refreshAccounts, type AccountResult } from "../../runner/accounts/batch.js";
+import { closeAccounts, selectAccounts, type Account } from "../../runner/accounts/model.js";
+import { AccountRunner } from "../../runner/accounts/runner.js";
+import type { App } from "../../runner/app.js";
 import { LOGIN_CREDENTIALS } from "../../config/load.js";
-import type { RefreshOutcome, RunReport } from "../../refresh.js";
-import { formatDuration, formatIstShort } from "../../time.js";
+import type { RefreshOutcome, RunReport } from "../../pipeline/refresh.js";
+import { formatDuration, formatIstShort } from "../../core/time.js";
 import { commandContext, type CommandContext, type GlobalOptions } from "../context.js";
 import {
   counted,

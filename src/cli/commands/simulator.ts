@@ -1,5 +1,5 @@
-import { KiteTokenError } from "../../errors.js";
-import { SecretRedactor } from "../../redact.js";
+import { KiteTokenError } from "../../core/errors.js";
+import { SecretRedactor } from "../../core/redact.js";
 import { Output } from "../output.js";
 
 export interface SimulatorCommandOptions {
@@ -27,7 +27,7 @@ const SIMULATOR_FILES = {
  * a restart.
  */
 export async function simulatorCommand(options: SimulatorCommandOptions): Promise<number> {
-  const { startSimulator, simulatorSettings } = await import("../../simulator/index.js");
+  const { startSimulator, simulatorSettings } = await import("../../adapters/simulator/index.js");
   const out = new Output(new SecretRedactor());
   if (!/^https?:\/\/[^/]/i.test(options.redirectUrl) || !URL.canParse(options.redirectUrl)) {
     throw new KiteTokenError(

@@ -1,12 +1,12 @@
-import { configuredTokenStatus, isUsable } from "../../status.js";
-import { formatDuration, formatIst, formatIstShort } from "../../time.js";
-import { PresenceFile } from "../../worker/presence.js";
+import { configuredTokenStatus, isUsable } from "../../pipeline/status.js";
+import { formatDuration, formatIst, formatIstShort } from "../../core/time.js";
+import { PresenceFile } from "../../adapters/state/presence.js";
 import { Schedule } from "../../worker/schedule.js";
-import type { RunRecord } from "../../worker/state.js";
+import type { RunRecord } from "../../adapters/state/state.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { EXIT_FAILED, EXIT_OK, type Output } from "../output.js";
-import type { App } from "../../app.js";
-import { closeAccounts, selectAccounts, type Account } from "../../accounts/model.js";
+import type { App } from "../../runner/app.js";
+import { closeAccounts, selectAccounts, type Account } from "../../runner/accounts/model.js";
 
 export async function statusCommand(
   global: GlobalOptions,

@@ -1,6 +1,6 @@
-import { verifyChannels } from "../../alerts/check.js";
-import type { ChannelResult } from "../../alerts/types.js";
-import { KiteTokenError } from "../../errors.js";
+import { verifyChannels } from "../../runner/alerts/check.js";
+import type { ChannelResult } from "../../runner/alerts/types.js";
+import { KiteTokenError } from "../../core/errors.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { counted, EXIT_FAILED, EXIT_OK } from "../output.js";
 

@@ -1,4 +1,4 @@
-import { KiteTokenError } from "../../errors.js";
+import { KiteTokenError } from "../../core/errors.js";
 import { readToken } from "../../consumer/index.js";
 import type { GlobalOptions } from "../context.js";
 import { EXIT_OK } from "../output.js";

@@ -1,6 +1,6 @@
-import { createApp, type App } from "../../app.js";
+import { createApp, type App } from "../../runner/app.js";
 import { LOGIN_CREDENTIALS, loadConfig } from "../../config/load.js";
-import { SecretRedactor } from "../../redact.js";
+import { SecretRedactor } from "../../core/redact.js";
 import { startWorkerService } from "../../worker/service.js";
 import type { GlobalOptions } from "../context.js";
 import { EXIT_OK } from "../output.js";
