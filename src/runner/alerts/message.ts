@@ -10,7 +10,7 @@ import type { AlertKind, AlertMessage } from "./types.js";
 const STEP_LABELS: Record<StepName, string> = {
   check: "check (reading the saved token)",
   lock: "lock (waiting for another refresh to finish)",
-  login: "login (Kite's login page, password and TOTP, in the browser)",
+  login: "login (Kite's login: user id, password and TOTP)",
   exchange: "exchange (turning the request token into an access token)",
   verify: "verify (asking Kite's /user/profile about the new token)",
   save: "save (writing the token file)",
