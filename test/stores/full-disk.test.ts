@@ -19,9 +19,9 @@ const built = (module: string): string =>
  */
 const SCRIPT = `
 const [{ FileTokenStore }, { DotenvTokenSink }, { StateFile }] = await Promise.all([
-  import(${JSON.stringify(built("stores/file.js"))}),
-  import(${JSON.stringify(built("stores/dotenv.js"))}),
-  import(${JSON.stringify(built("worker/state.js"))}),
+  import(${JSON.stringify(built("adapters/stores/file.js"))}),
+  import(${JSON.stringify(built("adapters/stores/dotenv.js"))}),
+  import(${JSON.stringify(built("adapters/state/state.js"))}),
 ]);
 const dir = process.env.DATA;
 const record = {
