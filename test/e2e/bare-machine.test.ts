@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, statSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
 import { packageRoot } from "../../src/core/package-root.js";
+import { runProgram } from "../helpers/cli.js";
 import { tempDir } from "../helpers/setup.js";
 
 /**
@@ -20,23 +20,13 @@ interface Run {
   out: string;
 }
 
-function run(command: string, args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: packageRoot(),
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 150_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
+async function run(command: string, args: string[], env: Record<string, string>): Promise<Run> {
+  const { code, stdout, stderr } = await runProgram(command, args, {
+    cwd: packageRoot(),
+    env,
+    timeoutMs: 150_000,
   });
+  return { code, out: stdout + stderr };
 }
 
 /** A PATH holding only node and npm: the fallback where the browsers cannot be hidden. */

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   cpSync,
@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { expect } from "expect";
+import { runProgram } from "../helpers/cli.js";
 import { packageRoot } from "../../src/core/package-root.js";
 
 /**
@@ -73,27 +74,17 @@ function runnable(script: string): string {
     .join("\n");
 }
 
-function run(
+async function run(
   script: string,
   cwd: string,
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("/bin/bash", ["-e", "-c", script], {
-      cwd,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 180_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
+  const result = await runProgram("/bin/bash", ["-e", "-c", script], {
+    cwd,
+    env,
+    timeoutMs: 180_000,
   });
+  return { code: result.code, out: result.stdout + result.stderr };
 }
 
 describe("the README's recipes", () => {

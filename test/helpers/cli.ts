@@ -39,9 +39,29 @@ export function runCli(
   cwd: string,
   timeoutMs = 60_000,
 ): Promise<CliResult> {
+  return collected(spawnCli(args, env, cwd), timeoutMs);
+}
+
+/** Runs a program with exactly `env`, in `cwd`, killed after `timeoutMs`; its output collected. */
+export function runProgram(
+  command: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number },
+): Promise<CliResult> {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  }) as ChildProcessByStdio<null, Readable, Readable>;
+  return collected(child, options.timeoutMs);
+}
+
+function collected(
+  child: ChildProcessByStdio<null, Readable, Readable>,
+  timeoutMs: number,
+): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawnCli(args, env, cwd);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));

@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from "node:child_process";
-import type { CliResult } from "./cli.js";
+import { spawnSync } from "node:child_process";
+import { runProgram, type CliResult } from "./cli.js";
 
 /**
  * A private mount namespace (`unshare -m`, or `-rm` for a user that is not root): what
@@ -38,27 +38,14 @@ export function inPrivateMounts(
   cwd: string,
   timeoutMs = 90_000,
 ): Promise<CliResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn("unshare", [...UNSHARE, "sh", "-ec", script], {
-      cwd,
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        HOME: process.env["HOME"] ?? "/tmp",
-        ...(process.env["BROWSER_PATH"] ? { BROWSER_PATH: process.env["BROWSER_PATH"] } : {}),
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
+  return runProgram("unshare", [...UNSHARE, "sh", "-ec", script], {
+    cwd,
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      HOME: process.env["HOME"] ?? "/tmp",
+      ...(process.env["BROWSER_PATH"] ? { BROWSER_PATH: process.env["BROWSER_PATH"] } : {}),
+      ...env,
+    },
+    timeoutMs,
   });
 }
