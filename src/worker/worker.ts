@@ -138,6 +138,8 @@ export class Worker {
     const tell = (error: KiteTokenError, attempt: number, nextAttemptAt: Date | undefined) =>
       this.deps.onAttempt?.({ trigger, attempt, ok: false, error, nextAttemptAt });
     let attempt = 0;
+    // The failure whose retry a stop cut short was told already, with its retry time.
+    let toldAlready: unknown;
     try {
       const outcome = await retrying(
         (n) => {
@@ -151,6 +153,7 @@ export class Worker {
           retryable: (caught, _n, delay) =>
             classify(failureOf(caught)) === "transient" && Date.now() + delay <= deadline.getTime(),
           onRetry: (caught, n, delay) => {
+            toldAlready = caught;
             const error = failureOf(caught);
             tell(error, n, new Date(Date.now() + delay));
             logger.warn({ ...fields(error, n), retry_in_ms: delay }, "refresh failed; retrying");
@@ -165,8 +168,10 @@ export class Worker {
       );
       this.deps.onAttempt?.({ trigger, attempt, ok: true, outcome });
     } catch (caught) {
-      if (signal.aborted) return;
       const error = failureOf(caught);
+      // A run the stop ended is not told; a failure that came before the stop is, so that
+      // its alert is sent (or kept pending) rather than lost with the process.
+      if (signal.aborted && (error.code === "ABORTED" || caught === toldAlready)) return;
       tell(error, attempt, undefined);
       if (classify(error) !== "transient") {
         logger.error(
