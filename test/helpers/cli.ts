@@ -13,6 +13,16 @@ export interface CliResult {
   ms: number;
 }
 
+/** Only the given variables, plus PATH, HOME and BROWSER_PATH: the environment a test gives the CLI. */
+export function cliEnv(env: Record<string, string>): Record<string, string> {
+  return {
+    PATH: process.env["PATH"] ?? "",
+    HOME: process.env["HOME"] ?? "/tmp",
+    ...(process.env["BROWSER_PATH"] ? { BROWSER_PATH: process.env["BROWSER_PATH"] } : {}),
+    ...env,
+  };
+}
+
 /** Starts the built CLI with only the given variables (plus PATH, HOME and BROWSER_PATH), in `cwd`. */
 export function spawnCli(
   args: string[],
@@ -22,12 +32,7 @@ export function spawnCli(
 ): ChildProcessByStdio<null, Readable, Readable> {
   return spawn(process.execPath, [CLI, ...args], {
     cwd,
-    env: {
-      PATH: process.env["PATH"] ?? "",
-      HOME: process.env["HOME"] ?? "/tmp",
-      ...(process.env["BROWSER_PATH"] ? { BROWSER_PATH: process.env["BROWSER_PATH"] } : {}),
-      ...env,
-    },
+    env: cliEnv(env),
     stdio,
   }) as ChildProcessByStdio<null, Readable, Readable>;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { runProgram, type CliResult } from "./cli.js";
+import { cliEnv, runProgram, type CliResult } from "./cli.js";
 
 /**
  * A private mount namespace (`unshare -m`, or `-rm` for a user that is not root): what
@@ -40,12 +40,7 @@ export function inPrivateMounts(
 ): Promise<CliResult> {
   return runProgram("unshare", [...UNSHARE, "sh", "-ec", script], {
     cwd,
-    env: {
-      PATH: process.env["PATH"] ?? "",
-      HOME: process.env["HOME"] ?? "/tmp",
-      ...(process.env["BROWSER_PATH"] ? { BROWSER_PATH: process.env["BROWSER_PATH"] } : {}),
-      ...env,
-    },
+    env: cliEnv(env),
     timeoutMs,
   });
 }
