@@ -71,6 +71,8 @@ export interface RefreshDeps {
   exchangeRetry?: ExchangeRetry;
   /** The pause between the exchange's tries (default: the system's). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The run's time, for its history and the token's saved_at (default: the system's). */
+  now?: () => Date;
   /** What started the run, for the history: `manual`, `schedule`, `startup`… */
   trigger?: string;
   /** Live progress: each step as it starts and ends, the login's sub-steps and evidence. */
@@ -121,6 +123,7 @@ export interface ExchangeDeps {
   exchangeRetry?: ExchangeRetry;
   /** The pause between the exchange's tries (default: the system's). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The run's time, for its history and the token's saved_at (default: the system's). */
   now?: () => Date;
   onStep?: (event: StepEvent) => void;
   /** Told how each store took the token. */
@@ -460,7 +463,7 @@ async function recorded(
 ): Promise<RunReport> {
   const trail: RunTrail = {
     steps: [],
-    startedAt: new Date(),
+    startedAt: deps.now?.() ?? new Date(),
     posts: { password_sent: 0, password_held: 0, twofa_sent: 0, twofa_held: 0 },
     evidence: [],
   };
@@ -561,7 +564,7 @@ async function adopted(
 }
 
 /** Records the run in the history (a history that cannot be written is logged, not fatal). */
-type RecordDeps = Pick<RefreshDeps, "history" | "logger" | "trigger">;
+type RecordDeps = Pick<RefreshDeps, "history" | "logger" | "trigger" | "now">;
 
 async function recordRun(
   deps: RecordDeps,
@@ -572,7 +575,7 @@ async function recordRun(
   const posted = Object.values(posts).some((n) => n > 0);
   const run: RunRecord = {
     started_at: formatIst(startedAt),
-    ended_at: formatIst(new Date()),
+    ended_at: formatIst(deps.now?.() ?? new Date()),
     trigger: deps.trigger ?? "manual",
     outcome: outcome?.status ?? "failed",
     ...(error ? { error_code: error.code } : {}),

@@ -266,6 +266,8 @@ function pipelineAdapters(app: App, extra: RunHooks) {
     ...(extra.signal ? { signal: extra.signal } : {}),
     ...(extra.trigger ? { trigger: extra.trigger } : {}),
     sleep: app.clock.pause,
+    // The history's times on the app's clock, the one the console's own runs are timed by.
+    now: () => new Date(app.clock.now()),
   };
 }
 

@@ -288,6 +288,41 @@ describe("token console API", () => {
     }
   });
 
+  it("lists a console refresh once, its history timed by the same clock as the console", async () => {
+    // An app's clock 20 s ahead of the machine's (a test's skipped waits do this; Kite still
+    // takes its TOTP, one window off): the
+    // history's copy of the console's run must still be told apart from another run.
+    const own = await startSimulator();
+    const ahead = simApp(
+      own,
+      { LOGIN_STRATEGY: "http" },
+      { clock: { ...systemAppClock, now: () => Date.now() + 20_000 } },
+    );
+    const clocked = await consoleFor(ahead);
+    try {
+      const started = (await (
+        await fetch(`${clocked.url}/api/token/refresh`, { method: "POST", headers: AUTH })
+      ).json()) as { run_id: string; events_url: string };
+      const seen = await readEvents(`${clocked.url}${started.events_url}`);
+      expect(seen.at(-1)).toMatchObject({ event: "end", data: { run: { outcome: "refreshed" } } });
+      const { runs } = (await (await fetch(`${clocked.url}/api/runs`)).json()) as {
+        runs: Array<{ id: string; started_at: string }>;
+      };
+      expect(runs.map((r) => r.id)).toEqual([started.run_id]);
+      const history = JSON.parse(readFileSync(ahead.config.worker.stateFile, "utf8")) as {
+        runs: Array<{ started_at: string; trigger: string }>;
+      };
+      expect(history.runs.map((r) => r.trigger)).toEqual(["console"]);
+      // Both on the app's clock: the history's run began within a second of the console's.
+      const gap = Date.parse(history.runs[0]!.started_at) - Date.parse(runs[0]!.started_at);
+      expect([0, 1000]).toContain(gap);
+    } finally {
+      await clocked.close();
+      await ahead.close();
+      await own.close();
+    }
+  });
+
   it("sends strict security headers and never a token or secret", async () => {
     for (const path of ["/", "/api/token/status", "/auth/callback"]) {
       const res = await get(path);

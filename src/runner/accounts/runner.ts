@@ -111,12 +111,12 @@ export class AccountRunner {
     { manual = false } = {},
   ): Promise<AccountRunReport> {
     const { app } = this.account;
-    const startedAt = new Date();
+    const startedAt = new Date(app.clock.now());
     const heartbeat = heartbeatOf(app);
     const started = manual ? undefined : heartbeat?.ping("start");
     // Building the pipeline can fail on its settings: nothing was recorded then.
     const report: AccountRunReport = await pipeline().catch((error: unknown) =>
-      failedBeforeStart(request, startedAt, error),
+      failedBeforeStart(request, startedAt, new Date(app.clock.now()), error),
     );
     if (report.ok && report.outcome.status === "refreshed") await this.#postRefresh(report);
     const pinged =
@@ -185,7 +185,12 @@ export class AccountRunner {
   }
 }
 
-function failedBeforeStart(request: RunRequest, startedAt: Date, error: unknown): RunReport {
+function failedBeforeStart(
+  request: RunRequest,
+  startedAt: Date,
+  endedAt: Date,
+  error: unknown,
+): RunReport {
   const failure = toKiteTokenError(
     error,
     "INTERNAL",
@@ -197,7 +202,7 @@ function failedBeforeStart(request: RunRequest, startedAt: Date, error: unknown)
     step: undefined,
     run: {
       started_at: formatIst(startedAt),
-      ended_at: formatIst(new Date()),
+      ended_at: formatIst(endedAt),
       trigger: request.trigger,
       outcome: "failed",
       error_code: failure.code,
