@@ -217,11 +217,14 @@ describe("token console page", () => {
       expect(existsSync(app.config.tokenFile)).toBe(true);
       await card.locator(".paste-message").evaluate((m) => (m.textContent = ""));
     }
-    await expect(
-      card
+    // The list is redrawn after each save: waited for, not read once.
+    for (const n of [0, 1]) {
+      await card
         .locator(".runs li")
-        .evaluateAll((items) => items.slice(0, 2).map((i) => i.querySelector(".by")?.textContent)),
-    ).resolves.toEqual(["manual paste (console)", "manual paste (console)"]);
+        .nth(n)
+        .locator(".by", { hasText: /^manual paste \(console\)$/ })
+        .waitFor();
+    }
     await shot("8-pasted-saved");
   });
 
