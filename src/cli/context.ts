@@ -30,7 +30,7 @@ export function cliLogger(global: GlobalOptions, config: Config, redactor: Secre
 export function commandContext(
   global: GlobalOptions,
   load: LoadOptions = {},
-  options: Pick<AppOptions, "kiteInHost"> = {},
+  options: Pick<AppOptions, "kiteInHost" | "loginHost"> = {},
 ): CommandContext {
   const redactor = new SecretRedactor();
   const out = new Output(redactor);

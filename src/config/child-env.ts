@@ -1,3 +1,4 @@
+import { CREDENTIALS_IN_URL } from "../core/redact.js";
 import { SECRET_VARIABLES } from "./settings.js";
 
 /**
@@ -6,12 +7,9 @@ import { SECRET_VARIABLES } from "./settings.js";
  */
 const CARRIES_SECRETS = ["TOKEN_STORES"];
 
-/** A URL with credentials in it (`scheme://user:password@host`). */
-const CREDENTIALS_IN_URL = /\/\/[^/@\s]*:[^/@\s]*@/;
-
 /**
- * The environment every child process starts with (the login host, Chromium, hooks):
- * this process's, without any variable the configuration reads a secret from: the secret
+ * The environment a hook (POST_REFRESH_COMMAND) starts with; the login host and Chromium
+ * keep fewer (see browserEnv). This process's, without any variable the configuration reads a secret from: the secret
  * settings (their `NAME_FILE` forms stay: those are paths), the accounts file's
  * `<field>_env` variables (`names`), settings that carry secrets, and any variable whose
  * value is a URL with a password in it.

@@ -5,6 +5,9 @@
  */
 export const REDACTED = "[redacted]";
 
+/** A URL with credentials in it (`scheme://user:password@host`). */
+export const CREDENTIALS_IN_URL = /\/\/[^/@\s]*:[^/@\s]*@/;
+
 export class SecretRedactor {
   readonly #values = new Set<string>();
 

@@ -45,7 +45,6 @@ export async function checkBrowser(config: Config): Promise<[CheckResult, CheckR
       executablePath: found.executablePath,
       noSandbox: config.browser.noSandbox,
       timeoutMs: config.timeouts.stepMs,
-      secretVariables: config.secretVariables,
     });
   } catch (error) {
     const cause = isKiteTokenError(error) ? reasonOf(error.cause) : "";

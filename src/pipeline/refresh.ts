@@ -367,7 +367,14 @@ export async function refresh(
   deps: RefreshDeps,
   options: { force?: boolean } = {},
 ): Promise<RunReport> {
-  return recorded(deps, (trail) => refreshSteps(deps, options, trail));
+  // A login may follow: the browser starts now, beside the check and the lock (nothing
+  // reaches Kite before the lock is held), and is closed at the end if no login used it.
+  deps.login.prepare?.(deps.timeouts);
+  try {
+    return await recorded(deps, (trail) => refreshSteps(deps, options, trail));
+  } finally {
+    deps.login.release?.();
+  }
 }
 
 /** What a manual exchange needs: the pipeline's adapters, without a login. */

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import type { AlertService } from "./alerts/service.js";
 import type { Watchdog, WatchdogTimer } from "./alerts/watchdog.js";
 import { alertSecrets } from "../config/alerts.js";
@@ -79,6 +80,8 @@ export interface AppOptions {
   browserHost?: BrowserHost;
   /** Logins and Kite API calls in the login host (see `App.kiteInHost`); default false. */
   kiteInHost?: boolean;
+  /** A login host already started (see BrowserHostOptions.started); this app stops it. */
+  loginHost?: ChildProcess;
 }
 
 /** Builds the configured stores: the first is primary, the others receive copies. */
@@ -140,7 +143,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     new BrowserHost({
       idleMs: config.browser.hostIdleMs,
       logger,
-      secretVariables: config.secretVariables,
+      ...startedHost(config, options.loginHost),
     });
   const kiteInHost = options.kiteInHost ?? false;
   const clock = options.clock ?? systemAppClock;
@@ -167,6 +170,17 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     alerts: () => (alerts ??= buildAlerts(config, logger, redactor, clock)),
     ...workerParts(config, redis, logger),
   };
+}
+
+/**
+ * A login host started ahead (it loads Playwright) is kept where this configuration's
+ * logins run in the browser; otherwise it is ended at once (no Chromium was launched in it).
+ */
+function startedHost(config: Config, host: ChildProcess | undefined): { started?: ChildProcess } {
+  if (!host) return {};
+  if (config.loginStrategy === "browser") return { started: host };
+  host.kill("SIGKILL");
+  return {};
 }
 
 function workerParts(

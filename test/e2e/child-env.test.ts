@@ -1,15 +1,15 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
 import { childEnv } from "../../src/config/child-env.js";
+import { browserEnv } from "../../src/adapters/login/browser-env.js";
 import {
   simulatorSettings,
   startSimulator,
   type Simulator,
 } from "../../src/adapters/simulator/index.js";
-import { spawnCli } from "../helpers/cli.js";
-import { descendantsOf } from "../helpers/processes.js";
+import { watchedCliRun, type Seen } from "../helpers/cli.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { tempDir } from "../helpers/setup.js";
 
@@ -61,40 +61,6 @@ after(async () => {
   await redis.stop();
 });
 
-interface Seen {
-  cmdline: string;
-  environ: string;
-}
-
-/** Runs the CLI, reading every descendant's command line and environment until it exits. */
-async function watchedRun(
-  args: string[],
-  env: Record<string, string>,
-  cwd: string,
-): Promise<{ code: number | null; stderr: string; seen: Map<number, Seen> }> {
-  const child = spawnCli(args, env, cwd);
-  child.stdout.resume();
-  let stderr = "";
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  const seen = new Map<number, Seen>();
-  const look = (): void => {
-    for (const pid of descendantsOf(child.pid ?? 0)) {
-      try {
-        seen.set(pid, {
-          cmdline: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" "),
-          environ: readFileSync(`/proc/${pid}/environ`, "utf8"),
-        });
-      } catch {
-        // Ended while we looked.
-      }
-    }
-  };
-  const timer = setInterval(look, 30);
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  clearInterval(timer);
-  return { code, stderr, seen };
-}
-
 function expectNoCanary(seen: Map<number, Seen>, canaries: string[]): void {
   const host = [...seen.values()].filter((p) => p.cmdline.includes("login/host/child.js"));
   // The browser carries --kite-token-owner; its zygotes, renderers and helpers a --type.
@@ -121,7 +87,7 @@ describe("child processes' environment", () => {
   it("a refresh with the KITE_* secrets and every other secret in the environment: none reaches the login host or Chromium", async () => {
     const dir = tempDir();
     const tokenFile = path.join(dir, "token.json");
-    const { code, stderr, seen } = await watchedRun(
+    const { code, stderr, seen } = await watchedCliRun(
       ["refresh", "--force"],
       {
         ...simulatorSettings(sim),
@@ -153,7 +119,7 @@ describe("child processes' environment", () => {
         ],
       }),
     );
-    const { code, stderr, seen } = await watchedRun(
+    const { code, stderr, seen } = await watchedCliRun(
       ["refresh", "--force"],
       {
         KITE_LOGIN_URL: sim.loginUrl,
@@ -171,6 +137,39 @@ describe("child processes' environment", () => {
     expect([code, stderr]).toEqual([0, ""]);
     expectNoCanary(seen, CANARIES);
     for (const p of seen.values()) expect(p.environ).not.toMatch(/MAIN_(USER|KEY|SECRET_\w+)=/);
+  });
+
+  it("the login host and Chromium keep only what a browser needs (browserEnv), whatever the secrets are named", () => {
+    const env = browserEnv({
+      PATH: "/usr/bin",
+      HOME: "/home/trader",
+      LANG: "en_IN.UTF-8",
+      LC_ALL: "C.UTF-8",
+      TZ: "Asia/Kolkata",
+      XDG_RUNTIME_DIR: "/run/user/1000",
+      FONTCONFIG_PATH: "/etc/fonts",
+      PLAYWRIGHT_BROWSERS_PATH: "/ms-playwright",
+      https_proxy: "http://proxy:3128",
+      HTTPS_PROXY: "http://user:pw@proxy:3128",
+      KITE_PASSWORD: "x",
+      KITE_PASSWORD_FILE: "/run/secrets/kite_password",
+      MAIN_SECRET_PASS: "y",
+      TOKEN_STORES: "redis://:pw@h:1",
+      NODE_OPTIONS: "--require ./hook.js",
+      DEBUG: "pw:protocol",
+      LOG_LEVEL: "debug",
+    });
+    expect(env).toEqual({
+      PATH: "/usr/bin",
+      HOME: "/home/trader",
+      LANG: "en_IN.UTF-8",
+      LC_ALL: "C.UTF-8",
+      TZ: "Asia/Kolkata",
+      XDG_RUNTIME_DIR: "/run/user/1000",
+      FONTCONFIG_PATH: "/etc/fonts",
+      PLAYWRIGHT_BROWSERS_PATH: "/ms-playwright",
+      https_proxy: "http://proxy:3128",
+    });
   });
 
   it("childEnv keeps everything else (paths, *_FILE forms, ordinary settings)", () => {

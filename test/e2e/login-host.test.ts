@@ -12,7 +12,9 @@ import { refreshed } from "../helpers/refreshed.js";
 import { startLineChild } from "../helpers/child-lines.js";
 import { failure, simulatorFixture } from "../helpers/fixture.js";
 import { loginContext, loginInput } from "../helpers/login-input.js";
+import { FileLoginLock } from "../../src/adapters/lock/file.js";
 import {
+  chromiumBrowserPidsUnder,
   chromiumBrowsersUnder,
   isRunning,
   chromiumOwnedBy,
@@ -294,5 +296,84 @@ describe("the browser login in its own process (the login host)", { timeout: 300
       10_000,
       "host and Chromium gone",
     );
+  });
+});
+
+describe("a refresh warms the browser while it checks and waits for the lock", { timeout: 300_000 }, () => {
+  const settings = { browserPath: process.env["BROWSER_PATH"], noSandbox: undefined };
+
+  it("launches Chromium on `warm` without opening Kite, the login uses that Chromium, and `cool` closes an unused one", async () => {
+    const host = new BrowserHost({ idleMs: 60_000 });
+    try {
+      const loads = fx.sim.counters.loginPageLoads;
+      host.warm(settings, 30_000);
+      await eventually(() => browsersOf(host.pid) === 1, 30_000, "the warmed Chromium");
+      const [warmed] = chromiumBrowserPidsUnder(host.pid!);
+      expect(fx.sim.counters.loginPageLoads).toBe(loads);
+
+      const watch = watchChromiumBrowsers(() => host.pid);
+      const result = await hosted(host).login(input(), context());
+      watch.stop();
+      expect(result.requestToken).toMatch(/\w+/);
+      // The login ran on the Chromium launched ahead: no second one was started.
+      expect([...watch.seen]).toEqual([warmed]);
+      expect(browsersOf(host.pid)).toBe(0);
+
+      host.warm(settings, 30_000);
+      await eventually(() => browsersOf(host.pid) === 1, 30_000, "a second warmed Chromium");
+      host.cool();
+      await eventually(() => browsersOf(host.pid) === 0, 15_000, "the unused Chromium closed");
+      expect(fx.sim.counters.loginPageLoads).toBe(loads + 1);
+    } finally {
+      await host.stop();
+    }
+    expect(chromiumOwnedBy()).toEqual([]);
+  });
+
+  it("closes the warmed Chromium when the check finds the saved token still valid", async () => {
+    const host = new BrowserHost({ idleMs: 60_000 });
+    const deps = {
+      ...depsFor(fx.sim, path.join(tempDir(), "token.json"), { clock: fastClock() }),
+      login: hosted(host),
+    };
+    try {
+      expect((await refreshed(deps, { force: true })).status).toBe("refreshed");
+      const before = { ...fx.sim.counters };
+      const watch = watchChromiumBrowsers(() => host.pid);
+      expect((await refreshed(deps)).status).toBe("skipped");
+      await eventually(() => browsersOf(host.pid) === 0, 15_000, "the warmed Chromium closed");
+      watch.stop();
+      expect(watch.seen.size).toBeLessThanOrEqual(1);
+      expect(fx.sim.counters.loginPageLoads).toBe(before.loginPageLoads);
+      expect(fx.sim.counters.twofaAttempts).toBe(before.twofaAttempts);
+    } finally {
+      await host.stop();
+    }
+    expect(chromiumOwnedBy()).toEqual([]);
+  });
+
+  it("opens nothing at Kite while another login holds the lock, though its Chromium is ready", async () => {
+    const host = new BrowserHost({ idleMs: 60_000 });
+    const dir = tempDir();
+    const deps = {
+      ...depsFor(fx.sim, path.join(dir, "token.json"), { clock: fastClock() }),
+      login: hosted(host),
+    };
+    const other = await new FileLoginLock(path.join(dir, "refresh.lock")).acquire({ waitMs: 0 });
+    try {
+      const before = { ...fx.sim.counters };
+      const run = refreshed(deps, { force: true });
+      await eventually(() => browsersOf(host.pid) === 1, 30_000, "the warmed Chromium");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(fx.sim.counters.loginPageLoads).toBe(before.loginPageLoads);
+      expect(fx.sim.counters.loginAttempts).toBe(before.loginAttempts);
+      await other.release();
+      expect((await run).status).toBe("refreshed");
+      expect(fx.sim.counters.loginAttempts).toBe(before.loginAttempts + 1);
+    } finally {
+      await other.release().catch(() => undefined);
+      await host.stop();
+    }
+    expect(chromiumOwnedBy()).toEqual([]);
   });
 });

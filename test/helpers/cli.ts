@@ -1,7 +1,9 @@
 import { spawn, type ChildProcessByStdio, type StdioOptions } from "node:child_process";
+import { readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import path from "node:path";
 import { packageRoot } from "../../src/core/package-root.js";
+import { descendantsOf } from "./processes.js";
 
 /** The built CLI, as users run it (npm test builds it first). */
 export const CLI = path.join(packageRoot(), "dist", "cli", "main.js");
@@ -78,4 +80,44 @@ function collected(
       resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
   });
+}
+
+/** A descendant of a watched run, as /proc showed it while it ran. */
+export interface Seen {
+  cmdline: string;
+  environ: string;
+}
+
+/** Runs the CLI, reading every descendant's command line and environment until it exits. */
+export async function watchedCliRun(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  /** Told the CLI's pid as soon as it is spawned. */
+  onSpawn?: (pid: number) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string; seen: Map<number, Seen> }> {
+  const child = spawnCli(args, env, cwd);
+  onSpawn?.(child.pid ?? 0);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const seen = new Map<number, Seen>();
+  const look = (): void => {
+    for (const pid of descendantsOf(child.pid ?? 0)) {
+      try {
+        seen.set(pid, {
+          cmdline: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" "),
+          environ: readFileSync(`/proc/${pid}/environ`, "utf8"),
+        });
+      } catch {
+        // Ended while we looked.
+      }
+    }
+  };
+  const timer = setInterval(look, 30);
+  look();
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  clearInterval(timer);
+  return { code, stdout, stderr, seen };
 }

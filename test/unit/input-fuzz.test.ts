@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { expect } from "expect";
 import { CommanderError, type Command } from "commander";
-import { buildProgram } from "../../src/cli/main.js";
+import { buildProgram } from "../../src/cli/program.js";
 import { loadConfig, readConfig, type Env } from "../../src/config/load.js";
 import { SECRET_VARIABLES, SETTINGS } from "../../src/config/settings.js";
 import { KiteTokenError } from "../../src/core/errors.js";

@@ -29,6 +29,16 @@ export class AutoLogin implements LoginStrategy {
     private readonly second: LoginStrategy,
   ) {}
 
+  /** Only the first strategy is made ready: the second is a fallback, rarely needed. */
+  prepare(timeouts: LoginContext["timeouts"]): void {
+    this.first.prepare?.(timeouts);
+  }
+
+  release(): void {
+    this.first.release?.();
+    this.second.release?.();
+  }
+
   async login(input: LoginInput, context: LoginContext): Promise<LoginResult> {
     let submitted = 0;
     const counted = (strategy: LoginStrategy, max: number): LoginContext => ({

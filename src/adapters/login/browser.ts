@@ -6,7 +6,7 @@ import { findChromium } from "./chromium.js";
 import { closeWithin, launchChromium } from "./launch.js";
 import { HELD_PROGRESS } from "./post-gate.js";
 import { RedirectCapture } from "./redirect-capture.js";
-import { defaultSelectors, type LoginSelectors } from "../../config/selectors.js";
+import type { LoginSelectors } from "../../config/selectors.js";
 import type { LoginContext, LoginInput, LoginResult, LoginStrategy } from "./types.js";
 
 const CLOSE_TIMEOUT_MS = 5000;
@@ -76,7 +76,9 @@ export class BrowserLogin implements LoginStrategy {
       if (shared) owned = browserContext;
       if (context.signal?.aborted) throw halted();
       page = await browserContext.newPage();
-      const selectors = this.options.selectors ?? defaultSelectors();
+      // The parent sends the configured ones; the defaults' reader (and zod) load only without.
+      const selectors =
+        this.options.selectors ?? (await import("../../config/selectors.js")).defaultSelectors();
       const capture = new RedirectCapture(input.redirectUrl, selectors, (event) => {
         context.onKitePost?.(event);
         if (event.kind === "held") context.onProgress?.(HELD_PROGRESS[event.step][event.reason]);

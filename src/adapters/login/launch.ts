@@ -1,6 +1,6 @@
 import type { Browser } from "playwright-core";
-import { childEnv } from "../../config/child-env.js";
 import { KiteTokenError } from "../../core/errors.js";
+import { browserEnv } from "./browser-env.js";
 
 /**
  * Flags that keep a headless login lean and quiet on a closed network. No
@@ -31,8 +31,6 @@ export interface LaunchOptions {
   /** Chromium's sandbox cannot run as root; default: off for root, on otherwise. */
   noSandbox: boolean | undefined;
   timeoutMs: number;
-  /** Variables secrets are read from beyond the settings' own (see childEnv). */
-  secretVariables?: readonly string[] | undefined;
 }
 
 /**
@@ -56,8 +54,8 @@ export async function launchChromium(options: LaunchOptions): Promise<Browser> {
       headless: true,
       chromiumSandbox: !noSandbox,
       args: [...LEAN_ARGS, `--kite-token-owner=${owner}`],
-      // Chromium and its renderers get no secret from this process's environment.
-      env: childEnv(options.secretVariables),
+      // Chromium and its renderers get only what a browser needs from this environment.
+      env: browserEnv(),
       timeout: Math.max(options.timeoutMs, LAUNCH_TIMEOUT_MS),
       handleSIGINT: false,
       handleSIGTERM: false,

@@ -67,6 +67,13 @@ export interface LoginResult {
 export interface LoginStrategy {
   readonly name: LoginStrategyName;
   login(input: LoginInput, context: LoginContext): Promise<LoginResult>;
+  /**
+   * A login may follow: start what it would start first (the browser's launch) without
+   * contacting Kite, so that it is ready when the lock is taken and the check is done.
+   */
+  prepare?(timeouts: LoginContext["timeouts"]): void;
+  /** The run is over: undo what `prepare` started that no login used. */
+  release?(): void;
 }
 
 /** The Kite Connect login URL for an app: the page a person (or the browser) opens. */

@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { accountSlots, refreshAccounts, type AccountResult } from "../../runner/accounts/batch.js";
 import { closeAccounts, selectAccounts, type Account } from "../../runner/accounts/model.js";
 import { AccountRunner } from "../../runner/accounts/runner.js";
@@ -213,6 +214,16 @@ export async function runRefresh(ctx: CommandContext, options: RefreshOptions): 
 export async function refreshCommand(
   global: GlobalOptions,
   options: RefreshOptions,
+  /** A login host main.ts started before this command was loaded (see forkLoginHost). */
+  loginHost?: ChildProcess,
 ): Promise<number> {
-  return runRefresh(commandContext(global, { require: LOGIN_CREDENTIALS }), options);
+  let ctx: CommandContext;
+  try {
+    ctx = commandContext(global, { require: LOGIN_CREDENTIALS }, loginHost ? { loginHost } : {});
+  } catch (error) {
+    // No app took it: nothing was launched in it yet.
+    loginHost?.kill("SIGKILL");
+    throw error;
+  }
+  return runRefresh(ctx, options);
 }

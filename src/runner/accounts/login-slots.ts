@@ -66,6 +66,9 @@ export class LoginSlots {
   wrap(strategy: LoginStrategy): LoginStrategy {
     return {
       name: strategy.name,
+      // Making ready takes no turn: it opens nothing at Kite.
+      ...(strategy.prepare ? { prepare: (timeouts) => strategy.prepare?.(timeouts) } : {}),
+      ...(strategy.release ? { release: () => strategy.release?.() } : {}),
       login: async (input, context) => {
         const release = await this.acquire(context.signal);
         try {

@@ -21,11 +21,13 @@ import {
   toErrorData,
   type ChildMessage,
   type ErrorData,
+  type HostBrowserSettings,
   type ParentMessage,
 } from "./protocol.js";
 
 type LoginMessage = Extract<ParentMessage, { type: "login" }>;
 type KiteMessage = Extract<ParentMessage, { type: "kite" }>;
+type WarmMessage = Extract<ParentMessage, { type: "warm" }>;
 type CallBody = { method: "sleep"; ms: number } | { method: "beforeSecondFactor" };
 
 interface PendingCall {
@@ -39,6 +41,10 @@ interface Lane {
 }
 
 const SHUTDOWN_LIMIT_MS = 6000;
+
+/** The logins with the same browser settings share one Chromium. */
+const laneKey = (settings: HostBrowserSettings): string =>
+  JSON.stringify([settings.browserPath, settings.noSandbox]);
 
 class LoginHost {
   readonly #lanes = new Map<string, Lane>();
@@ -57,6 +63,8 @@ class LoginHost {
     else if (message.type === "kite") void this.#kite(message);
     else if (message.type === "abort") this.#logins.get(message.id)?.abort(new Error("aborted"));
     else if (message.type === "hold") this.#hold(message.on);
+    else if (message.type === "warm") this.#warm(message);
+    else if (message.type === "cool") this.#cool();
     else {
       const call = this.#calls.get(message.call);
       this.#calls.delete(message.call);
@@ -75,7 +83,18 @@ class LoginHost {
   /** Held, Chromium stays between logins; released, every one no login uses is closed. */
   #hold(on: boolean): void {
     this.#held = on;
-    if (on) return;
+    if (!on) this.#cool();
+  }
+
+  /** A login may follow: its Chromium is launched now (a failed launch is met by the login). */
+  #warm(message: WarmMessage): void {
+    const lane = this.#lane(laneKey(message.browser), message.browser, message.stepMs);
+    void lane.browser.browser().catch(() => undefined);
+  }
+
+  /** Closes every Chromium no login uses, unless logins are waiting for a turn. */
+  #cool(): void {
+    if (this.#held) return;
     for (const [key, lane] of this.#lanes) if (lane.users === 0) void this.#closeLane(key, lane);
   }
 
@@ -88,14 +107,11 @@ class LoginHost {
     return closed;
   }
 
-  #lane(key: string, message: LoginMessage): Lane {
+  #lane(key: string, settings: HostBrowserSettings, stepMs: number): Lane {
     let lane = this.#lanes.get(key);
     if (!lane) {
-      const { browserPath, noSandbox } = message.options;
-      lane = {
-        browser: new SharedBrowser({ browserPath, noSandbox }, message.timeouts.stepMs),
-        users: 0,
-      };
+      const { browserPath, noSandbox } = settings;
+      lane = { browser: new SharedBrowser({ browserPath, noSandbox }, stepMs), users: 0 };
       this.#lanes.set(key, lane);
     }
     return lane;
@@ -173,8 +189,8 @@ class LoginHost {
    */
   async #browserLogin(message: LoginMessage, context: LoginContext): Promise<ChildMessage> {
     const { id, options } = message;
-    const key = JSON.stringify([options.browserPath, options.noSandbox]);
-    const lane = this.#lane(key, message);
+    const key = laneKey(options);
+    const lane = this.#lane(key, options, message.timeouts.stepMs);
     lane.users += 1;
     let evidence: string[] = [];
     const { evidence: where } = options;
@@ -240,6 +256,9 @@ if (process.send === undefined) {
 }
 // Playwright, loaded for the first login, compiled once for every later host (Node 22+).
 enableCompileCache();
+// Started ahead of a refresh that may log in (`--warm`): Playwright loads now, while the
+// parent reads its configuration and takes the lock. Its Chromium waits for "warm".
+if (process.argv.includes("--warm")) void import("playwright-core").catch(() => undefined);
 // Its Chromium works for the parent: `--kite-token-owner=<the parent's pid>`.
 ownChromiumFor(process.ppid);
 const host = new LoginHost((message) => {

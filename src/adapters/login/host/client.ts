@@ -1,6 +1,4 @@
-import { fork, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { childEnv } from "../../../config/child-env.js";
+import type { ChildProcess } from "node:child_process";
 import { aborted, KiteTokenError } from "../../../core/errors.js";
 import type { Logger } from "../../../core/log.js";
 import type { KiteApiOptions, KiteCallName, KiteCalls } from "../../kite/api.js";
@@ -9,11 +7,13 @@ import {
   fromErrorData,
   toErrorData,
   type ChildMessage,
+  type HostBrowserSettings,
   type HostedStrategy,
   type HostLoginOptions,
   type KiteRequest,
   type ParentMessage,
 } from "./protocol.js";
+import { forkLoginHost } from "./spawn.js";
 
 /** How long the host stays after its last login, by default. */
 export const DEFAULT_HOST_IDLE_MS = 5000;
@@ -28,8 +28,11 @@ export interface BrowserHostOptions {
   /** How long an aborted login may take to stop before the host is killed (default 10 s). */
   abortGraceMs?: number;
   logger?: Logger;
-  /** The variables secrets are read from (Config.secretVariables): the host starts without them. */
-  secretVariables?: readonly string[];
+  /**
+   * A host process already started (`forkLoginHost({ warm: true })`, by a command before
+   * it read its configuration): used for the first login, and stopped with this host.
+   */
+  started?: ChildProcess;
 }
 
 export interface HostLoginRequest {
@@ -71,7 +74,13 @@ export class BrowserHost {
   /** Logins are waiting for a turn: the host keeps its Chromium between two of them. */
   #hold = false;
 
-  constructor(private readonly options: BrowserHostOptions = {}) {}
+  constructor(private readonly options: BrowserHostOptions = {}) {
+    if (options.started?.connected) {
+      this.#adopt(options.started);
+      // Nothing asked of it yet: it ends after the idle grace unless a login comes.
+      this.#busy(options.started, false);
+    }
+  }
 
   /** The host process's pid, while there is one. */
   get pid(): number | undefined {
@@ -129,6 +138,23 @@ export class BrowserHost {
     if (child?.connected && (on || !handedOver)) this.#send(child, { type: "hold", on });
   }
 
+  /**
+   * A login may follow (a refresh began): the host launches Chromium with these settings
+   * now, while the caller reads its state and takes the lock. No page is opened and Kite
+   * is not contacted; `cool()` closes that Chromium again when no login came.
+   */
+  warm(browser: HostBrowserSettings, stepMs: number): void {
+    const child = this.#current();
+    this.#send(child, { type: "warm", browser, stepMs });
+    if (![...this.#pending.values()].some((p) => p.child === child)) this.#busy(child, false);
+  }
+
+  /** The login that `warm` was for will not come: a Chromium no login uses is closed. */
+  cool(): void {
+    const child = this.#child;
+    if (child?.connected) this.#send(child, { type: "cool" });
+  }
+
   /** One call of the official Kite client, made in the host (which loads the client there). */
   kite<K extends KiteCallName>(
     api: KiteApiOptions,
@@ -163,14 +189,10 @@ export class BrowserHost {
 
   #current(): ChildProcess {
     if (this.#child?.connected) return this.#child;
-    const child = fork(fileURLToPath(new URL("./child.js", import.meta.url)), [], {
-      serialization: "advanced",
-      // Nothing inherited from this process's own flags (test runners, --expose-gc…).
-      execArgv: [],
-      // Nor its secrets: the credentials reach the host over the IPC channel only.
-      env: childEnv(this.options.secretVariables),
-      stdio: ["ignore", "ignore", "inherit", "ipc"],
-    });
+    return this.#adopt(forkLoginHost());
+  }
+
+  #adopt(child: ChildProcess): ChildProcess {
     this.#child = child;
     this.options.logger?.debug({ pid: child.pid }, "login host started");
     child.on("message", (message) => this.#onMessage(child, message as ChildMessage));

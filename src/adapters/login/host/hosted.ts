@@ -22,6 +22,15 @@ export class HostedBrowserLogin implements LoginStrategy {
 
   constructor(private readonly options: HostedLoginOptions) {}
 
+  prepare(timeouts: LoginContext["timeouts"]): void {
+    const { host, browserPath, noSandbox } = this.options;
+    host.warm({ browserPath, noSandbox }, timeouts.stepMs);
+  }
+
+  release(): void {
+    this.options.host.cool();
+  }
+
   login(input: LoginInput, context: LoginContext): Promise<LoginResult> {
     const { host, evidence, browserPath, noSandbox, selectors } = this.options;
     return host.login({

@@ -34,6 +34,9 @@ export interface HostLoginOptions {
   evidence?: { dir: string; secrets: string[] } | undefined;
 }
 
+/** What a Chromium is launched with: the logins with the same settings share it. */
+export type HostBrowserSettings = Pick<HostLoginOptions, "browserPath" | "noSandbox">;
+
 /** The login strategies the host runs. */
 export type HostedStrategy = "browser" | "http";
 
@@ -61,6 +64,12 @@ export type ParentMessage =
    * open between two logins; turned off, a Chromium no login uses is closed at once.
    */
   | { type: "hold"; on: boolean }
+  /**
+   * A login may follow: launch Chromium with these settings now, before the login is asked
+   * (no page is opened, Kite is not contacted); "cool" closes it again if no login used it.
+   */
+  | { type: "warm"; browser: HostBrowserSettings; stepMs: number }
+  | { type: "cool" }
   | { type: "kite"; id: number; api: KiteApiOptions; request: KiteRequest }
   | { type: "abort"; id: number }
   | { type: "reply"; call: number; now: number; error?: ErrorData };
