@@ -367,9 +367,6 @@ export async function refresh(
   deps: RefreshDeps,
   options: { force?: boolean } = {},
 ): Promise<RunReport> {
-  // A login may follow: the browser starts now, beside the check and the lock (nothing
-  // reaches Kite before the lock is held), and is closed at the end if no login used it.
-  deps.login.prepare?.(deps.timeouts);
   try {
     return await recorded(deps, (trail) => refreshSteps(deps, options, trail));
   } finally {
@@ -513,6 +510,10 @@ async function refreshSteps(
     if (kept)
       return { status: "skipped", ...(await adopted(deps, kept)), steps, totpSubmissions: 0 };
   }
+  // A login follows unless another one saves a token meanwhile: the browser starts now,
+  // beside the lock's wait (nothing reaches Kite before the lock is held), and is closed
+  // at the run's end if no login used it.
+  deps.login.prepare?.(deps.timeouts);
   const seenBefore = await readSaved(deps);
   return underLock(deps, steps, async () => {
     const reused = await savedSince(deps, startedAt, seenBefore);

@@ -73,7 +73,7 @@ describe("the login host started ahead of a refresh", { timeout: 180_000 }, () =
     expect(sim.counters.loginAttempts).toBe(before.loginAttempts + 1);
   });
 
-  it("logs in with the Chromium it launched ahead, and closes it when the saved token is still valid", async () => {
+  it("logs in with the Chromium it launched ahead, and launches none when the saved token is still valid", async () => {
     const dir = tempDir();
     const env = {
       ...simulatorSettings(sim),
@@ -89,6 +89,7 @@ describe("the login host started ahead of a refresh", { timeout: 180_000 }, () =
     const before = { ...sim.counters };
     const again = await run(["refresh"], env, dir);
     expect([again.code, again.stdout]).toEqual([0, expect.stringMatching(/still valid/)]);
+    expect(chromiumIn(again.seen)).toEqual([]);
     expect(sim.counters.loginPageLoads).toBe(before.loginPageLoads);
     expect(sim.counters.twofaAttempts).toBe(before.twofaAttempts);
   });

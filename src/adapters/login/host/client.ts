@@ -69,6 +69,10 @@ export class BrowserHost {
   readonly #pending = new Map<number, Pending>();
   /** Processes told to stop: their logins in flight fail as stopped, not crashed. */
   readonly #stopping = new WeakSet<ChildProcess>();
+  /** Processes sent anything: only these can have launched a browser. */
+  readonly #asked = new WeakSet<ChildProcess>();
+  /** The process last told to warm a browser, until it is told to cool. */
+  #warmed: ChildProcess | undefined;
   #nextId = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   /** Logins are waiting for a turn: the host keeps its Chromium between two of them. */
@@ -145,14 +149,16 @@ export class BrowserHost {
    */
   warm(browser: HostBrowserSettings, stepMs: number): void {
     const child = this.#current();
+    this.#warmed = child;
     this.#send(child, { type: "warm", browser, stepMs });
     if (![...this.#pending.values()].some((p) => p.child === child)) this.#busy(child, false);
   }
 
   /** The login that `warm` was for will not come: a Chromium no login uses is closed. */
   cool(): void {
-    const child = this.#child;
-    if (child?.connected) this.#send(child, { type: "cool" });
+    const child = this.#warmed;
+    this.#warmed = undefined;
+    if (child?.connected && child === this.#child) this.#send(child, { type: "cool" });
   }
 
   /** One call of the official Kite client, made in the host (which loads the client there). */
@@ -204,6 +210,7 @@ export class BrowserHost {
   }
 
   #send(child: ChildProcess, message: ParentMessage): void {
+    this.#asked.add(child);
     try {
       child.send(message, (error) => {
         if (error) this.#gone(child, `its channel failed (${error.message})`);
@@ -303,7 +310,10 @@ export class BrowserHost {
     this.#stopping.add(child);
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    if (child.connected) child.disconnect();
+    // A host never asked anything (started ahead of a refresh that did not log in) has no
+    // browser to close: it is ended at once, not waited for while it loads Playwright.
+    if (!this.#asked.has(child)) child.kill("SIGKILL");
+    else if (child.connected) child.disconnect();
     else child.kill("SIGTERM");
     const timer = setTimeout(() => child.kill("SIGKILL"), STOP_LIMIT_MS);
     await exited;
