@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
@@ -66,6 +67,20 @@ describe("the login host started ahead of a refresh", { timeout: 180_000 }, () =
     const { code, stdout, seen } = await run(
       ["refresh", "--force"],
       { ...simulatorSettings(sim), LOGIN_STRATEGY: "http", TOKEN_FILE: path.join(dir, "t.json") },
+      dir,
+    );
+    expect([code, stdout]).toEqual([0, expect.stringMatching(/Token refreshed for/)]);
+    expect(chromiumIn(seen)).toEqual([]);
+    expect(sim.counters.loginAttempts).toBe(before.loginAttempts + 1);
+  });
+
+  it("is ended once the configuration is read when .env chooses the HTTP login", async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, ".env"), "LOGIN_STRATEGY=http\n");
+    const before = { ...sim.counters };
+    const { code, stdout, seen } = await run(
+      ["refresh", "--force"],
+      { ...simulatorSettings(sim), TOKEN_FILE: path.join(dir, "t.json") },
       dir,
     );
     expect([code, stdout]).toEqual([0, expect.stringMatching(/Token refreshed for/)]);
