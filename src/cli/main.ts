@@ -35,9 +35,9 @@ const { main } = await import("./program.js");
 main(process.argv, loginHost).then(
   (code) => {
     process.exitCode = code;
-    // A host no command took (a usage error, say): nothing was launched in it; it exits
-    // once disconnected. One the refresh took was stopped with its app.
-    if (loginHost?.connected) loginHost.disconnect();
+    // A host no command took (a usage error, say): nothing was launched in it, so it is
+    // ended at once. One the refresh took was stopped with its app.
+    if (loginHost?.connected) loginHost.kill("SIGKILL");
     // The command is done: nothing left behind (a socket to a mail server that stopped
     // answering) may hold the process, which a cron or systemd timer waits for.
     setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();

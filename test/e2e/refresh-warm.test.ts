@@ -61,6 +61,18 @@ describe("the login host started ahead of a refresh", { timeout: 180_000 }, () =
     expect(chromiumIn(seen)).toEqual([]);
   });
 
+  it("is ended with the command after a usage error, which no command took it for", async () => {
+    const dir = tempDir();
+    const { code, stderr, seen } = await run(
+      ["refresh", "--no-such-option"],
+      { ...simulatorSettings(sim), TOKEN_FILE: path.join(dir, "t.json") },
+      dir,
+    );
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/unknown option/);
+    expect(chromiumIn(seen)).toEqual([]);
+  });
+
   it("is ended at once under LOGIN_STRATEGY=http, which logs in without it", async () => {
     const dir = tempDir();
     const before = { ...sim.counters };
