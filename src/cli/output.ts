@@ -128,6 +128,31 @@ export function counted(n: number, word: string, plural = `${word}s`): string {
 }
 
 /**
+ * A line when a run that is over still waits for its alerts or its heartbeat ping after
+ * two seconds (a mail server or a monitor that answers slowly or never): the wait is said,
+ * never silent. Armed when the run's result is printed, cancelled when they are done.
+ */
+export function alertWaitNotice(
+  out: Output,
+  waitMs: number,
+  prefix = "",
+): { arm(): void; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    arm() {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        out.error(
+          `${prefix}kite-token: still sending notifications (${Math.round(waitMs / 1000)} s at most; an alert not delivered by then stays pending)…`,
+        );
+      }, 2000);
+      timer.unref();
+    },
+    cancel: () => clearTimeout(timer),
+  };
+}
+
+/**
  * One line when a run's alerts are still pending (no channel accepted them within the few
  * seconds a run waits): what the channels said, and how they will be retried.
  */

@@ -75,6 +75,16 @@ describe("durable alerts", () => {
         ),
       ]);
       expect(result.stderr).toMatch(/^kite-token: BAD_CREDENTIALS: /m);
+      // The failure is told first, then the wait for the alert, then the alert left
+      // pending: the result is never held behind the mail server, nor the wait silent.
+      const errors = result.stderr.split("\n");
+      const failed = errors.findIndex((l) => l.startsWith("kite-token: BAD_CREDENTIALS: "));
+      const waiting = errors.findIndex((l) => l.startsWith("kite-token: still sending"));
+      const pending = errors.findIndex((l) => l.startsWith("kite-token: alert pending"));
+      expect(errors[waiting]).toBe(
+        "kite-token: still sending notifications (5 s at most; an alert not delivered by then stays pending)…",
+      );
+      expect([failed < waiting, waiting < pending]).toEqual([true, true]);
       expect(result.stdout + result.stderr).not.toContain(SMTP_AUTH.pass);
       expect(pendingIn(dir)).toEqual([
         expect.objectContaining({

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
@@ -104,6 +105,35 @@ describe("HEARTBEAT_URL", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     expect(savedAccessToken(dir)).toEqual(expect.any(String));
+  });
+});
+
+describe("HEARTBEAT_URL that hangs", () => {
+  it("a monitor that takes the connection and never answers holds nothing: the refresh ends by itself, saved, and says it waited", async () => {
+    const sockets: Socket[] = [];
+    const monitor = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => monitor.listen(0, "127.0.0.1", resolve));
+    const { port } = monitor.address() as { port: number };
+    try {
+      const dir = tempDir();
+      const result = await runCli(
+        ["refresh", "--force"],
+        cliEnv(dir, { HEARTBEAT_URL: `http://127.0.0.1:${port}/ping/x` }),
+        dir,
+        40_000,
+      );
+      expect({ code: result.code, stderr: result.stderr }).toEqual({
+        code: 0, // exited by itself: a kill after 40 s would leave no code
+        stderr:
+          "kite-token: still sending notifications (5 s at most; an alert not delivered by then stays pending)…\n",
+      });
+      expect(result.stdout).toMatch(/^Token refreshed for /m);
+      expect(savedAccessToken(dir)).toEqual(expect.any(String));
+      expect(sockets.length).toBeGreaterThan(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => monitor.close(resolve));
+    }
   });
 });
 

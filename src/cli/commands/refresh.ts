@@ -1,13 +1,14 @@
 import type { ChildProcess } from "node:child_process";
 import { accountSlots, refreshAccounts, type AccountResult } from "../../runner/accounts/batch.js";
 import { closeAccounts, selectAccounts, type Account } from "../../runner/accounts/model.js";
-import { AccountRunner } from "../../runner/accounts/runner.js";
+import { ALERT_WAIT_MS, AccountRunner } from "../../runner/accounts/runner.js";
 import type { App } from "../../runner/app.js";
 import { LOGIN_CREDENTIALS } from "../../config/load.js";
 import type { RefreshOutcome, RunReport } from "../../pipeline/refresh.js";
 import { formatDuration, formatIstShort } from "../../core/time.js";
 import { commandContext, type CommandContext, type GlobalOptions } from "../context.js";
 import {
+  alertWaitNotice,
   counted,
   EXIT_FAILED,
   EXIT_OK,
@@ -96,7 +97,28 @@ function reportJson(account: Account, report: RunReport): Record<string, unknown
       };
 }
 
-/** One account: its steps as they happen, then one line (or its JSON). */
+/** A run's result as a person reads it: its summary and warnings, or its failure and evidence. */
+function printOutcome(
+  ctx: CommandContext,
+  account: Account,
+  report: RunReport,
+  json: boolean | undefined,
+): void {
+  const { out } = ctx;
+  if (!report.ok) {
+    out.failure(report.error, ctx.verbose);
+    printEvidence(out, report.evidence);
+    return;
+  }
+  if (!json) out.line(summary(report.outcome, account.app.store.name));
+  if (report.outcome.status === "refreshed") printStoreWarnings(out, report.outcome.delivery);
+  for (const warning of report.outcome.warnings ?? []) out.warning(warning);
+}
+
+/**
+ * One account: its steps as they happen, then its result (or its JSON) as soon as the run
+ * is over, before its alerts are waited for, and last whatever alert stayed pending.
+ */
 async function refreshOne(
   ctx: CommandContext,
   account: Account,
@@ -106,39 +128,41 @@ async function refreshOne(
 ): Promise<number> {
   const { out } = ctx;
   if (!options.json) out.line(`Refreshing the Kite access token for ${account.userId ?? "?"}…`);
+  const waiting = alertWaitNotice(out, ALERT_WAIT_MS);
   const report = await runner.refresh({
     trigger: "cli",
     force: options.force,
     signal,
-    ...(options.json ? {} : { onStep: stepPrinter(out) }),
+    ...(options.json
+      ? {}
+      : {
+          onStep: stepPrinter(out),
+          onEnded: (ended: RunReport) => {
+            printOutcome(ctx, account, ended, false);
+            waiting.arm();
+          },
+        }),
   });
-  if (options.json) out.json(reportJson(account, report));
-  if (!report.ok) {
-    out.failure(report.error, ctx.verbose);
-    printEvidence(out, report.evidence);
-    printPendingAlerts(out, report.pendingAlerts);
-    return EXIT_FAILED;
+  waiting.cancel();
+  if (options.json) {
+    out.json(reportJson(account, report));
+    printOutcome(ctx, account, report, true);
   }
-  if (!options.json) out.line(summary(report.outcome, account.app.store.name));
-  if (report.outcome.status === "refreshed") printStoreWarnings(out, report.outcome.delivery);
-  for (const warning of report.outcome.warnings ?? []) out.warning(warning);
   printPendingAlerts(out, report.pendingAlerts);
-  return EXIT_OK;
+  return report.ok ? EXIT_OK : EXIT_FAILED;
 }
 
-/** One account's line as it finishes, then its warnings or where its failure's evidence is. */
+/** One account's line as its run is over, then its warnings or where its failure's evidence is. */
 function printResult(out: Output, result: AccountResult): void {
   if (result.ok) {
     out.line(`[${result.id}] ${summary(result.outcome, result.storeName)}`);
     for (const warning of result.outcome.warnings ?? []) out.warning(`[${result.id}] ${warning}`);
-    printPendingAlerts(out, result.report.pendingAlerts, `[${result.id}] `);
     return;
   }
   out.line(
     `[${result.id}] FAILED for ${result.userId}: ${result.error.code}: ${result.error.message}`,
   );
   if (!result.report.ok) printEvidence(out, result.report.evidence, `[${result.id}] `);
-  printPendingAlerts(out, result.report.pendingAlerts, `[${result.id}] `);
 }
 
 /** Several accounts at once (CONCURRENCY logins at a time): one line each, then a total. */
@@ -153,12 +177,29 @@ async function refreshMany(
     out.line(
       `Refreshing ${counted(accounts.length, "Kite account")}, ${base.config.accounts.concurrency} at a time…`,
     );
+  const waits = new Map<string, ReturnType<typeof alertWaitNotice>>();
+  const waitingOf = (id: string) => {
+    let notice = waits.get(id);
+    if (!notice) waits.set(id, (notice = alertWaitNotice(out, ALERT_WAIT_MS, `[${id}] `)));
+    return notice;
+  };
   const results = await refreshAccounts(base, {
     accounts,
     force: Boolean(options.force),
     signal,
-    ...(options.json ? {} : { onStep: (a, e) => stepPrinter(out, `[${a.id}]`)(e) }),
-    ...(options.json ? {} : { onResult: (r) => printResult(out, r) }),
+    ...(options.json
+      ? {}
+      : {
+          onStep: (a, e) => stepPrinter(out, `[${a.id}]`)(e),
+          onEnded: (r) => {
+            printResult(out, r);
+            waitingOf(r.id).arm();
+          },
+          onResult: (r) => {
+            waitingOf(r.id).cancel();
+            printPendingAlerts(out, r.report.pendingAlerts, `[${r.id}] `);
+          },
+        }),
   });
   const failed = results.filter((r) => !r.ok).map((r) => r.id);
   if (options.json) {

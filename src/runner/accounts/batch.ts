@@ -19,8 +19,25 @@ export interface BatchOptions {
   /** Default: CONCURRENCY. */
   concurrency?: number;
   onStep?: (account: Account, event: StepEvent) => void;
-  /** Told as each account finishes, in finishing order. */
+  /**
+   * Told as each account's run is over, in finishing order, before its alerts are waited
+   * for (its report has no pendingAlerts yet).
+   */
+  onEnded?: (result: AccountResult) => void;
+  /** Told as each account finishes, its alerts sent or left pending, in finishing order. */
   onResult?: (result: AccountResult) => void;
+}
+
+function resultOf(account: Account, report: AccountRunReport): AccountResult {
+  const head = {
+    id: account.id,
+    userId: account.userId ?? "?",
+    storeName: account.app.store.name,
+    report,
+  };
+  return report.ok
+    ? { ...head, ok: true, outcome: report.outcome }
+    : { ...head, ok: false, error: report.error };
 }
 
 /**
@@ -55,16 +72,11 @@ export async function refreshAccounts(
           force: options.force,
           signal: options.signal,
           ...(options.onStep ? { onStep: (e: StepEvent) => options.onStep?.(account, e) } : {}),
+          ...(options.onEnded
+            ? { onEnded: (r: AccountRunReport) => options.onEnded?.(resultOf(account, r)) }
+            : {}),
         });
-        const head = {
-          id: account.id,
-          userId: account.userId ?? "?",
-          storeName: account.app.store.name,
-          report,
-        };
-        const result: AccountResult = report.ok
-          ? { ...head, ok: true, outcome: report.outcome }
-          : { ...head, ok: false, error: report.error };
+        const result = resultOf(account, report);
         if (!report.ok)
           account.app.logger.error({ code: report.error.code }, "account refresh failed");
         options.onResult?.(result);

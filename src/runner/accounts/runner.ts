@@ -21,6 +21,12 @@ export interface RunRequest {
   signal?: AbortSignal | undefined;
   /** Live progress: each step as it starts and ends, the login's sub-steps and evidence. */
   onStep?: ((event: StepEvent) => void) | undefined;
+  /**
+   * Told the run's report the moment the run itself is over (POST_REFRESH_COMMAND
+   * included), before its alerts and heartbeat ping are waited for: what a person reads
+   * first, never held behind a slow mail server.
+   */
+  onEnded?: ((report: RunReport) => void) | undefined;
 }
 
 export interface RunnerOptions {
@@ -119,6 +125,7 @@ export class AccountRunner {
       failedBeforeStart(request, startedAt, new Date(app.clock.now()), error),
     );
     if (report.ok && report.outcome.status === "refreshed") await this.#postRefresh(report);
+    request.onEnded?.(report);
     const pinged =
       heartbeat && (report.ok || !manual)
         ? (started ?? Promise.resolve(true)).then(() =>
