@@ -22,7 +22,6 @@ const TRIGGER_TEXT = {
   console: "console (Refresh now)",
   "console login": "manual login (console)",
   "console paste": "manual paste (console)",
-  "console exchange": "manual exchange (console)",
 };
 
 export const triggerText = (trigger) => TRIGGER_TEXT[trigger] || trigger || "unknown";

@@ -10,6 +10,9 @@ import { STEP_NAMES } from "../../src/pipeline/refresh.js";
 import type { RunningConsole } from "../../src/server/serve.js";
 import { defaultScenario, type Simulator } from "../../src/adapters/simulator/index.js";
 import { requestTokenOverHttp } from "../helpers/kite-http.js";
+import { runCli } from "../helpers/cli.js";
+import { simEnv, startWorker, exited, until } from "../helpers/worker-process.js";
+import { tempDir } from "../helpers/setup.js";
 import { consolePageFixture, loginOnKitePage } from "./console-page.js";
 import { ADMIN, AUTH, consoleFor } from "./console-helpers.js";
 
@@ -226,6 +229,36 @@ describe("token console page", () => {
         .waitFor();
     }
     await shot("8-pasted-saved");
+  });
+
+  it("names who started each run: the worker at its start, the CLI's refresh and the CLI's manual exchange", async () => {
+    // The real entry points, as separate processes on the console's own files: each writes
+    // the run history the page lists, with its own trigger.
+    const dir = tempDir("kt-console-cli-");
+    const env = simEnv(sim, dir, {
+      TOKEN_FILE: app.config.tokenFile,
+      LOGIN_STRATEGY: "http",
+      LOG_LEVEL: "error",
+    });
+    removeToken();
+    const worker = startWorker(sim, dir, { ...env, PORT: "0" });
+    const started = await until(() => existsSync(app.config.tokenFile), 60_000);
+    worker.kill("SIGTERM");
+    expect([started, await exited(worker)]).toEqual([true, 0]);
+    const refreshed = await runCli(["refresh", "--force"], env, dir);
+    expect(refreshed.code).toBe(0);
+    const exchanged = await runCli(["exchange", (await requestTokenOverHttp(sim)).token], env, dir);
+    expect(exchanged.code).toBe(0);
+
+    await page.goto(server.url);
+    const expected = ["manual exchange (CLI)", "CLI (kite-token refresh)", "worker, at its start"];
+    for (const [n, by] of expected.entries()) {
+      await card
+        .locator(".runs li")
+        .nth(n)
+        .locator(".by", { hasText: new RegExp(`^${by.replace(/[()]/g, "\\$&")}$`) })
+        .waitFor();
+    }
   });
 
   it("follows a console refresh that was running when the page opened", async () => {
