@@ -86,6 +86,30 @@ describe("an open console (loopback, no ADMIN_TOKEN) and another site's page", (
     expect(calls()).toBe(0);
   });
 
+  it("answers a name given in SERVER_ALLOWED_HOSTS (a reverse proxy's), and still no other", async () => {
+    const proxied = simApp(sim, {
+      ADMIN_TOKEN: "",
+      LOGIN_STRATEGY: "http",
+      SERVER_ALLOWED_HOSTS: "kite.example.lan, tokens.home.arpa",
+    });
+    const console2 = await consoleFor(proxied);
+    try {
+      const status = `${console2.url}/api/token/status`;
+      const port = new URL(console2.url).port;
+      for (const name of ["kite.example.lan", `tokens.home.arpa:${port}`, "KITE.example.lan"]) {
+        const answer = await send(status, { headers: { host: name } });
+        expect([name, answer.status]).toEqual([name, 200]);
+      }
+      for (const name of ["evil.example", `lan:${port}`, "kite.example.lan.evil.example"]) {
+        const answer = await send(status, { headers: { host: name } });
+        expect([name, answer.status, codeOf(answer)]).toEqual([name, 403, "HOST_REFUSED"]);
+      }
+    } finally {
+      await console2.close();
+      await proxied.close();
+    }
+  });
+
   it("refuses another site's writes: a text/plain POST from a foreign Origin starts nothing", async () => {
     const refresh = `${server.url}/api/token/refresh`;
     const attempts: Array<Record<string, string>> = [

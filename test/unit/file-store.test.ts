@@ -61,6 +61,28 @@ describe("FileTokenStore", () => {
     );
   });
 
+  it("names each read failure's own cause and fix, never the folder's writability", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "kt-store-"));
+    // A token file that cannot be read (here a folder in its place: as root, permissions
+    // cannot make a file unreadable).
+    const folder = path.join(dir, "token.json");
+    mkdirSync(folder);
+    const unreadable = await new FileTokenStore(folder).read().catch((e: unknown) => e);
+    expect(unreadable).toMatchObject({
+      code: "STORE_FAILED",
+      message: `The token file ${folder} cannot be read: illegal operation on a directory (EISDIR).`,
+      hint: "Check the file's owner and permissions: kite-token reads and writes it as the user it runs as.",
+    });
+    writeFileSync(path.join(dir, "bad.json"), "{not json");
+    const corrupt = await new FileTokenStore(path.join(dir, "bad.json")).read().catch((e) => e);
+    expect(corrupt).toMatchObject({
+      code: "STORE_FAILED",
+      hint: expect.stringMatching(/^Move it aside/),
+    });
+    for (const error of [unreadable, corrupt])
+      expect((error as { hint: string }).hint).not.toMatch(/writable/);
+  });
+
   it("replaces an existing token atomically", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "kt-store-"));
     const store = new FileTokenStore(path.join(dir, "token.json"));

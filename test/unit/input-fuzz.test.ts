@@ -386,6 +386,14 @@ describe("input fuzz: the CLI's arguments", () => {
       const named = [...result.error.matchAll(/'([^']*)'/g)].map((m) => m[1] ?? "");
       const names = named.filter((n) => n !== "" && !/^\s+$/.test(n));
       expect([what, result.error, names.length > 0]).toEqual([what, result.error, true]);
+      // …and what it names is what was typed: the option (`--port <port>` for `--port`,
+      // `--port=…`), the value, the command or the argument, not something else.
+      const typed = new Set(argv.flatMap((a) => [a, a.split("=")[0] ?? a]));
+      // (A missing argument is named by its own name: nothing was typed for it.)
+      const namesTyped =
+        /^error: missing required argument '/.test(result.error) ||
+        named.some((n) => typed.has(n) || typed.has(n.split(" ")[0] ?? n));
+      expect([what, result.error, namesTyped]).toEqual([what, result.error, true]);
       expectClean(result.error, what);
     }
     expect(cases).toBeGreaterThanOrEqual(1000);
@@ -420,6 +428,15 @@ describe("input fuzz: a sample through the real CLI", () => {
       [["status", "--bogus"], "--bogus"],
     ];
     for (const [args, names] of options) cases.push({ args, env: {}, names });
+    // The values an earlier release took silently or misreported, each through the CLI.
+    const values: Array<[Record<string, string>, string]> = [
+      [{ ENV_FILE: folder }, "ENV_FILE"],
+      [{ LOGIN_STEP_TIMEOUT_MS: "1e309" }, "LOGIN_STEP_TIMEOUT_MS"],
+      [{ KITE_API_TIMEOUT_MS: "1500.5" }, "KITE_API_TIMEOUT_MS"],
+      [{ PORT: "" }, "PORT"],
+      [{ PORT: "abc" }, "PORT"],
+    ];
+    for (const [env, names] of values) cases.push({ args: ["status"], env, names });
     // Two at a time: the machine is shared.
     const results: Array<{ c: (typeof cases)[number]; r: Awaited<ReturnType<typeof runCli>> }> = [];
     for (let i = 0; i < cases.length; i += 2) {
