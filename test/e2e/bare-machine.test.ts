@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
@@ -20,12 +21,13 @@ interface Run {
   out: string;
 }
 
-async function run(command: string, args: string[], env: Record<string, string>): Promise<Run> {
-  const { code, stdout, stderr } = await runProgram(command, args, {
-    cwd: packageRoot(),
-    env,
-    timeoutMs: 150_000,
-  });
+async function run(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  { cwd = packageRoot(), timeoutMs = 150_000 } = {},
+): Promise<Run> {
+  const { code, stdout, stderr } = await runProgram(command, args, { cwd, env, timeoutMs });
   return { code, out: stdout + stderr };
 }
 
@@ -39,19 +41,24 @@ function bareBin(dir: string): string {
   return bin;
 }
 
+/** The environment of a user with no browser: a fresh TMPDIR, no Playwright browsers. */
+function bareEnv(dir: string) {
+  const tmp = path.join(dir, "tmp");
+  mkdirSync(tmp);
+  return {
+    PATH: process.env["PATH"] ?? "",
+    HOME: process.env["HOME"] ?? "/tmp",
+    TMPDIR: tmp,
+    // No browser of Playwright's own either, whatever this machine downloaded.
+    PLAYWRIGHT_BROWSERS_PATH: path.join(dir, "no-playwright-browsers"),
+  };
+}
+
 describe("a machine without Chromium", { timeout: 360_000 }, () => {
   it("completes `npm run demo` with the bundled Chromium, unpacked once", async () => {
     const dir = tempDir("kt-bare-");
-    const tmp = path.join(dir, "tmp");
-    mkdirSync(tmp);
-    const env = {
-      PATH: process.env["PATH"] ?? "",
-      HOME: process.env["HOME"] ?? "/tmp",
-      TMPDIR: tmp,
-      // No browser of Playwright's own either, whatever this machine downloaded.
-      PLAYWRIGHT_BROWSERS_PATH: path.join(dir, "no-playwright-browsers"),
-      TOKEN_FILE: path.join(dir, "data", "token.json"),
-    };
+    const env = { ...bareEnv(dir), TOKEN_FILE: path.join(dir, "data", "token.json") };
+    const tmp = env.TMPDIR;
     const demo = async (): Promise<Run> => {
       const hidden = await run("bash", [HIDE, "npm", "run", "demo"], env);
       if (hidden.code !== CANNOT_HIDE) return hidden;
@@ -77,4 +84,40 @@ describe("a machine without Chromium", { timeout: 360_000 }, () => {
     expect(again.ino).toBe(unpacked.ino);
     expect(again.mtimeMs).toBe(unpacked.mtimeMs);
   });
+  // npm installs the bundled Chromium (an optional dependency) on Node 22 and later only:
+  // the engines the project supports. CI runs this file on Node 24 as well.
+  const major = Number(process.versions.node.split(".")[0]);
+  it(
+    "a clean clone's `npm ci && npm run demo`, the README's first command, completes the browser refresh",
+    {
+      timeout: 600_000,
+      skip:
+        major < 22
+          ? `Node ${process.version}: npm installs the bundled Chromium on Node 22+ only`
+          : false,
+    },
+    async () => {
+      const dir = tempDir("kt-bare-clone-");
+      const clone = path.join(dir, "clone");
+      // What is committed, as a new user gets it.
+      execFileSync("git", ["clone", "--quiet", "--no-hardlinks", packageRoot(), clone]);
+      const env = {
+        ...bareEnv(dir),
+        // npm's cache as this machine has it (the packages, not the browsers).
+        ...(process.env["npm_config_cache"]
+          ? { npm_config_cache: process.env["npm_config_cache"] }
+          : {}),
+      };
+      const command = "npm ci --prefer-offline --no-audit --no-fund && npm run demo";
+      const options = { cwd: clone, timeoutMs: 540_000 };
+      let result = await run("bash", [HIDE, "bash", "-c", command], env, options);
+      if (result.code === CANNOT_HIDE)
+        result = await run("/bin/bash", ["-c", command], { ...env, PATH: bareBin(dir) }, options);
+      expect({ code: result.code, out: result.out }).toMatchObject({ code: 0 });
+      expect(result.out).toMatch(/^Browser: \S+ \(bundled: @sparticuz\/chromium from npm\)\.$/m);
+      expect(result.out).toMatch(/^ {2}ok {4}log in .*\(browser\)$/m);
+      expect(result.out).toContain("Token refreshed for DM1234");
+      expect(existsSync(path.join(clone, "data", "token.json"))).toBe(true);
+    },
+  );
 });
