@@ -56,7 +56,7 @@ export function buildProgram(
   program
     .command("token")
     .description(
-      'print the saved token for scripts and other languages (refused when expired): eval "$(kite-token token --env)"',
+      'print the saved token for scripts and other languages (refused when expired): eval "$(npx kite-token token --env)"',
     )
     .option("--json", "print the whole token record as JSON")
     .option("--env", "print KITE_ACCESS_TOKEN, KITE_USER_ID and KITE_API_KEY as shell assignments")
@@ -203,7 +203,7 @@ export function buildProgram(
     )
     .option(
       "--redirect-url <url>",
-      "the app's redirect URL, where the simulator sends the browser with the request token (default: the console's callback, so its \"Log in manually\" works)",
+      "the app's redirect URL, where the simulator sends the browser with the request token; by default the console's callback, so its \"Log in manually\" works",
       "http://127.0.0.1:8079/auth/callback",
     )
     .addOption(
