@@ -253,6 +253,28 @@ describe("POST_REFRESH_COMMAND", () => {
     expect(readFileSync(mark, "utf8").trim()).toBe(`${sim.account.userId} ${record.expires_at}`);
   });
 
+  it("a hook's output goes to the log and the history redacted: the token it printed is never shown", async () => {
+    const dir = tempDir();
+    const result = await runCli(
+      ["--verbose", "refresh"],
+      cliEnv(dir, {
+        // A careless hook: it prints the token file, then a line with the token last.
+        POST_REFRESH_COMMAND: `cat "$KITE_TOKEN_FILE"; echo; printf 'token %s\\n' "$(sed -n 's/.*"access_token": *"\\([^"]*\\)".*/\\1/p' "$KITE_TOKEN_FILE")"`,
+      }),
+      dir,
+    );
+    expect(result.code).toBe(0);
+    const token = savedAccessToken(dir)!;
+    expect(token.length).toBeGreaterThan(6);
+    const output = result.stdout + result.stderr;
+    expect(output).toContain("post-refresh command done");
+    expect(output).toContain("[redacted]");
+    expect(output).not.toContain(token);
+    const history = readFileSync(path.join(dir, "state.json"), "utf8");
+    expect(history).toContain('"last_line": "token [redacted]"');
+    expect(history).not.toContain(token);
+  });
+
   it("a hook that outlives POST_REFRESH_TIMEOUT_MS is stopped, its children too, and reported", async () => {
     const dir = tempDir();
     const pidFile = path.join(dir, "sleeper.pid");
