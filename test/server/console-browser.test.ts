@@ -231,7 +231,7 @@ describe("token console page", () => {
     await shot("8-pasted-saved");
   });
 
-  it("names who started each run: the worker at its start, the CLI's refresh and the CLI's manual exchange", async () => {
+  it("says whether a worker runs, and names who started each run: the worker at its start, the CLI's refresh and the CLI's manual exchange", async () => {
     // The real entry points, as separate processes on the console's own files: each writes
     // the run history the page lists, with its own trigger.
     const dir = tempDir("kt-console-cli-");
@@ -242,9 +242,24 @@ describe("token console page", () => {
     });
     removeToken();
     const worker = startWorker(sim, dir, { ...env, PORT: "0" });
-    const started = await until(() => existsSync(app.config.tokenFile), 60_000);
-    worker.kill("SIGTERM");
-    expect([started, await exited(worker)]).toEqual([true, 0]);
+    try {
+      const started = await until(() => existsSync(app.config.tokenFile), 60_000);
+      expect(started).toBe(true);
+      // The card says a worker runs only while one does.
+      await page.goto(server.url);
+      await card
+        .locator(".worker[data-running='yes']", { hasText: /^worker running since / })
+        .waitFor({ timeout: 30_000 });
+      expect(await card.locator(".next-run").textContent()).not.toBe("none: no worker running");
+    } finally {
+      worker.kill("SIGTERM");
+    }
+    expect(await exited(worker)).toBe(0);
+    await page.goto(server.url);
+    await card
+      .locator(".worker[data-running='no']", { hasText: /^no worker seen since / })
+      .waitFor({ timeout: 30_000 });
+    expect(await card.locator(".next-run").textContent()).toBe("none: no worker running");
     const refreshed = await runCli(["refresh", "--force"], env, dir);
     expect(refreshed.code).toBe(0);
     const exchanged = await runCli(["exchange", (await requestTokenOverHttp(sim)).token], env, dir);
