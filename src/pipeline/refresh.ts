@@ -18,6 +18,7 @@ import { storeResults, type StoreResult } from "../adapters/stores/composite.js"
 import type { TokenStore, WriteReport } from "../adapters/stores/types.js";
 import { formatIst } from "../core/time.js";
 import { budgetedSubmissions, type SecondFactorBudget } from "../adapters/budget/budget.js";
+import { PasswordGuard } from "../adapters/budget/password-guard.js";
 import { backoffDelay, retrying } from "../core/retry.js";
 import type { PostRefreshRecord, RunRecord, StateFile } from "../adapters/state/state.js";
 
@@ -320,6 +321,9 @@ async function login(deps: RefreshDeps, trail: RunTrail): Promise<LoginResult> {
   const { posts } = trail;
   const { credentials } = deps;
   await deps.budget.check();
+  // A user id and password Kite rejected before are never sent again.
+  const passwords = new PasswordGuard(deps.history, deps.now);
+  await passwords.check(credentials.userId, credentials.password);
   const clock = new KiteClock(deps.clock, deps.logger);
   const submissions = budgetedSubmissions(deps.budget);
   const onKitePost = (event: KitePostEvent): void => {
@@ -351,12 +355,29 @@ async function login(deps: RefreshDeps, trail: RunTrail): Promise<LoginResult> {
       },
     );
     await submissions.settle();
+    await passwords.accepted();
     return result;
   } catch (error) {
     await submissions.settle(isKiteTokenError(error) ? error : undefined);
+    if (isKiteTokenError(error)) await passwordAnswer(passwords, credentials, error);
     throw error;
   }
 }
+
+/** What a failed login says of the password: rejected (kept), or taken (past its step). */
+async function passwordAnswer(
+  passwords: PasswordGuard,
+  credentials: KiteCredentials,
+  error: KiteTokenError,
+): Promise<void> {
+  // (The guard's own refusal comes before the login, never here.)
+  if (error.code === "BAD_CREDENTIALS")
+    await passwords.rejected(credentials.userId, credentials.password);
+  else if (PAST_THE_PASSWORD.has(error.code)) await passwords.accepted();
+}
+
+/** Failures that only come after Kite took the password. */
+const PAST_THE_PASSWORD: ReadonlySet<string> = new Set(["TOTP_REJECTED", "APP_CODE_REQUIRED"]);
 
 /**
  * The daily refresh: check → lock → login → exchange → verify → save, recorded in the

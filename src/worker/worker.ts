@@ -176,7 +176,9 @@ export class Worker {
       if (classify(error) !== "transient") {
         logger.error(
           fields(error, attempt),
-          "refresh failed; not retried (next scheduled run will try again)",
+          error.code === "BAD_CREDENTIALS"
+            ? "refresh failed; not retried (the same user id and password are never sent again: fix them)"
+            : "refresh failed; not retried (next scheduled run will try again)",
         );
       } else {
         logger.error(

@@ -79,6 +79,8 @@ export const StateSchema = z.object({
   twofa: z
     .object({ day: z.string(), submissions: z.array(SubmissionSchema) })
     .default({ day: "", submissions: [] }),
+  /** Credentials Kite rejected, as a salted scrypt fingerprint: not sent again (PasswordGuard). */
+  password_rejected: z.object({ at: z.string(), salt: z.string(), hash: z.string() }).optional(),
 });
 export type State = z.infer<typeof StateSchema>;
 

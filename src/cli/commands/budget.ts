@@ -1,6 +1,7 @@
 import { closeAccounts, selectAccounts, type Account } from "../../runner/accounts/model.js";
 import { isKiteTokenError, KiteTokenError } from "../../core/errors.js";
 import type { BudgetDay } from "../../adapters/budget/budget.js";
+import { PasswordGuard, rejectedWhen } from "../../adapters/budget/password-guard.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { counted, EXIT_OK, EXIT_USAGE, exitCodeFor, type Output } from "../output.js";
 
@@ -14,9 +15,16 @@ const RESET_LOCK_WAIT_MS = 2000;
 
 const who = (account: Account): string => account.userId ?? account.id;
 
-function dayLines(account: Account, today: BudgetDay): string[] {
+const passwordsOf = (account: Account): PasswordGuard => new PasswordGuard(account.app.state);
+
+function dayLines(account: Account, today: BudgetDay, rejectedAt: string | undefined): string[] {
   const left = Math.max(0, today.limit - today.spent);
   return [
+    ...(rejectedAt
+      ? [
+          `Password: Kite rejected ${who(account)}'s user id and password at ${rejectedWhen(rejectedAt)}; they are not sent again until KITE_PASSWORD or KITE_USER_ID changes (or \`kite-token budget reset --yes\`).`,
+        ]
+      : []),
     `Second-factor codes today (${today.day} IST) for ${who(account)}, kept in ${account.app.budget.name}:`,
     `  sent ${today.sent}: accepted ${today.accepted}, rejected ${today.rejected}, unanswered ${today.unanswered}${today.held > 0 ? ` (and ${today.held} held in the browser, never sent)` : ""}`,
     left > 0
@@ -49,6 +57,7 @@ async function eachAccount(
 export function budgetCommand(global: GlobalOptions, options: BudgetOptions): Promise<number> {
   return eachAccount(global, options, async (out, accounts) => {
     const days = await Promise.all(accounts.map((a) => a.app.budget.today()));
+    const rejected = await Promise.all(accounts.map((a) => passwordsOf(a).rejectedAt()));
     if (options.json) {
       out.json({
         accounts: days.map((today, i) => ({
@@ -56,6 +65,7 @@ export function budgetCommand(global: GlobalOptions, options: BudgetOptions): Pr
           user_id: accounts[i]?.userId,
           budget: accounts[i]?.app.budget.name,
           ...today,
+          password_rejected_at: rejected[i] ?? null,
         })),
       });
       return EXIT_OK;
@@ -63,7 +73,7 @@ export function budgetCommand(global: GlobalOptions, options: BudgetOptions): Pr
     days.forEach((today, i) => {
       const account = accounts[i]!;
       const prefix = accounts.length > 1 ? `[${account.id}] ` : "";
-      for (const line of dayLines(account, today)) out.line(`${prefix}${line}`);
+      for (const line of dayLines(account, today, rejected[i])) out.line(`${prefix}${line}`);
     });
     return EXIT_OK;
   });
@@ -85,6 +95,11 @@ export function budgetResetCommand(
         out.error(
           `kite-token: this would forget today's ${counted(today.sent, "second-factor code")} for ${who(account)} (rejected ${today.rejected}, unanswered ${today.unanswered}), so the next run may submit codes again. Zerodha blocks an account after five wrong codes: reset only once the cause (the clock, KITE_TOTP_SECRET) is fixed.`,
         );
+        const rejectedAt = await passwordsOf(account).rejectedAt();
+        if (rejectedAt)
+          out.error(
+            `kite-token: it would also let the next run send the user id and password Kite rejected at ${rejectedWhen(rejectedAt)} once more. Five wrong passwords block the account too: reset only if you are sure they are right.`,
+          );
       }
       out.error(
         `Run \`kite-token budget reset --yes${options.account ? ` --account ${options.account}` : ""}\` to do it.`,
@@ -106,10 +121,15 @@ export function budgetResetCommand(
         });
       try {
         const was = await app.budget.reset();
-        app.logger.info({ ...was }, "second-factor budget reset by hand");
+        const rejectedAt = await passwordsOf(account).reset();
+        app.logger.info({ ...was, password_rejected_at: rejectedAt }, "login budget reset by hand");
         out.line(
           `Reset: today's ${counted(was.sent, "second-factor code")} for ${who(account)} forgotten (rejected ${was.rejected}, unanswered ${was.unanswered}); the next run may submit codes again.`,
         );
+        if (rejectedAt)
+          out.line(
+            `Reset: the user id and password Kite rejected at ${rejectedWhen(rejectedAt)} may be sent once more by the next run.`,
+          );
       } finally {
         await lease.release();
       }
