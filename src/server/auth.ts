@@ -27,7 +27,9 @@ export function requireAdmin(adminToken: string | undefined): MiddlewareHandler 
         {
           error: {
             code: "UNAUTHORIZED",
-            message: "This endpoint needs `Authorization: Bearer <ADMIN_TOKEN>`.",
+            message: match?.[1]
+              ? `Wrong admin token: it is not this console's ADMIN_TOKEN (${AUTH_FAILURES_ALLOWED} wrong ones within ${AUTH_FAILURE_WINDOW_MS / 60_000} minutes block this client for a while).`
+              : "This endpoint needs `Authorization: Bearer <ADMIN_TOKEN>`.",
           },
         },
         401,

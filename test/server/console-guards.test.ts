@@ -214,6 +214,21 @@ describe("a protected console and a guesser", () => {
       expect((await fetch(info, { headers: AUTH })).status).toBe(429);
     }));
 
+  it("tells a wrong admin token from a missing one", () =>
+    withConsole(async (info) => {
+      const missing = (await (await fetch(info)).json()) as { error: { message: string } };
+      expect(missing.error.message).toBe(
+        "This endpoint needs `Authorization: Bearer <ADMIN_TOKEN>`.",
+      );
+      const wrong = await fetch(info, { headers: { authorization: "Bearer not-the-admin-token" } });
+      expect(wrong.status).toBe(401);
+      const said = ((await wrong.json()) as { error: { message: string } }).error.message;
+      expect(said).toMatch(
+        /^Wrong admin token: it is not this console's ADMIN_TOKEN \(10 wrong ones within 15 minutes/,
+      );
+      expect(said).not.toContain("not-the-admin-token");
+    }));
+
   it("a right token is never counted against its client", () =>
     withConsole(async (info) => {
       for (let i = 0; i < 15; i += 1)
