@@ -162,6 +162,8 @@ function printResult(out: Output, result: AccountResult): void {
   out.line(
     `[${result.id}] FAILED for ${result.userId}: ${result.error.code}: ${result.error.message}`,
   );
+  // What to do, as for one account.
+  out.error(`[${result.id}] ${result.error.hint}`);
   if (!result.report.ok) printEvidence(out, result.report.evidence, `[${result.id}] `);
 }
 

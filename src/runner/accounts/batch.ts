@@ -78,7 +78,8 @@ export async function refreshAccounts(
         });
         const result = resultOf(account, report);
         if (!report.ok)
-          account.app.logger.error({ code: report.error.code }, "account refresh failed");
+          // Said by the caller (the CLI's [id] line); a log line for the record, not an error.
+          account.app.logger.info({ code: report.error.code }, "account refresh failed");
         options.onResult?.(result);
         return result;
       }),
