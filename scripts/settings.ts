@@ -68,9 +68,10 @@ export function configurationDoc(): string {
     "directory (or the file named by `ENV_FILE`), and the environment. Every secret can also be",
     "given as `NAME_FILE=/path/to/file` (Docker and Compose secrets); the file's trailing newline",
     "is dropped. Every problem is listed at once, by variable name, and a secret's value is",
-    "never echoed back. A command only asks for what it needs (`status` needs nothing,",
-    "`login-url` only the API key, `exchange` the API key and secret). `.env.example` lists",
-    "the same settings, ready to fill in.",
+    "never echoed back. A command only asks for what it needs of the `KITE_*` credentials",
+    "(`status` none, `login-url` only the API key, `exchange` the API key and secret); an",
+    "accounts file is read whole, so every account in it must be complete for any command.",
+    "`.env.example` lists the same settings, ready to fill in.",
   ];
   for (const [group, title] of Object.entries(SETTING_GROUPS)) {
     out.push("", `## ${title}`, "", "| variable | meaning | default |", "| --- | --- | --- |");
