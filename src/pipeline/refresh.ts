@@ -323,7 +323,17 @@ async function login(deps: RefreshDeps, trail: RunTrail): Promise<LoginResult> {
   await deps.budget.check();
   // A user id and password Kite rejected before are never sent again.
   const passwords = new PasswordGuard(deps.history, deps.now);
-  await passwords.check(credentials.userId, credentials.password);
+  const onRecord = await passwords.check(credentials.userId, credentials.password);
+  // Kite took the password: a rejection on record (of other credentials) is over. Never at
+  // the cost of the login: a record left behind only stops those other credentials.
+  const forget = async (): Promise<void> => {
+    if (!onRecord) return;
+    await passwords
+      .accepted()
+      .catch((failure: unknown) =>
+        deps.logger.warn({ err: failure }, "the state file could not forget a rejected password"),
+      );
+  };
   const clock = new KiteClock(deps.clock, deps.logger);
   const submissions = budgetedSubmissions(deps.budget);
   const onKitePost = (event: KitePostEvent): void => {
@@ -355,25 +365,37 @@ async function login(deps: RefreshDeps, trail: RunTrail): Promise<LoginResult> {
       },
     );
     await submissions.settle();
-    await passwords.accepted();
+    await forget();
     return result;
   } catch (error) {
     await submissions.settle(isKiteTokenError(error) ? error : undefined);
-    if (isKiteTokenError(error)) await passwordAnswer(passwords, credentials, error);
+    if (isKiteTokenError(error)) await passwordAnswer(deps, passwords, forget, error);
     throw error;
   }
 }
 
-/** What a failed login says of the password: rejected (kept), or taken (past its step). */
+/**
+ * What a failed login says of the password: rejected (kept, so that it is not sent
+ * again), or taken (past its step: a rejection on record is over). The login's own
+ * failure is what the run ends with; a state file that cannot keep this is said.
+ */
 async function passwordAnswer(
+  deps: RefreshDeps,
   passwords: PasswordGuard,
-  credentials: KiteCredentials,
+  forget: () => Promise<void>,
   error: KiteTokenError,
 ): Promise<void> {
+  const { userId, password } = deps.credentials;
   // (The guard's own refusal comes before the login, never here.)
-  if (error.code === "BAD_CREDENTIALS")
-    await passwords.rejected(credentials.userId, credentials.password);
-  else if (PAST_THE_PASSWORD.has(error.code)) await passwords.accepted();
+  if (error.code === "BAD_CREDENTIALS") {
+    await passwords.rejected(userId, password).catch((failure: unknown) =>
+      // An error line, so that the CLI shows it.
+      deps.logger.error(
+        { err: failure },
+        "the state file could not keep that Kite rejected the password: the next run may send it again",
+      ),
+    );
+  } else if (PAST_THE_PASSWORD.has(error.code)) await forget();
 }
 
 /** Failures that only come after Kite took the password. */

@@ -18,13 +18,6 @@ function fingerprint(userId: string, password: string, salt: BinaryLike): Promis
   );
 }
 
-/** What the state file keeps of credentials Kite rejected: when, and a salted scrypt fingerprint. */
-export interface PasswordRejection {
-  at: string;
-  salt: string;
-  hash: string;
-}
-
 /** A recorded time (ISO 8601, +05:30) as people read it: `2026-12-03 08:30 IST`. */
 export const rejectedWhen = (at: string): string => formatIstShort(new Date(at));
 
@@ -56,14 +49,18 @@ export class PasswordGuard {
     return (await this.state.read()).password_rejected?.at;
   }
 
-  /** Before a login: throws BAD_CREDENTIALS, sending nothing, when Kite rejected these before. */
-  async check(userId: string, password: string): Promise<void> {
+  /**
+   * Before a login: throws BAD_CREDENTIALS, sending nothing, when Kite rejected these
+   * before. Resolves with whether a rejection (of other credentials) is on record.
+   */
+  async check(userId: string, password: string): Promise<boolean> {
     const rejected = (await this.state.read()).password_rejected;
-    if (!rejected) return;
+    if (!rejected) return false;
     const hash = await fingerprint(userId, password, Buffer.from(rejected.salt, "base64"));
     const known = Buffer.from(rejected.hash, "base64");
     if (known.length === hash.length && timingSafeEqual(known, hash))
       throw passwordRefused(rejected.at);
+    return true;
   }
 
   /** Kite rejected these credentials: kept, so that they are not sent again. */
@@ -80,9 +77,8 @@ export class PasswordGuard {
     });
   }
 
-  /** Kite took the password (the login got past it): a rejection on record is over. */
+  /** Kite took the password (the login got past it): the rejection on record is over. */
   async accepted(): Promise<void> {
-    if ((await this.state.read()).password_rejected === undefined) return;
     await this.state.update((state) => {
       delete state.password_rejected;
     });
