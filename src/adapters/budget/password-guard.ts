@@ -21,7 +21,7 @@ function fingerprint(userId: string, password: string, salt: BinaryLike): Promis
 /** A recorded time (ISO 8601, +05:30) as people read it: `2026-12-03 08:30 IST`. */
 export const rejectedWhen = (at: string): string => formatIstShort(new Date(at));
 
-export function passwordRefused(at: string): KiteTokenError {
+function passwordRefused(at: string): KiteTokenError {
   return new KiteTokenError(
     "BAD_CREDENTIALS",
     `Kite rejected this user id and password at ${rejectedWhen(at)}; they are not sent again (five wrong passwords lock the account) until KITE_PASSWORD or KITE_USER_ID changes. Nothing was sent to Kite.`,
