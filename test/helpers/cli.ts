@@ -49,7 +49,10 @@ export function runCli(
   return collected(spawnCli(args, env, cwd), timeoutMs);
 }
 
-/** Runs a program with exactly `env`, in `cwd`, killed after `timeoutMs`; its output collected. */
+/**
+ * Runs a program with exactly `env`, in `cwd`, in a process group of its own: after `timeoutMs`
+ * the whole group is killed (a grandchild holding the output open cannot keep the test waiting).
+ */
 export function runProgram(
   command: string,
   args: string[],
@@ -59,26 +62,59 @@ export function runProgram(
     cwd: options.cwd,
     env: options.env,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   }) as ChildProcessByStdio<null, Readable, Readable>;
-  return collected(child, options.timeoutMs);
+  return collected(child, options.timeoutMs, true);
 }
+
+/** How long output is still read once the child has exited (a descendant may hold it open). */
+const AFTER_EXIT_MS = 5_000;
 
 function collected(
   child: ChildProcessByStdio<null, Readable, Readable>,
   timeoutMs: number,
+  group = false,
 ): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     let stdout = "";
     let stderr = "";
+    let killed = false;
+    let settled = false;
+    let afterExit: NodeJS.Timeout | undefined;
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
+    const kill = (): void => {
+      try {
+        if (group && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        else child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    };
+    const timer = setTimeout(() => {
+      killed = true;
+      kill();
+    }, timeoutMs);
+    const settle = (code: number | null): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
+      clearTimeout(afterExit);
+      const note = killed ? `\n[test helper: killed after ${timeoutMs} ms]\n` : "";
+      resolve({ code, stdout, stderr: stderr + note, ms: Date.now() - started });
+    };
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      afterExit = setTimeout(() => {
+        // Whatever still holds the output open is not waited for.
+        if (group) kill();
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settle(code);
+      }, AFTER_EXIT_MS);
     });
+    child.on("close", (code) => settle(code));
   });
 }
 
