@@ -21,7 +21,12 @@ export interface AccountSettings {
   apiRoot?: string | undefined;
   /** The account's own POST_REFRESH_COMMAND (default: the global one). */
   postRefreshCommand?: string | undefined;
+  /** Where an accounts file's entry reads each secret from, for its hints (see inAccountTerms). */
+  sources?: SecretSources | undefined;
 }
+
+/** By the KITE_* variable a hint names: the variable or file this account reads it from. */
+export type SecretSources = Partial<Record<string, string>>;
 
 /** Each secret comes from a named variable (`<field>_env`) or a file (`<field>_file`). */
 const SECRET_FIELDS = {
@@ -32,6 +37,35 @@ const SECRET_FIELDS = {
   api_secret: "apiSecret",
 } as const satisfies Record<string, keyof KiteCredentials>;
 type SecretField = keyof typeof SECRET_FIELDS;
+
+/** `password` → `KITE_PASSWORD`: the single account's variable for a field. */
+const kiteVariable = (field: SecretField): string => `KITE_${field.toUpperCase()}`;
+
+/**
+ * A hint written for the KITE_* variables, in an accounts file's account's terms: each
+ * KITE_USER_ID, KITE_PASSWORD, KITE_TOTP_SECRET, KITE_API_KEY or KITE_API_SECRET becomes the
+ * variable or file the account's entry names for it.
+ */
+export function inAccountTerms(text: string, sources: SecretSources | undefined): string {
+  if (!sources) return text;
+  return text.replace(
+    /\bKITE_(USER_ID|PASSWORD|TOTP_SECRET|API_KEY|API_SECRET)\b/g,
+    (name) => sources[name] ?? name,
+  );
+}
+
+/** Where an entry reads each secret from: `ACME_PASSWORD`, or `the file /run/secrets/pw`. */
+function sourcesOf(entry: Entry, cwd: string): SecretSources {
+  return Object.fromEntries(
+    (Object.keys(SECRET_FIELDS) as SecretField[]).flatMap((field) => {
+      const fromEnv = entry[`${field}_env`];
+      const fromFile = entry[`${field}_file`];
+      if (fromEnv) return [[kiteVariable(field), fromEnv]];
+      if (fromFile) return [[kiteVariable(field), `the file ${path.resolve(cwd, fromFile)}`]];
+      return [];
+    }),
+  );
+}
 
 const name = z.string().trim().min(1, "must not be empty");
 const url = z
@@ -146,6 +180,7 @@ function toAccount(
     loginUrl: entry.login_url,
     apiRoot: entry.api_root?.replace(/\/+$/, ""),
     postRefreshCommand: entry.post_refresh_command,
+    sources: sourcesOf(entry, cwd),
   };
 }
 

@@ -64,9 +64,7 @@ export function alertProblems(env: Record<string, string | undefined>): string[]
   for (const channel of chosenChannels(env)) {
     for (const name of CHANNEL_VARIABLES[channel].needs) {
       if (!env[name]?.trim()) {
-        problems.push(
-          `${name} is required for ${channel} alerts (see docs/alerts.md)`,
-        );
+        problems.push(`${name} is required for ${channel} alerts (see docs/alerts.md)`);
       }
     }
   }

@@ -1,7 +1,7 @@
 import { toAlertSettings, type AlertSettings } from "./alerts.js";
 import type { DeliveryConfig } from "./delivery.js";
 import { toWorkerConfig, type WorkerConfig } from "./worker.js";
-import type { AccountSettings } from "./accounts-file.js";
+import type { AccountSettings, SecretSources } from "./accounts-file.js";
 import { DEFAULT_ACCOUNT } from "./accounts.js";
 import type { KiteCredentials } from "./credentials.js";
 import type { LoginSelectors } from "./selectors.js";
@@ -70,7 +70,7 @@ export interface Config {
    */
   secretVariables: string[];
   /** Set on one account's configuration, derived from the accounts file. */
-  account?: { id: string; variableSuffix: string };
+  account?: { id: string; variableSuffix: string; sources?: SecretSources | undefined };
 }
 
 export function toConfig(raw: RawConfig, selectors: LoginSelectors): Config {

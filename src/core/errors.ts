@@ -165,6 +165,19 @@ export class KiteTokenError extends Error {
     return this.#hint ?? hintFor(this.code, this.message);
   }
 
+  /** The same failure with another next step (an account's own variables named in it). */
+  withHint(hint: string): KiteTokenError {
+    if (hint === this.hint) return this;
+    return new KiteTokenError(this.code, this.message, {
+      retryable: this.retryable,
+      kiteMessage: this.kiteMessage,
+      kiteErrorType: this.kiteErrorType,
+      status: this.status,
+      hint,
+      cause: this.cause,
+    });
+  }
+
   /** The error back from its `toJSON()` (e.g. after crossing to another process). */
   static fromJSON(
     data: {

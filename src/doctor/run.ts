@@ -2,6 +2,7 @@ import { closeAccounts, selectAccounts, type Account } from "../runner/accounts/
 import { createApp } from "../runner/app.js";
 import { isKiteTokenError } from "../core/errors.js";
 import { LOGIN_CREDENTIALS, readConfig, type LoadOptions } from "../config/load.js";
+import { inAccountTerms } from "../config/accounts-file.js";
 import type { SecretRedactor } from "../core/redact.js";
 import { checkApi } from "./api.js";
 import { checkBrowser } from "./browser.js";
@@ -67,8 +68,14 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   try {
     accounts = selectAccounts(app, options.account);
     const labelled = accounts.length > 1;
+    // Each account's checks: labelled when there are several, their fixes in the terms of
+    // the variables or files an accounts file's entry names.
     const mine = (account: Account, checks: CheckResult[]): CheckResult[] =>
-      labelled ? checks.map((r) => ({ ...r, title: `[${account.id}] ${r.title}` })) : checks;
+      checks.map((r) => ({
+        ...r,
+        ...(labelled ? { title: `[${account.id}] ${r.title}` } : {}),
+        ...(r.fix ? { fix: inAccountTerms(r.fix, account.app.config.account?.sources) } : {}),
+      }));
     // Every account's own checks: its TOTP key (an accounts file's; the KITE_* one is above),
     // its login page (and Chromium), its stores.
     for (const account of accounts.filter((a) => a.named)) {

@@ -235,6 +235,7 @@ async function buildAlerts(
     logger,
     onSuccess: config.alerts.onSuccess,
     account: config.account?.id,
+    sources: config.account?.sources,
   });
 }
 

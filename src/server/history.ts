@@ -1,4 +1,5 @@
 import { ERROR_CODES, type ErrorCode } from "../core/errors.js";
+import { inAccountTerms, type SecretSources } from "../config/accounts-file.js";
 import { STEP_NAMES, type StepName } from "../pipeline/refresh.js";
 import { formatIst, IST_OFFSET_MS } from "../core/time.js";
 import type { RunRecord, StateFile } from "../adapters/state/state.js";
@@ -10,8 +11,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const isCode = (code: string | undefined): code is ErrorCode =>
   code !== undefined && Object.hasOwn(ERROR_CODES, code);
 
-/** A run of the state file as the console shows it; its id is its start time. */
-export function summaryOf(run: RunRecord): RunSummary {
+/**
+ * A run of the state file as the console shows it; its id is its start time. A failed run's
+ * hint names the variables or files an accounts file's account reads (`sources`).
+ */
+export function summaryOf(run: RunRecord, sources?: SecretSources): RunSummary {
   const started = new Date(run.started_at);
   const code = run.error_code;
   const steps = run.steps
@@ -19,7 +23,7 @@ export function summaryOf(run: RunRecord): RunSummary {
     .map((s) => ({ step: s.step as StepName, ms: s.ms }));
   return {
     id: `run-${started.getTime()}`,
-    source: "worker",
+    source: "history",
     trigger: run.trigger,
     started_at: formatIst(started),
     ended_at: formatIst(new Date(run.ended_at)),
@@ -27,7 +31,9 @@ export function summaryOf(run: RunRecord): RunSummary {
     duration_ms: steps.length > 0 ? steps.reduce((sum, s) => sum + s.ms, 0) : durationOf(run),
     outcome: run.outcome,
     // The same what-to-do as the CLI prints for this code.
-    ...(isCode(code) ? { error_code: code, hint: ERROR_CODES[code].hint } : {}),
+    ...(isCode(code)
+      ? { error_code: code, hint: inAccountTerms(ERROR_CODES[code].hint, sources) }
+      : {}),
     steps,
   };
 }
@@ -88,11 +94,15 @@ export function daySummaries(runs: RunRecord[], count: number, now: Date): DaySu
 export function historyRunSource(
   state: StateFile,
   nextRun: () => Date | undefined | Promise<Date | undefined>,
+  sources?: SecretSources,
 ): RunSource {
   return {
     lastRuns: async (limit) => {
       const { runs } = await state.read();
-      return runs.slice(-limit).reverse().map(summaryOf);
+      return runs
+        .slice(-limit)
+        .reverse()
+        .map((run) => summaryOf(run, sources));
     },
     days: async (count, now) => daySummaries((await state.read()).runs, count, now),
     nextRun: async () => nextRun(),

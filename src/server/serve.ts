@@ -61,7 +61,7 @@ function consoleDeps(
   const scheduled = async (): Promise<Date | undefined> =>
     nextRun && (await presence.seen()).running ? nextRun() : undefined;
   const runSourceOf = (account: Account): RunSource =>
-    historyRunSource(account.app.state, scheduled);
+    historyRunSource(account.app.state, scheduled, account.app.config.account?.sources);
   const [only] = accounts;
   const served = accounts.map((account) => ({
     id: account.id,

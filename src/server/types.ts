@@ -4,13 +4,13 @@ import type { RefreshOutcome, StepEvent, StepName } from "../pipeline/refresh.js
 
 /**
  * One run as the console reports it: a refresh started here (`source: "console"`, kept in
- * memory with its live steps) or any run of the state file's history (`source: "worker"`).
+ * memory with its live steps) or any run of the state file's history (`source: "history"`).
  * Times are ISO 8601 with the IST offset.
  */
 export interface RunSummary {
   id: string;
   /** Where the console knows it from. */
-  source: "console" | "worker";
+  source: "console" | "history";
   /**
    * What started it: `schedule`, `startup` (the worker), `cli`, `exchange` (the CLI's
    * manual exchange), `console` (Refresh now), `console login`, `console paste`.

@@ -237,7 +237,7 @@ describe("the worker over many accounts", { timeout: 600_000 }, () => {
         [idOf(1), freshTokenState()],
       ]);
       for (const a of list.accounts) {
-        expect(a["last_run"]).toMatchObject({ source: "worker", outcome: "refreshed" });
+        expect(a["last_run"]).toMatchObject({ source: "history", outcome: "refreshed" });
         expect(a["next_run"]).toEqual(formatIst(run.service.schedule.next()));
       }
       // A console refresh of acct-1 goes through acct-1's pipeline (its lock, its app) only.

@@ -33,7 +33,7 @@ describe("the console inside the worker (issue 6)", () => {
       expect(status["worker"]).toMatchObject({ running: true, pid: process.pid });
       const runs = await getJson(`${url}/api/runs`);
       expect(runs["runs"]).toEqual([
-        expect.objectContaining({ source: "worker", trigger: "startup", outcome: "refreshed" }),
+        expect.objectContaining({ source: "history", trigger: "startup", outcome: "refreshed" }),
       ]);
       expect(runs["next_run"]).toBe(formatIst(service.worker.schedule.next()));
     } finally {
@@ -63,7 +63,7 @@ describe("the console inside the worker (issue 6)", () => {
       const runs = (await getJson(`${url}/api/runs`))["runs"] as Array<Record<string, unknown>>;
       expect(runs.map((r) => [r["source"], r["outcome"]]).sort()).toEqual([
         ["console", "reused"],
-        ["worker", "refreshed"],
+        ["history", "refreshed"],
       ]);
     } finally {
       await service.stop();

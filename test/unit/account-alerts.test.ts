@@ -31,7 +31,6 @@ describe("alert messages for one account of many", () => {
       "kite-token could not refresh the Kite access token for acct-1 (ZX1001).",
     );
     expect(mail.text).toMatch(/^Account:\s+acct-1 \(ZX1001\)$/m);
-    expect(mail.text).toMatch(/^Its settings:\s+account acct-1 in the accounts file/m);
   });
 
   it("the manual fallback gives the account's login URL and commands with --account", () => {
@@ -53,7 +52,6 @@ describe("alert messages for one account of many", () => {
     expect(mail.text).toContain("npx kite-token exchange '<callback URL>'");
     expect(mail.text).toContain("run `npm run refresh`");
     expect(mail.text).not.toContain("--account");
-    expect(mail.text).not.toContain("Its settings");
   });
 
   it("recovery, success, delivery and deadline messages name the account too", () => {

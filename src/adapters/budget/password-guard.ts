@@ -24,7 +24,7 @@ export const rejectedWhen = (at: string): string => formatIstShort(new Date(at))
 function passwordRefused(at: string): KiteTokenError {
   return new KiteTokenError(
     "BAD_CREDENTIALS",
-    `Kite rejected this user id and password at ${rejectedWhen(at)}; they are not sent again (five wrong passwords lock the account) until KITE_PASSWORD or KITE_USER_ID changes. Nothing was sent to Kite.`,
+    `Kite rejected this user id and password at ${rejectedWhen(at)}; they are not sent again (five wrong passwords lock the account) until the password or the user id changes. Nothing was sent to Kite.`,
     {
       hint: "Update KITE_PASSWORD (and check KITE_USER_ID) to what you type on kite.zerodha.com; the next run then logs in. If they were right all along, `kite-token budget reset --yes` lets the next run send them once more.",
     },

@@ -2,6 +2,7 @@ import { closeAccounts, selectAccounts, type Account } from "../../runner/accoun
 import { isKiteTokenError, KiteTokenError } from "../../core/errors.js";
 import type { BudgetDay } from "../../adapters/budget/budget.js";
 import { PasswordGuard, rejectedWhen } from "../../adapters/budget/password-guard.js";
+import { inAccountTerms } from "../../config/accounts-file.js";
 import { commandContext, type GlobalOptions } from "../context.js";
 import { counted, EXIT_OK, EXIT_USAGE, exitCodeFor, type Output } from "../output.js";
 
@@ -15,6 +16,10 @@ const RESET_LOCK_WAIT_MS = 2000;
 
 const who = (account: Account): string => account.userId ?? account.id;
 
+/** A line naming KITE_* variables, in an accounts file's account's own variables or files. */
+const inTermsOf = (account: Account, text: string): string =>
+  inAccountTerms(text, account.app.config.account?.sources);
+
 const passwordsOf = (account: Account): PasswordGuard => new PasswordGuard(account.app.state);
 
 function dayLines(account: Account, today: BudgetDay, rejectedAt: string | undefined): string[] {
@@ -22,7 +27,10 @@ function dayLines(account: Account, today: BudgetDay, rejectedAt: string | undef
   return [
     ...(rejectedAt
       ? [
-          `Password: Kite rejected ${who(account)}'s user id and password at ${rejectedWhen(rejectedAt)}; they are not sent again until KITE_PASSWORD or KITE_USER_ID changes (or \`kite-token budget reset --yes\`).`,
+          inTermsOf(
+            account,
+            `Password: Kite rejected ${who(account)}'s user id and password at ${rejectedWhen(rejectedAt)}; they are not sent again until KITE_PASSWORD or KITE_USER_ID changes (or \`kite-token budget reset --yes\`).`,
+          ),
         ]
       : []),
     `Second-factor codes today (${today.day} IST) for ${who(account)}, kept in ${account.app.budget.name}:`,
@@ -93,7 +101,10 @@ export function budgetResetCommand(
       for (const account of accounts) {
         const today = await account.app.budget.today();
         out.error(
-          `kite-token: this would forget today's ${counted(today.sent, "second-factor code")} for ${who(account)} (rejected ${today.rejected}, unanswered ${today.unanswered}), so the next run may submit codes again. Zerodha blocks an account after five wrong codes: reset only once the cause (the clock, KITE_TOTP_SECRET) is fixed.`,
+          inTermsOf(
+            account,
+            `kite-token: this would forget today's ${counted(today.sent, "second-factor code")} for ${who(account)} (rejected ${today.rejected}, unanswered ${today.unanswered}), so the next run may submit codes again. Zerodha blocks an account after five wrong codes: reset only once the cause (the clock, KITE_TOTP_SECRET) is fixed.`,
+          ),
         );
         const rejectedAt = await passwordsOf(account).rejectedAt();
         if (rejectedAt)

@@ -27,7 +27,7 @@ export function accountConfig(base: Config, account: AccountSettings): Config {
   const { id } = account;
   return {
     ...base,
-    account: { id, variableSuffix: variableSuffix(id) },
+    account: { id, variableSuffix: variableSuffix(id), sources: account.sources },
     kite: {
       ...account.credentials,
       loginUrl: account.loginUrl ?? base.kite.loginUrl,

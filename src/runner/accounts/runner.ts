@@ -2,7 +2,8 @@ import { Heartbeat } from "../alerts/heartbeat.js";
 import { configuredAlerts, reportRun } from "../alerts/run-alerts.js";
 import type { AlertService, PendingSummary } from "../alerts/service.js";
 import { exchangeDeps, refreshDeps, type App } from "../app.js";
-import { causeText, toKiteTokenError } from "../../core/errors.js";
+import { causeText, toKiteTokenError, type KiteTokenError } from "../../core/errors.js";
+import { inAccountTerms } from "../../config/accounts-file.js";
 import { exchangeRun, refresh, type RunReport, type StepEvent } from "../../pipeline/refresh.js";
 import { formatIst } from "../../core/time.js";
 import { withSlots, type LoginSlots } from "./login-slots.js";
@@ -104,11 +105,25 @@ export class AccountRunner {
   }
 
   #hooks(request: RunRequest) {
+    const { onStep } = request;
     return {
       trigger: request.trigger,
-      ...(request.onStep ? { onStep: request.onStep } : {}),
+      ...(onStep
+        ? {
+            onStep: (event: StepEvent) =>
+              onStep(event.phase === "fail" ? { ...event, error: this.#told(event.error) } : event),
+          }
+        : {}),
       ...(request.signal ? { signal: request.signal } : {}),
     };
+  }
+
+  /**
+   * A failure as this account's person is told it: an accounts file's account hears of the
+   * variables or files its entry names, never of the single account's KITE_* ones.
+   */
+  #told(error: KiteTokenError): KiteTokenError {
+    return error.withHint(inAccountTerms(error.hint, this.account.app.config.account?.sources));
   }
 
   async #run(
@@ -124,6 +139,7 @@ export class AccountRunner {
     const report: AccountRunReport = await pipeline().catch((error: unknown) =>
       failedBeforeStart(request, startedAt, new Date(app.clock.now()), error),
     );
+    if (!report.ok) report.error = this.#told(report.error);
     if (report.ok && report.outcome.status === "refreshed") await this.#postRefresh(report);
     request.onEnded?.(report);
     const pinged =

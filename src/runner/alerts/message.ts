@@ -53,12 +53,6 @@ export function manualFallback(loginUrl: string, account?: string): Block {
   };
 }
 
-/** For an account of the accounts file: where its settings are (the hints name KITE_* variables). */
-const accountSettingsRow = (account: string): [string, string] => [
-  "Its settings",
-  `account ${account} in the accounts file: fix the variable or file its entry names (user_id_env, password_env, totp_secret_env…), not the single-account KITE_* ones`,
-];
-
 function nextAttemptText(report: FailureReport, now: Date): string {
   if (report.nextAttemptAt) {
     const ms = report.nextAttemptAt.getTime() - now.getTime();
@@ -84,7 +78,6 @@ export function failureMessage(report: FailureReport, now = new Date()): AlertMe
   ];
   if (error.kiteMessage) rows.push(["Kite said", `"${error.kiteMessage}"`]);
   rows.push(["What to do", error.hint]);
-  if (account) rows.push(accountSettingsRow(account));
   rows.push(
     ["Attempts today", String(report.attempts)],
     ["Next attempt", nextAttemptText(report, at)],
@@ -277,7 +270,6 @@ export function deadlineMessage(info: DeadlineInfo): AlertMessage {
   ];
   if (info.lastFailure) {
     rows.push(["Last failure", info.lastFailure.code], ["What to do", info.lastFailure.hint]);
-    if (info.account) rows.push(accountSettingsRow(info.account));
   }
   return message(
     "deadline",

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "../../core/log.js";
 import type { TokenStatus } from "../../pipeline/status.js";
 import { formatIst, formatIstShort } from "../../core/time.js";
+import { inAccountTerms, type SecretSources } from "../../config/accounts-file.js";
 import type { Alerter } from "./alerter.js";
 import {
   kiteDay,
@@ -110,6 +111,8 @@ export interface AlertServiceOptions {
   onSuccess: boolean;
   /** The account's id in the accounts file: every message names it beside the user id. */
   account?: string | undefined;
+  /** Where that account reads its secrets: the hints name them (see inAccountTerms). */
+  sources?: SecretSources | undefined;
   now?: () => Date;
 }
 
@@ -337,7 +340,9 @@ export class AlertService {
       const state = await this.#o.episodes.load();
       const code = state.episode?.codes.at(-1) as ErrorCode | undefined;
       const lastFailure =
-        code && code in ERROR_CODES ? { code, hint: ERROR_CODES[code].hint } : undefined;
+        code && code in ERROR_CODES
+          ? { code, hint: inAccountTerms(ERROR_CODES[code].hint, this.#o.sources) }
+          : undefined;
       await this.#send(deadlineMessage({ ...input, account: this.#o.account, lastFailure }));
       return (await this.flush()).results;
     });
