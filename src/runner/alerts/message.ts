@@ -78,6 +78,12 @@ export function failureMessage(report: FailureReport, now = new Date()): AlertMe
   ];
   if (error.kiteMessage) rows.push(["Kite said", `"${error.kiteMessage}"`]);
   rows.push(["What to do", error.hint]);
+  const { savedToken } = report;
+  if (savedToken)
+    rows.push([
+      "Saved token",
+      `still valid: saved ${formatIstShort(savedToken.savedAt)}, expires ${formatIstShort(savedToken.expiresAt)}`,
+    ]);
   rows.push(
     ["Attempts today", String(report.attempts)],
     ["Next attempt", nextAttemptText(report, at)],
@@ -88,6 +94,14 @@ export function failureMessage(report: FailureReport, now = new Date()): AlertMe
       kind: "para",
       text: `kite-token could not refresh the Kite access token for ${who}.`,
     },
+    ...(savedToken
+      ? [
+          {
+            kind: "para" as const,
+            text: `The token saved at ${formatIstShort(savedToken.savedAt)} has not expired: a bot that uses it keeps working until ${formatIstShort(savedToken.expiresAt)}, unless Kite ends the session earlier (a logout does).`,
+          },
+        ]
+      : []),
     { kind: "fields", rows },
     manualFallback(report.loginUrl, account),
   ];
@@ -112,7 +126,7 @@ export function failureMessage(report: FailureReport, now = new Date()): AlertMe
   });
   return message(
     "failure",
-    `kite-token: ${who} token refresh FAILED (${error.code}), ${next}`,
+    `kite-token: ${who} token refresh FAILED (${error.code}), ${next}${savedToken ? "; the saved token is still valid" : ""}`,
     blocks,
     attachments,
   );

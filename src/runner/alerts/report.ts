@@ -22,6 +22,11 @@ export interface FailureReport {
   manual?: boolean | undefined;
   /** When it failed (default: now). */
   at?: Date | undefined;
+  /**
+   * The token already in the store, when it has not expired (a forced refresh that failed):
+   * the bot's token still works, and the alert says so.
+   */
+  savedToken?: { savedAt: Date; expiresAt: Date } | undefined;
 }
 
 /** What one run of the refresh produced, as the worker hands it to `AlertService.onRunOutcome`. */

@@ -2,6 +2,7 @@ import type { App } from "../app.js";
 import { buildLoginUrl } from "../../adapters/login/types.js";
 import type { RunReport } from "../../pipeline/refresh.js";
 import type { StateFile } from "../../adapters/state/state.js";
+import { expiresAt, isExpired } from "../../adapters/stores/record.js";
 import { kiteDay } from "./episode.js";
 import type { FailureReport } from "./report.js";
 import type { AlertService } from "./service.js";
@@ -61,6 +62,8 @@ export async function reportRun(
     }
     const now = new Date();
     const { apiKey, userId } = app.config.kite;
+    // A token saved before (a forced refresh, or one by hand) that has not expired yet.
+    const saved = await app.store.read().catch(() => undefined);
     const failure: FailureReport = {
       userId: userId ?? "your account",
       step: report.step,
@@ -71,6 +74,10 @@ export async function reportRun(
       screenshotPath: report.evidence?.find((f) => f.endsWith(".png")),
       manual: retry.manual,
       at: now,
+      savedToken:
+        saved && !isExpired(saved, now)
+          ? { savedAt: new Date(saved.saved_at), expiresAt: expiresAt(saved) }
+          : undefined,
     };
     if (deliver) await alerts.onRunOutcome({ ok: false, failure });
     else await alerts.record({ ok: false, failure });
