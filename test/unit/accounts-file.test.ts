@@ -43,7 +43,18 @@ describe("the accounts file", () => {
     ]);
     expect(one.worker.stateFile).toBe(path.join(dir, "main", "state.json"));
     expect(one.worker.lockFile).toBe(path.join(dir, "main", "refresh.lock"));
-    expect(one.account).toEqual({ id: "main", variableSuffix: "MAIN" });
+    // Where each secret comes from, for the hints: the variable's name, or the file's path.
+    expect(one.account).toEqual({
+      id: "main",
+      variableSuffix: "MAIN",
+      sources: {
+        KITE_USER_ID: "U",
+        KITE_PASSWORD: `the file ${path.join(dir, "pw.txt")}`,
+        KITE_TOTP_SECRET: "T",
+        KITE_API_KEY: "K",
+        KITE_API_SECRET: "S",
+      },
+    });
   });
 
   it("an account's post_refresh_command replaces POST_REFRESH_COMMAND for it; the others keep the global one; the worker's presence stays shared", () => {
