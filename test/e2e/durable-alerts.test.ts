@@ -5,6 +5,8 @@ import { expect } from "expect";
 import { startSimulator, type Simulator } from "../../src/adapters/simulator/index.js";
 import {
   closedPort,
+  hangingHttp,
+  httpSink,
   mailSettings,
   silentSmtp,
   smtpSink,
@@ -96,6 +98,62 @@ describe("durable alerts", () => {
       ]);
     } finally {
       await silent.close();
+    }
+  });
+
+  it("a Telegram API and a webhook that take the request and never answer: the failing refresh ends within seconds, its alert pending; the next run delivers it once to each", async () => {
+    const BOT_TOKEN = "7001:bot-Secret-Hanging";
+    const HOOK_PATH = "/hooks/T00/B00/hook-Secret-Path";
+    const channels = (url: string): Record<string, string> => ({
+      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      TELEGRAM_CHAT_ID: "42",
+      TELEGRAM_API_URL: url,
+      ALERT_WEBHOOK_URL: `${url}${HOOK_PATH}`,
+    });
+    const failing = (url: string): Record<string, string> =>
+      cliEnv(dir, { KITE_PASSWORD: "wrong-password-17", ...channels(url) });
+    const dir = tempDir();
+    const hanging = await hangingHttp();
+    try {
+      const result = await runCli(["refresh"], failing(hanging.url), dir, 20_000);
+      console.log(`refresh against hanging Telegram and webhook: exited after ${result.ms} ms`);
+      expect(result.code).toBe(1); // exited by itself (a kill would leave no code)
+      expect(hanging.paths()).toEqual(
+        expect.arrayContaining([`POST /bot${BOT_TOKEN}/sendMessage`, `POST ${HOOK_PATH}`]),
+      );
+      expect(result.stderr).toMatch(/^kite-token: BAD_CREDENTIALS: /m);
+      const pendingLines = result.stderr.split("\n").filter((l) => l.includes("alert pending"));
+      expect(pendingLines).toEqual([
+        "kite-token: alert pending (not delivered yet: telegram: not answered before the run stopped waiting; webhook: not answered before the run stopped waiting), will be retried by the next run or the worker.",
+      ]);
+      for (const secret of [BOT_TOKEN, HOOK_PATH, "hook-Secret-Path"]) {
+        expect(result.stdout + result.stderr).not.toContain(secret);
+        expect(readFileSync(path.join(dir, "alerts.json"), "utf8")).not.toContain(secret);
+      }
+      expect(pendingIn(dir)).toEqual([
+        expect.objectContaining({ kind: "failure", subject: expect.stringContaining("FAILED") }),
+      ]);
+    } finally {
+      await hanging.close();
+    }
+
+    const answering = await httpSink();
+    try {
+      const second = await runCli(["refresh"], failing(answering.url), dir, 60_000);
+      expect(second.code).toBe(1);
+      expect(second.stderr).not.toContain("alert pending");
+      expect(answering.requests.map((r) => `${r.method} ${r.path}`)).toEqual(
+        expect.arrayContaining([`POST /bot${BOT_TOKEN}/sendMessage`, `POST ${HOOK_PATH}`]),
+      );
+      expect(answering.requests).toHaveLength(2); // one failure alert, once to each channel
+      const hook = JSON.parse(
+        answering.requests.find((r) => r.path === HOOK_PATH)!.body.toString(),
+      ) as { text: string };
+      expect(hook.text).toContain("FAILED (BAD_CREDENTIALS)");
+      expect(hook.text).toContain("Sent late");
+      expect(pendingIn(dir)).toEqual([]);
+    } finally {
+      await answering.close();
     }
   });
 

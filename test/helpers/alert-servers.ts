@@ -150,6 +150,33 @@ export async function httpSink(
   };
 }
 
+/**
+ * An HTTP server that reads each request and never answers: a Telegram API or a webhook
+ * that hangs. Its connections are dropped at the end.
+ */
+export async function hangingHttp(): Promise<{
+  url: string;
+  paths: () => string[];
+  close(): Promise<void>;
+}> {
+  const paths: string[] = [];
+  const server: Server = createServer((req) => {
+    paths.push(`${req.method ?? ""} ${req.url ?? ""}`);
+    req.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    paths: () => [...paths],
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 /** The alert settings that mail a test's SMTP server. */
 export const mailSettings = (url: string): Record<string, string> => ({
   SMTP_URL: url,
