@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
@@ -111,6 +111,19 @@ async function parity(
   }));
   expect(b).toEqual(a);
   return results;
+}
+
+/** `kite-token serve` on any free port in the setup's folder, once it prints its address. */
+async function serving(setup: Setup): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], {
+    cwd: setup.dir,
+    env: { PATH: process.env["PATH"] ?? "", HOME: setup.dir, ...setup.env },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  await until(() => /http:\/\/[\d.]+:\d+/.test(out), 30_000);
+  return { child, url: /http:\/\/[\d.]+:\d+/.exec(out)![0] };
 }
 
 const runsOf = async (setup: Setup) =>
@@ -247,15 +260,7 @@ describe(
       const answers: unknown[] = [];
       for (const setup of both) {
         expect((await run(setup, ["refresh"])).code).toBe(0);
-        const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], {
-          cwd: setup.dir,
-          env: { PATH: process.env["PATH"] ?? "", HOME: setup.dir, ...setup.env },
-          stdio: ["ignore", "pipe", "ignore"],
-        });
-        let out = "";
-        child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-        await until(() => /http:\/\/[\d.]+:\d+/.test(out), 30_000);
-        const url = /http:\/\/[\d.]+:\d+/.exec(out)![0];
+        const { child, url } = await serving(setup);
         const listed = (await (await fetch(`${url}/api/accounts`)).json()) as {
           accounts: Array<Record<string, unknown>>;
         };
@@ -286,6 +291,67 @@ describe(
         user_id: sim.account.userId,
         last_run: ["cli", "refreshed"],
       });
+    });
+
+    it("serve: a refresh from the console that fails: one alert each, the same run and hint, recorded the same", async () => {
+      const both = setups({ PORT: "0", KITE_PASSWORD: "wrong-password" });
+      const ended: unknown[] = [];
+      for (const setup of both) {
+        sim.resetCounters();
+        const { child, url } = await serving(setup);
+        try {
+          const id = setup.kind === "accounts file" ? ACCOUNT : "default";
+          const started = await fetch(`${url}/api/accounts/${id}/token/refresh`, {
+            method: "POST",
+            body: JSON.stringify({ force: true }),
+            headers: { "content-type": "application/json" },
+          });
+          expect(started.status).toBe(202);
+          const { status_url } = (await started.json()) as { status_url: string };
+          let run: Record<string, unknown> = {};
+          const over = await until(async () => {
+            run = (await (await fetch(`${url}${status_url}`)).json()) as typeof run;
+            return run["outcome"] !== "running";
+          }, 60_000);
+          expect(over).toBe(true);
+          const mailed = both.indexOf(setup) + 1;
+          expect(await until(() => smtp.mails.length === mailed, 20_000)).toBe(true);
+          ended.push({
+            outcome: run["outcome"],
+            error_code: run["error_code"],
+            hint: run["hint"],
+            steps: (run["steps"] as Array<{ step: string }>).map((x) => x.step),
+            passwordPosts: sim.counters.loginAttempts,
+          });
+          expect(await runsOf(setup)).toEqual([
+            { trigger: "console", outcome: "failed", error_code: "BAD_CREDENTIALS" },
+          ]);
+        } finally {
+          child.kill("SIGTERM");
+          await exited(child);
+        }
+      }
+      expect(ended[1]).toEqual(ended[0]);
+      expect(ended[0]).toMatchObject({
+        outcome: "failed",
+        error_code: "BAD_CREDENTIALS",
+        hint: expect.stringContaining("KITE_PASSWORD"),
+        passwordPosts: 1,
+      });
+      expect(smtp.mails).toHaveLength(2);
+      // The same rows, the account's label aside (an accounts file's account is named).
+      const rows = (text: string): string[] =>
+        text
+          .split("\n")
+          .filter((l) =>
+            /^(Failed step|Error|Kite said|What to do|Attempts today|Next attempt):/.test(l),
+          );
+      const [a, b] = both.map((setup, i) =>
+        rows(normalised(setup, smtp.mails[i]!.parsed.text ?? "")),
+      );
+      expect(a).toHaveLength(6);
+      expect(b).toEqual(a);
+      expect(smtp.mails[0]!.parsed.subject).toContain("BAD_CREDENTIALS");
     });
 
     it("the library reads the account's token with only the store settings (a broken SMTP_URL, no secrets)", async () => {
