@@ -153,6 +153,36 @@ describe("kite-token CLI", () => {
     expectNoSecrets(result);
   });
 
+  it("refresh --json that fails prints status failed with the code, the step, Kite's words and what to do, whether Kite or the password guard refused", async () => {
+    const dir = tempDir();
+    const env = { ...simEnv(path.join(dir, "token.json")), KITE_PASSWORD: "wrong-password-json" };
+    const kite = await runCli(["refresh", "--json"], env, dir);
+    const guard = await runCli(["refresh", "--json"], env, dir);
+    expect(sim.counters.loginAttempts).toBe(1);
+    const hint = expect.stringContaining("Update KITE_PASSWORD");
+    for (const r of [kite, guard]) {
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        status: "failed",
+        user_id: sim.account.userId,
+        code: "BAD_CREDENTIALS",
+        hint,
+        retryable: false,
+        step: "login",
+      });
+      expectNoSecrets(r, path.join(dir, "token.json"));
+      expect(r.stdout + r.stderr).not.toContain("wrong-password-json");
+    }
+    expect(JSON.parse(kite.stdout)).toMatchObject({
+      kite_message: "Invalid username or password.",
+      kite_status: 400,
+    });
+    expect(JSON.parse(guard.stdout)).toMatchObject({
+      message: expect.stringContaining("they are not sent again"),
+    });
+    expect(JSON.parse(guard.stdout)).not.toHaveProperty("kite_status");
+  });
+
   it("a failing refresh with SMTP down prints no raw log line among its human output", async () => {
     const dir = tempDir();
     const result = await runCli(
