@@ -125,12 +125,14 @@ export function toAlertSettings(raw: AlertRaw, tokenFile: string): AlertSettings
 export function alertSecrets(settings: AlertSettings): string[] {
   const out: string[] = [];
   if (settings.email) {
-    out.push(settings.email.smtpUrl);
     try {
+      // A URL without a password (a relay on the local network) holds no secret: its host
+      // stays readable in the channel's target.
       const url = new URL(settings.email.smtpUrl);
-      out.push(url.password, decodeURIComponent(url.password));
+      if (url.password)
+        out.push(settings.email.smtpUrl, url.password, decodeURIComponent(url.password));
     } catch {
-      // validated at load; nothing to add
+      out.push(settings.email.smtpUrl); // validated at load; kept out of output all the same
     }
   }
   if (settings.telegram) out.push(settings.telegram.botToken);

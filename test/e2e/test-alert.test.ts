@@ -1,7 +1,7 @@
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { expect } from "expect";
-import { httpSink, smtpSink } from "../helpers/alert-servers.js";
+import { closedPort, httpSink, smtpSink } from "../helpers/alert-servers.js";
 import { runCli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/setup.js";
 
@@ -89,6 +89,27 @@ describe("kite-token test-alert", () => {
     ]);
     expect(results[1]?.detail).toContain("HTTP 503");
     expect(smtp.mails).toHaveLength(mails + 1);
+    noSecrets(result.stdout + result.stderr);
+  });
+
+  it("an SMTP relay without a login that is down: its address shown, the failure and its tries said", async () => {
+    const port = await closedPort();
+    const result = await runCli(
+      ["test-alert"],
+      {
+        ...SECRETS,
+        TOKEN_FILE: path.join(tempDir(), "token.json"),
+        SMTP_URL: `smtp://127.0.0.1:${port}`,
+        ALERT_EMAIL_TO: "trader@example.com",
+        ALERT_EMAIL_FROM: "alerts@example.com",
+      },
+      tempDir(),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `  FAIL  email     trader@example.com via smtp://127.0.0.1:${port}: The SMTP server failed while sending the alert (ESOCKET): connect ECONNREFUSED 127.0.0.1:${port} (3 tries)`,
+    );
+    expect(result.stdout).not.toContain("[redacted]");
     noSecrets(result.stdout + result.stderr);
   });
 

@@ -36,7 +36,10 @@ export async function testAlertCommand(
     out.json(results);
   } else {
     for (const r of results) {
-      out.line(`  ${r.ok ? "ok  " : "FAIL"}  ${r.channel.padEnd(9)} ${r.target}: ${r.detail}`);
+      const tries = !r.ok && r.attempts > 1 ? ` (${r.attempts} tries)` : "";
+      out.line(
+        `  ${r.ok ? "ok  " : "FAIL"}  ${r.channel.padEnd(9)} ${r.target}: ${r.detail}${tries}`,
+      );
     }
   }
   return results.every((r) => r.ok) ? EXIT_OK : EXIT_FAILED;
