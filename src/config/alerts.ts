@@ -71,7 +71,7 @@ export function alertProblems(env: Record<string, string | undefined>): string[]
   if (chosenChannels(env).includes("email") && !env["ALERT_EMAIL_FROM"]?.trim()) {
     if (!smtpUserAddress(env["SMTP_URL"])) {
       problems.push(
-        "ALERT_EMAIL_FROM is required for email alerts when the SMTP user is not an e-mail address",
+        "ALERT_EMAIL_FROM is required for email alerts when SMTP_URL's user is not an e-mail address (or it has none): the address the alerts come from",
       );
     }
   }

@@ -80,5 +80,9 @@ describe("alert configuration", () => {
     const message = problems({ SMTP_URL: "smtp://apikey:SG.secretvalue@smtp.sendgrid.net:587" });
     expect(message).toContain("ALERT_EMAIL_TO is required for email alerts");
     expect(message).toContain("ALERT_EMAIL_FROM is required for email alerts");
+    // A relay with no login at all is told the same, in its own terms.
+    expect(problems({ SMTP_URL: "smtp://mail.internal:25" })).toContain(
+      "ALERT_EMAIL_FROM is required for email alerts when SMTP_URL's user is not an e-mail address (or it has none)",
+    );
   });
 });
