@@ -56,19 +56,18 @@ function chosenChannels(env: Record<string, string | undefined>): AlertChannelNa
 /** Problems across variables: a chosen channel missing one of its settings. */
 export function alertProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
-  for (const channel of chosenChannels(env)) {
+  const channels = chosenChannels(env);
+  for (const channel of channels) {
     for (const name of CHANNEL_VARIABLES[channel].needs) {
-      if (!env[name]?.trim()) {
+      if (!env[name]?.trim())
         problems.push(`${name} is required for ${channel} alerts (see docs/alerts.md)`);
-      }
     }
   }
-  if (chosenChannels(env).includes("email") && !env["ALERT_EMAIL_FROM"]?.trim()) {
-    if (!smtpUserAddress(env["SMTP_URL"])) {
-      problems.push(
-        "ALERT_EMAIL_FROM is required for email alerts when the SMTP user is not an e-mail address",
-      );
-    }
+  const from = env["ALERT_EMAIL_FROM"]?.trim() || smtpUserAddress(env["SMTP_URL"]);
+  if (channels.includes("email") && !from) {
+    problems.push(
+      "ALERT_EMAIL_FROM is required for email alerts when the SMTP user is not an e-mail address",
+    );
   }
   return problems;
 }

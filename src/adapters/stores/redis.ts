@@ -121,8 +121,7 @@ export class RedisTokenStore implements TokenStore {
       } catch {
         return;
       }
-      if (this.options.userId && user !== this.options.userId) return;
-      if (!user) return;
+      if (!user || (this.options.userId && user !== this.options.userId)) return;
       this.#client()
         .then((client) => client.get(tokenKey(user)))
         .then(
