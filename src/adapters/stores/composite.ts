@@ -11,7 +11,7 @@ import type {
   WriteReport,
 } from "./types.js";
 
-export type { SecondaryOutcome, WriteReport } from "./types.js";
+export type { WriteReport } from "./types.js";
 
 export interface CompositeOptions {
   logger: Logger;
