@@ -68,11 +68,9 @@ export async function watchToken(
   options: WatchOptions = {},
 ): Promise<() => Promise<void>> {
   const { store, redis } = openPrimary(options);
-  if (!store.watch) {
-    await redis.close();
-    throw new KiteTokenError("CONFIG_INVALID", `${store.name} cannot be watched.`);
-  }
   try {
+    if (!store.watch)
+      throw new KiteTokenError("CONFIG_INVALID", `${store.name} cannot be watched.`);
     const stop = await store.watch({
       onChange: (record) => {
         let usable: TokenRecord;

@@ -8,7 +8,7 @@ import { api, checkApi } from "./api.js";
 import { checkBrowser, chromium, loginPage } from "./browser.js";
 import { checkClock, clock } from "./clock.js";
 import { checkConfig, checkTotp } from "./credentials.js";
-import { checkAlerts, checkStores } from "./delivery.js";
+import { alerting, checkAlerts, checkStores } from "./delivery.js";
 import { fail, resultsOf, type CheckResult } from "./types.js";
 
 const TOTP_VARIABLE = "KITE_TOTP_SECRET";
@@ -48,7 +48,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     results.push(await checkTotp(config?.kite.totpSecret, totpProblem, now()));
   if (!config) {
     const why = "the configuration could not be read (see above)";
-    const later = [clock, api, chromium, loginPage, resultsOf("alerts", "alerts")];
+    const later = [clock, api, chromium, loginPage, alerting];
     for (const check of [...later, resultsOf("stores", "stores")]) results.push(check.skip(why));
     return results;
   }

@@ -50,8 +50,7 @@ export class CompositeTokenStore implements TokenStore {
 
   /** The primary's token, or a shared store's when that one was saved later. */
   async read(): Promise<TokenRecord | undefined> {
-    const own = await this.primary.read();
-    let newest = own;
+    let newest = await this.primary.read();
     for (const store of this.options.shared ?? []) {
       const theirs = await store.read().catch((error: unknown) => {
         this.options.logger.warn(
