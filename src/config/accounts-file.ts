@@ -117,6 +117,23 @@ function zodProblems(error: z.ZodError, where: string, entries: unknown): string
   });
 }
 
+/** A secret's file, without its final newline; `setting` names it in the problem when unreadable. */
+export function readSecretFile(
+  file: string,
+  cwd: string,
+  setting: string,
+  problems: string[],
+): string | undefined {
+  const resolved = path.resolve(cwd, file);
+  try {
+    return readFileSync(resolved, "utf8").replace(/\r?\n$/, "");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    problems.push(`${setting} points at ${resolved}, which cannot be read (${reason})`);
+    return undefined;
+  }
+}
+
 function resolveSecret(
   entry: Entry,
   field: SecretField,
@@ -137,18 +154,7 @@ function resolveSecret(
       problems.push(`${who}: ${field}_env names ${fromEnv}, which is not set`);
     return value?.trim() === "" ? undefined : value;
   }
-  if (fromFile) {
-    const resolved = path.resolve(cwd, fromFile);
-    try {
-      return readFileSync(resolved, "utf8").replace(/\r?\n$/, "");
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
-      problems.push(
-        `${who}: ${field}_file points at ${resolved}, which cannot be read (${reason})`,
-      );
-      return undefined;
-    }
-  }
+  if (fromFile) return readSecretFile(fromFile, cwd, `${who}: ${field}_file`, problems);
   problems.push(`${who}: ${field}_env or ${field}_file is required`);
   return undefined;
 }
@@ -194,26 +200,19 @@ export function readAccounts(
   cwd: string,
 ): { accounts: AccountSettings[] | undefined; problems: string[]; variables: string[] } {
   const where = `ACCOUNTS_FILE ${file}`;
+  const refused = (problems: string[]) => ({ accounts: undefined, problems, variables: [] });
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code ?? `not valid JSON: ${(error as Error).message}`;
-    return {
-      accounts: undefined,
-      problems: [`${where} cannot be read (${reason})`],
-      variables: [],
-    };
+    return refused([`${where} cannot be read (${reason})`]);
   }
   const checked = AccountsFile.safeParse(parsed);
   if (!checked.success) {
     const entries = (parsed as { accounts?: unknown } | null)?.accounts;
-    return {
-      accounts: undefined,
-      problems: zodProblems(checked.error, where, entries),
-      variables: [],
-    };
+    return refused(zodProblems(checked.error, where, entries));
   }
   // The variables the accounts' secrets are read from: kept from child processes.
   const variables = checked.data.accounts.flatMap((entry) =>

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { ALERT_CHANNEL_NAMES, type AlertChannelName, type RawConfig } from "./settings.js";
-import { ADDRESS } from "./values.js";
+import { ADDRESS, namesIn } from "./values.js";
 
 export { ALERT_CHANNEL_NAMES, type AlertChannelName } from "./settings.js";
 
@@ -37,7 +37,7 @@ type AlertRaw = Pick<
 >;
 
 /** The variables each channel needs, and the one whose presence turns it on by itself. */
-const CHANNEL_VARIABLES: Record<AlertChannelName, { main: string; needs: string[] }> = {
+const CHANNEL_VARIABLES: Record<AlertChannelName, { main: keyof AlertRaw; needs: string[] }> = {
   email: { main: "SMTP_URL", needs: ["SMTP_URL", "ALERT_EMAIL_TO"] },
   telegram: { main: "TELEGRAM_BOT_TOKEN", needs: ["TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID"] },
   webhook: { main: "ALERT_WEBHOOK_URL", needs: ["ALERT_WEBHOOK_URL"] },
@@ -48,12 +48,7 @@ function chosenChannels(env: Record<string, string | undefined>): AlertChannelNa
   const listed = env["ALERT_CHANNELS"]?.trim();
   if (listed) {
     if (listed.toLowerCase() === "none") return [];
-    return ALERT_CHANNEL_NAMES.filter((n) =>
-      listed
-        .toLowerCase()
-        .split(/[\s,]+/)
-        .includes(n),
-    );
+    return ALERT_CHANNEL_NAMES.filter((n) => namesIn(listed).includes(n));
   }
   return ALERT_CHANNEL_NAMES.filter((n) => env[CHANNEL_VARIABLES[n].main]?.trim());
 }
@@ -61,19 +56,18 @@ function chosenChannels(env: Record<string, string | undefined>): AlertChannelNa
 /** Problems across variables: a chosen channel missing one of its settings. */
 export function alertProblems(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
-  for (const channel of chosenChannels(env)) {
+  const channels = chosenChannels(env);
+  for (const channel of channels) {
     for (const name of CHANNEL_VARIABLES[channel].needs) {
-      if (!env[name]?.trim()) {
+      if (!env[name]?.trim())
         problems.push(`${name} is required for ${channel} alerts (see docs/alerts.md)`);
-      }
     }
   }
-  if (chosenChannels(env).includes("email") && !env["ALERT_EMAIL_FROM"]?.trim()) {
-    if (!smtpUserAddress(env["SMTP_URL"])) {
-      problems.push(
-        "ALERT_EMAIL_FROM is required for email alerts when SMTP_URL's user is not an e-mail address (or it has none): the address the alerts come from",
-      );
-    }
+  const from = env["ALERT_EMAIL_FROM"]?.trim() || smtpUserAddress(env["SMTP_URL"]);
+  if (channels.includes("email") && !from) {
+    problems.push(
+      "ALERT_EMAIL_FROM is required for email alerts when SMTP_URL's user is not an e-mail address (or it has none): the address the alerts come from",
+    );
   }
   return problems;
 }
@@ -91,13 +85,7 @@ function smtpUserAddress(smtpUrl: string | undefined): string | undefined {
 
 export function toAlertSettings(raw: AlertRaw, tokenFile: string): AlertSettings {
   const channels =
-    raw.ALERT_CHANNELS ??
-    ALERT_CHANNEL_NAMES.filter(
-      (n) =>
-        (n === "email" && raw.SMTP_URL) ||
-        (n === "telegram" && raw.TELEGRAM_BOT_TOKEN) ||
-        (n === "webhook" && raw.ALERT_WEBHOOK_URL),
-    );
+    raw.ALERT_CHANNELS ?? ALERT_CHANNEL_NAMES.filter((n) => raw[CHANNEL_VARIABLES[n].main]);
   const from = raw.ALERT_EMAIL_FROM ?? smtpUserAddress(raw.SMTP_URL);
   return {
     channels,

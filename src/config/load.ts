@@ -5,7 +5,7 @@ import { KiteTokenError } from "../core/errors.js";
 import { deliveryProblems } from "./delivery.js";
 import { packageRoot } from "../core/package-root.js";
 import { alertProblems } from "./alerts.js";
-import { accountsFilePath, readAccounts } from "./accounts-file.js";
+import { accountsFilePath, readAccounts, readSecretFile } from "./accounts-file.js";
 import { readSelectors } from "./selectors.js";
 import { SETTINGS } from "./settings.js";
 import {
@@ -27,13 +27,9 @@ const CREDENTIAL_VARIABLES: Record<keyof KiteCredentials, string> = {
   totpSecret: "KITE_TOTP_SECRET",
 };
 
-export const LOGIN_CREDENTIALS: ReadonlyArray<keyof KiteCredentials> = [
-  "apiKey",
-  "apiSecret",
-  "userId",
-  "password",
-  "totpSecret",
-];
+export const LOGIN_CREDENTIALS = Object.keys(CREDENTIAL_VARIABLES) as ReadonlyArray<
+  keyof KiteCredentials
+>;
 
 export interface LoadOptions {
   /** The process environment (default `process.env`). It wins over `.env` and `config/`. */
@@ -116,13 +112,8 @@ function readSecretFiles(merged: Env, cwd: string, problems: string[]): Env {
       problems.push(`${name} and ${fileVar} are both set; keep only one`);
       continue;
     }
-    const resolved = path.resolve(cwd, file);
-    try {
-      out[name] = readFileSync(resolved, "utf8").replace(/\r?\n$/, "");
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
-      problems.push(`${fileVar} points at ${resolved}, which cannot be read (${reason})`);
-    }
+    const value = readSecretFile(file, cwd, fileVar, problems);
+    if (value !== undefined) out[name] = value;
   }
   return out;
 }

@@ -12,7 +12,6 @@ export {
   RawConfigSchema,
   SECRET_VARIABLES,
   type LoginStrategyName,
-  type RawConfig,
 } from "./settings.js";
 
 export type { KiteCredentials } from "./credentials.js";

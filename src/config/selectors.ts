@@ -124,7 +124,7 @@ export function readSelectors(
   );
   if (!defaults.success && problems.length === 0)
     problems.push(...issues("the shipped selectors", defaultsFile, defaults.error));
-  let override: Record<string, unknown> = {};
+  let override: z.infer<typeof OverrideSchema> = {};
   if (options.overrideFile) {
     const raw = readJson(options.overrideFile, problems, "SELECTORS_FILE");
     if (raw !== undefined) {
@@ -134,9 +134,8 @@ export function readSelectors(
     }
   }
   if (!defaults.success || problems.length > 0) return { selectors: undefined, problems };
-  const merged: Record<string, unknown> = { ...defaults.data };
-  for (const [key, value] of Object.entries(override)) if (value !== undefined) merged[key] = value;
-  return { selectors: merged as unknown as LoginSelectors, problems };
+  // JSON holds no undefined: each key the override names replaces the default.
+  return { selectors: { ...defaults.data, ...override } as LoginSelectors, problems };
 }
 
 /** The shipped selectors (`config/selectors.json`) alone. */

@@ -41,6 +41,12 @@ function setting<S extends z.ZodType>(s: Setting & { schema: S }): Setting & { s
   return s;
 }
 
+/** A KITE_* login credential: a secret `refresh` needs when there is no accounts file. */
+function credential<S extends z.ZodType>(schema: S, doc: string) {
+  const defaultDoc = "required for `refresh`";
+  return setting({ group: "kite", schema, secret: true, required: true, doc, defaultDoc });
+}
+
 /**
  * Every setting, declared once: its rule, its default, whether it is secret and what it
  * means. The configuration schema is built from it, and `config/default.json`,
@@ -48,46 +54,23 @@ function setting<S extends z.ZodType>(s: Setting & { schema: S }): Setting & { s
  * test fails when a generated copy is stale).
  */
 export const SETTINGS = {
-  KITE_API_KEY: setting({
-    group: "kite",
-    schema: v.text,
-    secret: true,
-    required: true,
-    doc: "your Kite Connect app's API key (developers.kite.trade > My apps)",
-    defaultDoc: "required for `refresh`",
-  }),
-  KITE_API_SECRET: setting({
-    group: "kite",
-    schema: v.text,
-    secret: true,
-    required: true,
-    doc: "the app's API secret; it never leaves this machine in clear",
-    defaultDoc: "required for `refresh`",
-  }),
-  KITE_USER_ID: setting({
-    group: "kite",
-    schema: v.text.transform((s) => s?.toUpperCase()),
-    secret: true,
-    required: true,
-    doc: "your Zerodha user id, e.g. AB1234",
-    defaultDoc: "required for `refresh`",
-  }),
-  KITE_PASSWORD: setting({
-    group: "kite",
-    schema: v.verbatim,
-    secret: true,
-    required: true,
-    doc: "your Zerodha password, as typed on kite.zerodha.com",
-    defaultDoc: "required for `refresh`",
-  }),
-  KITE_TOTP_SECRET: setting({
-    group: "kite",
-    schema: v.totpKey,
-    secret: true,
-    required: true,
-    doc: 'the base32 key behind your authenticator (Kite > My profile > Password & Security > External TOTP: "Can\'t scan? Copy the key"); spaces ignored',
-    defaultDoc: "required for `refresh`",
-  }),
+  KITE_API_KEY: credential(
+    v.text,
+    "your Kite Connect app's API key (developers.kite.trade > My apps)",
+  ),
+  KITE_API_SECRET: credential(
+    v.text,
+    "the app's API secret; it never leaves this machine in clear",
+  ),
+  KITE_USER_ID: credential(
+    v.text.transform((s) => s?.toUpperCase()),
+    "your Zerodha user id, e.g. AB1234",
+  ),
+  KITE_PASSWORD: credential(v.verbatim, "your Zerodha password, as typed on kite.zerodha.com"),
+  KITE_TOTP_SECRET: credential(
+    v.totpKey,
+    'the base32 key behind your authenticator (Kite > My profile > Password & Security > External TOTP: "Can\'t scan? Copy the key"); spaces ignored',
+  ),
   KITE_REDIRECT_URL: setting({
     group: "kite",
     schema: v.text.pipe(v.httpUrl.optional()),

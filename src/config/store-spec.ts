@@ -66,7 +66,6 @@ export function parseStoreList(text: string): StoreSpec[] {
   return specs;
 }
 
-/** A Redis URL as shown in messages: without its password. */
 /** The Redis store other machines share, if any: the login lock and 2FA budget live there too. */
 export function sharedRedisStore(
   stores: readonly StoreSpec[],
@@ -74,6 +73,7 @@ export function sharedRedisStore(
   return stores.find((s): s is Extract<StoreSpec, { kind: "redis" }> => s.kind === "redis");
 }
 
+/** A Redis URL as shown in messages: without its password. */
 export function redisDisplayName(url: string): string {
   try {
     const parsed = new URL(url);

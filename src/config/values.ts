@@ -1,6 +1,6 @@
 import { validate as validCron } from "node-cron";
 import { z } from "zod";
-import { parseStoreList, type StoreSpec } from "./store-spec.js";
+import { parseStoreList } from "./store-spec.js";
 import { totpSecretProblem } from "./totp-key.js";
 
 /** The kinds of value a setting can hold, each with its rule and its message. */
@@ -19,6 +19,30 @@ export const verbatim = z
   .transform((s) => (s === "" ? undefined : s));
 
 export const required = z.string().trim().min(1, "must not be empty");
+
+/**
+ * Optional text read by `parse`, which throws an Error saying what is wrong: its message is
+ * the setting's problem.
+ */
+function parsedText<T>(parse: (value: string) => T) {
+  return text.transform((value, ctx): T | undefined => {
+    if (value === undefined) return undefined;
+    try {
+      return parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+
+/** The names in a list, comma- or space-separated, lower-cased. */
+export function namesIn(value: string): string[] {
+  return value
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .filter(Boolean);
+}
 
 export const ADDRESS = /^(?:[^<>]*<\s*[^\s@<>]+@[^\s@<>]+\s*>|[^\s@<>]+@[^\s@<>]+)$/;
 
@@ -125,51 +149,37 @@ export const hhmm = z
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a time of day as HH:MM (24-hour, IST)");
 
 /** HH:MM (IST) or `off`. */
-export const deadline = text.transform((value, ctx) => {
-  if (value === undefined || value.toLowerCase() === "off") return undefined;
+export const deadline = parsedText((value) => {
+  if (value.toLowerCase() === "off") return undefined;
   const m = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(value);
-  if (!m) {
-    ctx.addIssue({ code: "custom", message: "must be HH:MM (IST, 24-hour clock) or off" });
-    return z.NEVER;
-  }
+  if (!m) throw new Error("must be HH:MM (IST, 24-hour clock) or off");
   return { hour: Number(m[1]), minute: Number(m[2]) };
 });
 
 /** Names from a list, comma- or space-separated; `none` is the empty list. */
 export function nameList<const T extends readonly string[]>(names: T) {
-  return text.transform((value, ctx): T[number][] | undefined => {
-    if (value === undefined) return undefined;
-    const given = value
-      .toLowerCase()
-      .split(/[\s,]+/)
-      .filter(Boolean);
+  return parsedText((value): T[number][] => {
+    const given = namesIn(value);
     if (given.length === 1 && given[0] === "none") return [];
     const unknown = given.filter((n) => !names.includes(n));
-    if (unknown.length > 0) {
-      ctx.addIssue({
-        code: "custom",
-        message: `must list channels among ${names.join(", ")} (or be none); unknown: ${unknown.join(", ")}`,
-      });
-      return z.NEVER;
-    }
+    if (unknown.length > 0)
+      throw new Error(
+        `must list channels among ${names.join(", ")} (or be none); unknown: ${unknown.join(", ")}`,
+      );
     return [...new Set(given)] as T[number][];
   });
 }
 
-export const addressList = text.transform((value, ctx) => {
-  if (value === undefined) return undefined;
+export const addressList = parsedText((value) => {
   const list = value
     .split(/[,;]/)
     .map((s) => s.trim())
     .filter(Boolean);
   const bad = list.filter((a) => !ADDRESS.test(a));
-  if (list.length === 0 || bad.length > 0) {
-    ctx.addIssue({
-      code: "custom",
-      message: `must be one or more e-mail addresses separated by commas${bad.length ? ` (not an address: ${bad.join(", ")})` : ""}`,
-    });
-    return z.NEVER;
-  }
+  if (list.length === 0 || bad.length > 0)
+    throw new Error(
+      `must be one or more e-mail addresses separated by commas${bad.length ? ` (not an address: ${bad.join(", ")})` : ""}`,
+    );
   return list;
 });
 
@@ -178,34 +188,15 @@ export const address = text.refine(
   "must be an e-mail address, e.g. kite-token <you@example.com>",
 );
 
-export const storeList = z
-  .string()
-  .optional()
-  .transform((value, ctx): StoreSpec[] | undefined => {
-    if (value === undefined || value.trim() === "") return undefined;
-    try {
-      return parseStoreList(value);
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: (error as Error).message });
-      return z.NEVER;
-    }
-  });
+export const storeList = parsedText(parseStoreList);
 
 /** Host names, comma- or space-separated, lower-cased (a port, if given, is ignored). */
-export const hostList = text.transform((value, ctx): string[] | undefined => {
-  if (value === undefined) return undefined;
-  const names = value
-    .toLowerCase()
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map((n) => n.replace(/:\d+$/, ""));
+export const hostList = parsedText((value) => {
+  const names = namesIn(value).map((n) => n.replace(/:\d+$/, ""));
   const bad = names.filter((n) => !/^(?:[a-z0-9-]+\.)*[a-z0-9-]+\.?$|^\[[0-9a-f:.]+\]$/.test(n));
-  if (bad.length > 0) {
-    ctx.addIssue({
-      code: "custom",
-      message: `must list host names such as kite.example.lan, comma-separated (not a host name: ${bad.map((b) => JSON.stringify(b.slice(0, 40))).join(", ")})`,
-    });
-    return z.NEVER;
-  }
+  if (bad.length > 0)
+    throw new Error(
+      `must list host names such as kite.example.lan, comma-separated (not a host name: ${bad.map((b) => JSON.stringify(b.slice(0, 40))).join(", ")})`,
+    );
   return names;
 });

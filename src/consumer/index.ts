@@ -22,27 +22,27 @@ export interface WatchOptions extends ReadOptions {
   onError?: (error: KiteTokenError) => void;
 }
 
+/** The reader's settings: only what the options name is passed on. */
+function settingsFor({ env, cwd, account }: ReadOptions): ReaderSettings {
+  return readerSettings({ ...(env ? { env } : {}), ...(cwd ? { cwd } : {}), account });
+}
+
 /**
  * The account's primary store, for reading, with the connections it opens. Only the
  * store settings are read (never a secret, nothing about logins, alerts or the console).
  */
 function openPrimary(options: ReadOptions): {
-  settings: ReaderSettings;
   store: TokenStore;
   redis: RedisConnections;
 } {
-  const settings = readerSettings({
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.cwd ? { cwd: options.cwd } : {}),
-    account: options.account,
-  });
+  const settings = settingsFor(options);
   const redis = new RedisConnections();
   const store = createReadableStore(settings.store, {
     redis,
     userId: settings.userId,
     github: { token: undefined, apiUrl: "", timeoutMs: settings.apiTimeoutMs },
   });
-  return { settings, store, redis };
+  return { store, redis };
 }
 
 /**
@@ -68,11 +68,9 @@ export async function watchToken(
   options: WatchOptions = {},
 ): Promise<() => Promise<void>> {
   const { store, redis } = openPrimary(options);
-  if (!store.watch) {
-    await redis.close();
-    throw new KiteTokenError("CONFIG_INVALID", `${store.name} cannot be watched.`);
-  }
   try {
+    if (!store.watch)
+      throw new KiteTokenError("CONFIG_INVALID", `${store.name} cannot be watched.`);
     const stop = await store.watch({
       onChange: (record) => {
         let usable: TokenRecord;
@@ -111,11 +109,7 @@ export interface LiveKite {
  */
 export async function liveKiteConnect(options: WatchOptions = {}): Promise<LiveKite> {
   const { KiteConnect } = await import("kiteconnect");
-  const settings = readerSettings({
-    ...(options.env ? { env: options.env } : {}),
-    ...(options.cwd ? { cwd: options.cwd } : {}),
-    account: options.account,
-  });
+  const settings = settingsFor(options);
   let latest: TokenRecord | undefined;
   const live: { kite?: Connect } = {};
   // Watch first, then read: a token saved in between is not missed.

@@ -1,5 +1,5 @@
 import { KiteTokenError } from "../core/errors.js";
-import { expiresAt, type TokenRecord } from "../adapters/stores/record.js";
+import { expiresAt, isExpired, type TokenRecord } from "../adapters/stores/record.js";
 import { formatIstShort } from "../core/time.js";
 
 /**
@@ -14,7 +14,7 @@ export function usableToken(
   if (!record) {
     throw new KiteTokenError("TOKEN_MISSING", `No Kite token is saved in ${storeName}.`);
   }
-  if (expiresAt(record).getTime() <= now.getTime()) {
+  if (isExpired(record, now)) {
     throw new KiteTokenError(
       "TOKEN_EXPIRED",
       `The Kite token for ${record.user_id} in ${storeName} expired at ${formatIstShort(expiresAt(record))}.`,

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { fail, pass, reasonOf, type CheckResult } from "./types.js";
+import { reasonOf, resultsOf, type CheckResult } from "./types.js";
 
-const TITLE = "Kite API";
+export const api = resultsOf("api", "Kite API");
 
 /** Kite's error envelope: what its API answers a request without a token. */
 const KiteError = z.object({
@@ -33,9 +33,7 @@ export async function checkApi(apiRoot: string, timeoutMs: number): Promise<Chec
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    return fail(
-      "api",
-      TITLE,
+    return api.fail(
       `KITE_API_ROOT ${apiRoot} could not be reached (${fetchReason(error)})`,
       "check the network, DNS, any proxy, and KITE_API_ROOT",
     );
@@ -49,25 +47,17 @@ export async function checkApi(apiRoot: string, timeoutMs: number): Promise<Chec
   }
   const envelope = KiteError.safeParse(body);
   if (response.status === 403 && envelope.data?.error_type === "TokenException") {
-    return pass(
-      "api",
-      TITLE,
-      `${apiRoot} answers like Kite's API (403 TokenException without a token)`,
-    );
+    return api.pass(`${apiRoot} answers like Kite's API (403 TokenException without a token)`);
   }
   if (response.status >= 500) {
-    return fail(
-      "api",
-      TITLE,
+    return api.fail(
       `${apiRoot} answered HTTP ${response.status}${envelope.success ? ` (${envelope.data.error_type}: ${envelope.data.message})` : ""}`,
       "Kite's API is failing; it is usually brief: run doctor again in a minute",
     );
   }
   const type = response.headers.get("content-type")?.split(";")[0] ?? "no content type";
   const seen = envelope.success ? `${envelope.data.error_type}` : type;
-  return fail(
-    "api",
-    TITLE,
+  return api.fail(
     `${apiRoot} does not answer like Kite's API: GET /user/profile without a token gave HTTP ${response.status} (${seen}), not 403 TokenException`,
     ROOT_FIX,
   );

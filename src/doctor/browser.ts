@@ -5,10 +5,16 @@ import { describeBrowser, findChromium } from "../adapters/login/chromium.js";
 import { closeWithin, launchChromium } from "../adapters/login/launch.js";
 import type { LoginSelectors } from "../config/selectors.js";
 import { buildLoginUrl } from "../adapters/login/types.js";
-import { fail, pass, reasonOf, skip, type CheckResult } from "./types.js";
+import { reasonOf, resultsOf, type CheckResult } from "./types.js";
 
-const CHROMIUM = "Chromium";
-const PAGE = "login page";
+export const chromium = resultsOf("chromium", "Chromium");
+export const loginPage = resultsOf("login-page", "login page");
+
+/** Chromium's failure, and the login page's check skipped for it. */
+const noChromium = (detail: string, fix: string): [CheckResult, CheckResult] => [
+  chromium.fail(detail, fix),
+  loginPage.skip("needs Chromium"),
+];
 
 /** Selectors tried on the page as it loads: the fields a login fills first. */
 const FIELDS = [
@@ -29,15 +35,10 @@ export async function checkBrowser(config: Config): Promise<[CheckResult, CheckR
   try {
     found = await findChromium(config.browser.path);
   } catch (error) {
-    return [
-      fail(
-        "chromium",
-        CHROMIUM,
-        reasonOf(error),
-        "run npm ci with Node 22 or later (it brings a bundled Chromium), install Chromium (Debian/Ubuntu: apt-get install chromium-headless-shell), or set BROWSER_PATH to its executable",
-      ),
-      skip("login-page", PAGE, "needs Chromium"),
-    ];
+    return noChromium(
+      reasonOf(error),
+      "run npm ci with Node 22 or later (it brings a bundled Chromium), install Chromium (Debian/Ubuntu: apt-get install chromium-headless-shell), or set BROWSER_PATH to its executable",
+    );
   }
   let browser: Browser;
   try {
@@ -48,27 +49,18 @@ export async function checkBrowser(config: Config): Promise<[CheckResult, CheckR
     });
   } catch (error) {
     const cause = isKiteTokenError(error) ? reasonOf(error.cause) : "";
-    return [
-      fail(
-        "chromium",
-        CHROMIUM,
-        `${reasonOf(error)}${cause ? ` (${cause})` : ""}`,
-        `run "${found.executablePath} --headless=new --dump-dom about:blank" to see why; as root or in a container without user namespaces set BROWSER_NO_SANDBOX=true`,
-      ),
-      skip("login-page", PAGE, "needs Chromium"),
-    ];
+    return noChromium(
+      `${reasonOf(error)}${cause ? ` (${cause})` : ""}`,
+      `run "${found.executablePath} --headless=new --dump-dom about:blank" to see why; as root or in a container without user namespaces set BROWSER_NO_SANDBOX=true`,
+    );
   }
   try {
-    const chromium = pass(
-      "chromium",
-      CHROMIUM,
-      `${browser.version()} at ${describeBrowser(found)} launches`,
-    );
+    const launched = chromium.pass(`${browser.version()} at ${describeBrowser(found)} launches`);
     const { apiKey } = config.kite;
-    if (!apiKey) return [chromium, skip("login-page", PAGE, "needs KITE_API_KEY")];
+    if (!apiKey) return [launched, loginPage.skip("needs KITE_API_KEY")];
     const page = await (await browser.newContext({ serviceWorkers: "block" })).newPage();
     const url = buildLoginUrl(config.kite.loginUrl, apiKey);
-    return [chromium, await checkLoginPage(page, url, config.browser.selectors, config)];
+    return [launched, await checkLoginPage(page, url, config.browser.selectors, config)];
   } finally {
     await closeWithin(browser, 5000);
   }
@@ -90,9 +82,7 @@ async function checkLoginPage(
     const response = await page.goto(url, { waitUntil: "domcontentloaded", timeout: stepMs });
     const status = response?.status() ?? 200;
     if (status >= 400) {
-      return fail(
-        "login-page",
-        PAGE,
+      return loginPage.fail(
         `${new URL(url).origin} answered HTTP ${status} for the login page`,
         status >= 500
           ? "Kite is down or in maintenance: try again later"
@@ -100,9 +90,7 @@ async function checkLoginPage(
       );
     }
   } catch (error) {
-    return fail(
-      "login-page",
-      PAGE,
+    return loginPage.fail(
       `the login page did not load (${reasonOf(error)})`,
       "check the network, any proxy, and KITE_LOGIN_URL",
     );
@@ -111,9 +99,7 @@ async function checkLoginPage(
     try {
       await page.locator(selectors[key]).first().waitFor({ state: "visible", timeout: stepMs });
     } catch {
-      return fail(
-        "login-page",
-        PAGE,
+      return loginPage.fail(
         `selector "${key}" (${selectors[key]}) found no ${what.replace(/^the /, "")} within ${Math.round(stepMs / 1000)} s`,
         SELECTOR_FIX,
       );
@@ -123,17 +109,13 @@ async function checkLoginPage(
     try {
       await page.locator(selectors[key]).count();
     } catch (error) {
-      return fail(
-        "login-page",
-        PAGE,
+      return loginPage.fail(
         `selector "${key}" (${selectors[key]}) is not a valid selector (${reasonOf(error)})`,
         SELECTOR_FIX,
       );
     }
   }
-  return pass(
-    "login-page",
-    PAGE,
+  return loginPage.pass(
     "loads; user id, password and login button found (dry run: nothing typed or submitted; the second-factor box shows only after a password is submitted, so only its selectors' syntax was checked)",
   );
 }

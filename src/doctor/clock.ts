@@ -1,7 +1,7 @@
 import { MAX_CLOCK_SKEW_MS } from "../adapters/login/skew.js";
-import { fail, pass, reasonOf, skip, type CheckResult } from "./types.js";
+import { reasonOf, resultsOf, type CheckResult } from "./types.js";
 
-const TITLE = "clock skew";
+export const clock = resultsOf("clock", "clock skew");
 
 /**
  * The machine's clock against the `Date` header of Kite's login origin (one-second
@@ -22,25 +22,21 @@ export async function checkClock(
     date = response.headers.get("date");
     await response.body?.cancel();
   } catch (error) {
-    return fail(
-      "clock",
-      TITLE,
+    return clock.fail(
       `Kite's login origin ${new URL(loginUrl).origin} could not be reached (${reasonOf(error)})`,
       "check the network, DNS, any proxy, and KITE_LOGIN_URL",
     );
   }
   const server = date ? Date.parse(date) : NaN;
-  if (Number.isNaN(server)) return skip("clock", TITLE, "Kite's reply carried no Date header");
+  if (Number.isNaN(server)) return clock.skip("Kite's reply carried no Date header");
   const skewMs = server + 500 - (started + now()) / 2;
   const seconds = (Math.abs(skewMs) / 1000).toFixed(1);
   const direction = skewMs > 0 ? "behind" : "ahead of";
   if (Math.abs(skewMs) > MAX_CLOCK_SKEW_MS) {
-    return fail(
-      "clock",
-      TITLE,
+    return clock.fail(
       `this machine's clock is ${seconds} s ${direction} Kite's (more than ${MAX_CLOCK_SKEW_MS / 1000} s)`,
       "enable NTP / chrony (timedatectl set-ntp true, or install chrony); TOTP codes are time-based",
     );
   }
-  return pass("clock", TITLE, `within ${seconds} s of Kite's clock`);
+  return clock.pass(`within ${seconds} s of Kite's clock`);
 }

@@ -1,24 +1,20 @@
 import type { Config } from "../config/schema.js";
 import { totpCode } from "../adapters/login/totp.js";
-import { fail, pass, type CheckResult } from "./types.js";
+import { resultsOf, type CheckResult } from "./types.js";
 
-const CONFIG = "configuration";
-const TOTP = "TOTP secret";
+const configuration = resultsOf("config", "configuration");
+const totp = resultsOf("totp", "TOTP secret");
 
 /** Configuration complete for a refresh: every problem the loader found, at once. */
 export function checkConfig(config: Config | undefined, problems: string[]): CheckResult {
   if (problems.length > 0 || !config) {
-    return fail(
-      "config",
-      CONFIG,
+    return configuration.fail(
       `${problems.length} problem${problems.length === 1 ? "" : "s"}: ${problems.join("; ")}`,
       "set the missing or wrong variables in .env, the environment or NAME_FILE (see .env.example), then run doctor again",
     );
   }
   const stores = config.delivery.stores.length;
-  return pass(
-    "config",
-    CONFIG,
+  return configuration.pass(
     `complete for a refresh (${config.loginStrategy} login, ${stores} store${stores === 1 ? "" : "s"})`,
   );
 }
@@ -41,12 +37,10 @@ export async function checkTotp(
   // An account of the accounts file names its key by its own variable or file.
   const where = account ? `the totp_secret of account ${account}` : "KITE_TOTP_SECRET";
   const fix = `copy the key again from Kite > My profile > Password & Security > External TOTP (the 'Can't scan? Copy the key' text) into ${where}`;
-  if (problem) return fail("totp", TOTP, `${where} ${problem}`, fix);
-  if (!secret) return fail("totp", TOTP, `${where} is not set`, fix);
+  if (problem) return totp.fail(`${where} ${problem}`, fix);
+  if (!secret) return totp.fail(`${where} is not set`, fix);
   const code = await totpCode(secret, now);
-  return pass(
-    "totp",
-    TOTP,
+  return totp.pass(
     `decodes; current code ${maskCode(code)} (compare the last digit with your authenticator app)`,
   );
 }

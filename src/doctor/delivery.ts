@@ -2,7 +2,9 @@ import type { App } from "../runner/app.js";
 import { verifyChannels } from "../runner/alerts/check.js";
 import type { AlertChannelName } from "../runner/alerts/types.js";
 import type { StoreKind, StoreSpec } from "../config/store-spec.js";
-import { fail, pass, reasonOf, skip, type CheckResult } from "./types.js";
+import { fail, pass, reasonOf, resultsOf, type CheckResult } from "./types.js";
+
+export const alerting = resultsOf("alerts", "alerts");
 
 const CHANNEL_FIXES: Record<AlertChannelName, string> = {
   email:
@@ -18,9 +20,7 @@ export async function checkAlerts(app: App): Promise<CheckResult[]> {
   try {
     if (alerts.channels.length === 0) {
       return [
-        skip(
-          "alerts",
-          "alerts",
+        alerting.skip(
           "no alert channel configured (SMTP_URL, TELEGRAM_BOT_TOKEN or ALERT_WEBHOOK_URL): a failed morning would go unnoticed",
         ),
       ];

@@ -4,12 +4,12 @@ import { isKiteTokenError } from "../core/errors.js";
 import { LOGIN_CREDENTIALS, readConfig, type LoadOptions } from "../config/load.js";
 import { inAccountTerms } from "../config/accounts-file.js";
 import type { SecretRedactor } from "../core/redact.js";
-import { checkApi } from "./api.js";
-import { checkBrowser } from "./browser.js";
-import { checkClock } from "./clock.js";
+import { api, checkApi } from "./api.js";
+import { checkBrowser, chromium, loginPage } from "./browser.js";
+import { checkClock, clock } from "./clock.js";
 import { checkConfig, checkTotp } from "./credentials.js";
-import { checkAlerts, checkStores } from "./delivery.js";
-import { fail, skip, type CheckResult } from "./types.js";
+import { alerting, checkAlerts, checkStores } from "./delivery.js";
+import { fail, resultsOf, type CheckResult } from "./types.js";
 
 const TOTP_VARIABLE = "KITE_TOTP_SECRET";
 
@@ -48,16 +48,8 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     results.push(await checkTotp(config?.kite.totpSecret, totpProblem, now()));
   if (!config) {
     const why = "the configuration could not be read (see above)";
-    for (const [id, title] of [
-      ["clock", "clock skew"],
-      ["api", "Kite API"],
-      ["chromium", "Chromium"],
-      ["login-page", "login page"],
-      ["alerts", "alerts"],
-      ["stores", "stores"],
-    ] as const) {
-      results.push(skip(id, title, why));
-    }
+    const later = [clock, api, chromium, loginPage, alerting];
+    for (const check of [...later, resultsOf("stores", "stores")]) results.push(check.skip(why));
     return results;
   }
   const app = createApp(config, {
@@ -85,14 +77,12 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
     results.push(await checkClock(config.kite.loginUrl, config.timeouts.apiMs, now));
     // One API check, or one per account when the accounts point at different API roots.
     const roots = new Set(accounts.map((a) => a.app.config.kite.apiRoot));
-    const apiOf = (account: Account) =>
-      checkApi(account.app.config.kite.apiRoot, config.timeouts.apiMs);
-    const [only] = roots;
-    if (roots.size <= 1)
-      results.push(await checkApi(only ?? config.kite.apiRoot, config.timeouts.apiMs));
+    const apiOf = (root: string) => checkApi(root, config.timeouts.apiMs);
+    const [only = config.kite.apiRoot] = roots;
+    if (roots.size <= 1) results.push(await apiOf(only));
     for (const account of accounts) {
       const own = [
-        ...(roots.size > 1 ? [await apiOf(account)] : []),
+        ...(roots.size > 1 ? [await apiOf(account.app.config.kite.apiRoot)] : []),
         ...(await checkBrowser(account.app.config)),
         ...(await checkStores(account.app)),
       ];

@@ -38,6 +38,15 @@ export const skip = (id: CheckId, title: string, why: string): CheckResult => ({
   detail: why,
 });
 
+/** The results of one check, its id and title given once. */
+export function resultsOf(id: CheckId, title: string) {
+  return {
+    pass: (detail: string) => pass(id, title, detail),
+    fail: (detail: string, fix: string) => fail(id, title, detail, fix),
+    skip: (why: string) => skip(id, title, why),
+  };
+}
+
 /** The message of an error, first line only. */
 export function reasonOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);

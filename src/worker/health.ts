@@ -31,54 +31,39 @@ export async function checkHealth(
   schedule: Schedule,
   now: Date = new Date(),
 ): Promise<Health> {
-  const health = await tokenHealth(store, state, schedule, now);
-  return { ...health, nextRun: schedule.next() };
-}
-
-async function tokenHealth(
-  store: TokenStore,
-  state: StateFile,
-  schedule: Schedule,
-  now: Date,
-): Promise<Health> {
   const lastRun = await state
     .read()
     .then((s) => s.runs.at(-1))
     .catch(() => undefined);
+  const nextRun = schedule.next();
+  const health = (healthy: boolean, reason: string): Health => ({
+    healthy,
+    reason,
+    lastRun,
+    nextRun,
+  });
   let record;
   try {
     record = await store.read();
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return { healthy: false, reason: `the saved token is unreadable: ${why}`, lastRun };
+    return health(false, `the saved token is unreadable: ${why}`);
   }
-  if (!record) {
-    return {
-      healthy: false,
-      reason: `no token saved at ${store.name}; ${describe(lastRun)}`,
-      lastRun,
-    };
-  }
+  if (!record) return health(false, `no token saved at ${store.name}; ${describe(lastRun)}`);
   const expiry = expiresAt(record);
   if (expiry > now) {
-    return {
-      healthy: true,
-      reason: `token for ${record.user_id} valid until ${formatIstShort(expiry)}`,
-      lastRun,
-    };
+    return health(true, `token for ${record.user_id} valid until ${formatIstShort(expiry)}`);
   }
   const from = new Date(Math.max(expiry.getTime(), now.getTime() - LOOKBACK_MS));
   const due = expiry.getTime() < from.getTime() ? from : schedule.firstBetween(from, now);
   if (!due) {
-    return {
-      healthy: true,
-      reason: `token expired at ${formatIstShort(expiry)}; its refresh is not yet due (next run ${formatIstShort(schedule.next())})`,
-      lastRun,
-    };
+    return health(
+      true,
+      `token expired at ${formatIstShort(expiry)}; its refresh is not yet due (next run ${formatIstShort(nextRun)})`,
+    );
   }
-  return {
-    healthy: false,
-    reason: `token expired at ${formatIstShort(expiry)} and the refresh due at ${formatIstShort(due)} has not replaced it; ${describe(lastRun)}`,
-    lastRun,
-  };
+  return health(
+    false,
+    `token expired at ${formatIstShort(expiry)} and the refresh due at ${formatIstShort(due)} has not replaced it; ${describe(lastRun)}`,
+  );
 }

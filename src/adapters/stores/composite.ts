@@ -1,4 +1,4 @@
-import { isKiteTokenError, KiteTokenError } from "../../core/errors.js";
+import { isKiteTokenError, KiteTokenError, toKiteTokenError } from "../../core/errors.js";
 import type { Logger } from "../../core/log.js";
 import { retrying } from "../../core/retry.js";
 import type { TokenRecord } from "./record.js";
@@ -11,7 +11,7 @@ import type {
   WriteReport,
 } from "./types.js";
 
-export type { SecondaryOutcome, WriteReport } from "./types.js";
+export type { WriteReport } from "./types.js";
 
 export interface CompositeOptions {
   logger: Logger;
@@ -42,19 +42,15 @@ export class CompositeTokenStore implements TokenStore {
     private readonly options: CompositeOptions,
   ) {
     this.name = [primary, ...secondaries].map((s) => s.name).join(", ");
-    if (primary.watch) this.watch = (handlers) => this.#watchPrimary(handlers);
+    const watch = primary.watch?.bind(primary);
+    if (watch) this.watch = watch;
   }
 
   watch?: (handlers: WatchHandlers) => Promise<StopWatching>;
 
-  #watchPrimary(handlers: WatchHandlers): Promise<StopWatching> {
-    return this.primary.watch ? this.primary.watch(handlers) : Promise.resolve(async () => {});
-  }
-
   /** The primary's token, or a shared store's when that one was saved later. */
   async read(): Promise<TokenRecord | undefined> {
-    const own = await this.primary.read();
-    let newest = own;
+    let newest = await this.primary.read();
     for (const store of this.options.shared ?? []) {
       const theirs = await store.read().catch((error: unknown) => {
         this.options.logger.warn(
@@ -99,15 +95,9 @@ export class CompositeTokenStore implements TokenStore {
     try {
       await this.primary.write(record);
     } catch (error) {
-      throw isKiteTokenError(error) && error.code === "STORE_FAILED"
-        ? error
-        : new KiteTokenError(
-            "STORE_FAILED",
-            `The token could not be saved to ${this.primary.name}.`,
-            {
-              cause: error,
-            },
-          );
+      if (isKiteTokenError(error) && error.code === "STORE_FAILED") throw error;
+      const message = `The token could not be saved to ${this.primary.name}.`;
+      throw new KiteTokenError("STORE_FAILED", message, { cause: error });
     }
     const secondaries = await Promise.all(
       this.secondaries.map((sink) => this.#deliverTo(sink, record)),
@@ -142,11 +132,8 @@ export class CompositeTokenStore implements TokenStore {
 
   /** A secondary's failure as the project's error, logged. */
   #failure(sink: TokenSink, error: unknown, attempt: number, of: number): KiteTokenError {
-    const last = isKiteTokenError(error)
-      ? error
-      : new KiteTokenError("STORE_FAILED", `The token could not be delivered to ${sink.name}.`, {
-          cause: error,
-        });
+    const message = `The token could not be delivered to ${sink.name}.`;
+    const last = toKiteTokenError(error, "STORE_FAILED", message);
     this.options.logger.warn(
       { store: sink.name, attempt, of, code: last.code, reason: last.message },
       "secondary token store failed",
@@ -155,7 +142,7 @@ export class CompositeTokenStore implements TokenStore {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.primary, ...this.secondaries].map((s) => s.close?.()));
+    await Promise.all(this.stores.map((s) => s.close?.()));
   }
 }
 

@@ -56,7 +56,6 @@ function assignments(text: string): ValueSpan[] {
       continue;
     }
     const name = match[1] ?? "";
-    const raw = match[2];
     const exported = /^\s*(?:export\s+)?/.exec(match[0])?.[0] ?? "";
     const prefix = match[0].startsWith(name, exported.length)
       ? exported
@@ -64,13 +63,10 @@ function assignments(text: string): ValueSpan[] {
     const head = prefix.length + name.length;
     const separator = /^(?:\s*=|:\s)/.exec(match[0].slice(head))?.[0].length ?? 1;
     const from = match.index + head + separator;
-    if (raw === undefined) {
-      spans.push({ name, start: original[from]!, end: original[from]!, quote: undefined });
-      continue;
-    }
-    // The value's own characters: the group without its surrounding whitespace.
-    const lead = raw.length - raw.trimStart().length;
-    const body = raw.trim();
+    // The value's own characters: the group without its surrounding whitespace (none: empty).
+    const value = match[2] ?? "";
+    const lead = value.length - value.trimStart().length;
+    const body = value.trim();
     const at = from + lead;
     const quote = /^(['"`])[\s\S]*\1$/.test(body) ? body[0] : undefined;
     spans.push({

@@ -1,6 +1,6 @@
 import { mkdirSync, watch } from "node:fs";
 import path from "node:path";
-import { isKiteTokenError, KiteTokenError } from "../../core/errors.js";
+import { toKiteTokenError } from "../../core/errors.js";
 import type { TokenRecord } from "./record.js";
 import type { StopWatching, WatchHandlers } from "./types.js";
 
@@ -29,11 +29,7 @@ export function watchTokenFile(
       },
       (error: unknown) =>
         handlers.onError?.(
-          isKiteTokenError(error)
-            ? error
-            : new KiteTokenError("STORE_FAILED", `The token file ${file} cannot be read.`, {
-                cause: error,
-              }),
+          toKiteTokenError(error, "STORE_FAILED", `The token file ${file} cannot be read.`),
         ),
     );
   };

@@ -26,11 +26,9 @@ export async function throughLinks(file: string): Promise<string> {
     }
     current = path.resolve(path.dirname(current), target);
   }
-  const error: NodeJS.ErrnoException = new Error(
-    `ELOOP: too many symbolic links encountered, ${file}`,
-  );
-  error.code = "ELOOP";
-  throw error;
+  throw Object.assign(new Error(`ELOOP: too many symbolic links encountered, ${file}`), {
+    code: "ELOOP",
+  });
 }
 
 /** A temporary file's name beside `file`, hidden and unique to this process. */

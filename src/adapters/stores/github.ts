@@ -4,8 +4,6 @@ import { suffixed } from "./dotenv.js";
 import type { TokenRecord } from "./record.js";
 import type { TokenSink } from "./types.js";
 
-export const DEFAULT_GITHUB_API_URL = "https://api.github.com";
-
 export interface GithubSinkOptions {
   owner: string;
   repo: string;
@@ -78,28 +76,24 @@ export class GithubSecretsSink implements TokenSink {
     return response;
   }
 
+  /** The repository's public key; STORE_FAILED saying `problem` when the reply lacks it. */
+  async #publicKey(problem: string): Promise<z.infer<typeof PublicKeySchema>> {
+    const reply = await this.#call("GET", `${this.#repoUrl}/actions/secrets/public-key`);
+    const parsed = PublicKeySchema.safeParse(await reply.json().catch(() => undefined));
+    if (!parsed.success) {
+      throw new KiteTokenError("STORE_FAILED", `GitHub's public key for ${this.name} ${problem}.`);
+    }
+    return parsed.data;
+  }
+
   /** Reads the repository's public key: the token and the repository are right, nothing written. */
   async probe(): Promise<string> {
-    const reply = await this.#call("GET", `${this.#repoUrl}/actions/secrets/public-key`);
-    if (!PublicKeySchema.safeParse(await reply.json().catch(() => undefined)).success) {
-      throw new KiteTokenError(
-        "STORE_FAILED",
-        `GitHub's public key for ${this.name} is unreadable.`,
-      );
-    }
+    await this.#publicKey("is unreadable");
     return `${this.name}: the repository's public key was read`;
   }
 
   async write(record: TokenRecord): Promise<void> {
-    const reply = await this.#call("GET", `${this.#repoUrl}/actions/secrets/public-key`);
-    const parsed = PublicKeySchema.safeParse(await reply.json().catch(() => undefined));
-    if (!parsed.success) {
-      throw new KiteTokenError(
-        "STORE_FAILED",
-        `GitHub's public key for ${this.name} came back without key_id and key.`,
-      );
-    }
-    const { key_id, key } = parsed.data;
+    const { key_id, key } = await this.#publicKey("came back without key_id and key");
     const suffix = this.options.suffix ?? "";
     const secrets = {
       [suffixed("KITE_ACCESS_TOKEN", suffix)]: record.access_token,

@@ -53,19 +53,15 @@ export class RedisTokenStore implements TokenStore {
         `Refusing to save an expired token to ${this.name}.`,
       );
     }
-    const key = tokenKey(record.user_id);
-    const message: RotationMessage = {
-      user_id: record.user_id,
-      expires_at: record.expires_at,
-      saved_at: record.saved_at,
-    };
+    const { user_id, expires_at, saved_at } = record;
+    const key = tokenKey(user_id);
+    const message: RotationMessage = { user_id, expires_at, saved_at };
     try {
-      const previous = await (
-        await this.#client()
-      ).set(key, JSON.stringify(record), "PX", ttlMs, "GET");
+      const client = await this.#client();
+      const previous = await client.set(key, JSON.stringify(record), "PX", ttlMs, "GET");
       const changed =
         previous === null || parseRecord(previous)?.access_token !== record.access_token;
-      if (changed) await (await this.#client()).publish(ROTATED_CHANNEL, JSON.stringify(message));
+      if (changed) await client.publish(ROTATED_CHANNEL, JSON.stringify(message));
     } catch (error) {
       throw this.#failed("save the token", error);
     }
@@ -125,8 +121,7 @@ export class RedisTokenStore implements TokenStore {
       } catch {
         return;
       }
-      if (this.options.userId && user !== this.options.userId) return;
-      if (!user) return;
+      if (!user || (this.options.userId && user !== this.options.userId)) return;
       this.#client()
         .then((client) => client.get(tokenKey(user)))
         .then(
