@@ -158,6 +158,9 @@ export async function coldBench(
     LOGIN_STRATEGY: strategy,
   });
   const account = floorAccount(sim);
+  // Per run: CI runs this benchmark in two suites at once, and each must count only its own.
+  const floorTag = `bench-cold-floor-${process.pid}`;
+  const seleniumTag = `bench-cold-selenium-${process.pid}`;
   const jobs: Record<ColdSubject, Job | undefined> = {
     node: { args: ["-e", ""], env: base, cwd: dir },
     status: { args: [CLI, "status"], env: cli("http"), cwd: dir },
@@ -167,7 +170,7 @@ export async function coldBench(
       args: [path.join(here, "floor.js"), "once"],
       env: base,
       cwd: dir,
-      input: JSON.stringify({ executablePath, tag: "bench-cold-floor", account } as FloorOnce),
+      input: JSON.stringify({ executablePath, tag: floorTag, account } as FloorOnce),
     },
     selenium: driverPath
       ? {
@@ -177,7 +180,7 @@ export async function coldBench(
           input: JSON.stringify({
             executablePath,
             driverPath,
-            tag: "bench-cold-selenium",
+            tag: seleniumTag,
             account,
           } as SeleniumJob),
         }
@@ -208,8 +211,8 @@ export async function coldBench(
       }
     }
   }
-  left.set("floor", chromiumOwnedBy("bench-cold-floor").length);
-  left.set("selenium", chromiumOwnedBy("bench-cold-selenium").length);
+  left.set("floor", chromiumOwnedBy(floorTag).length);
+  left.set("selenium", chromiumOwnedBy(seleniumTag).length);
   const floorP50 = summarise(times.get("floor") ?? []).p50;
   const rows = subjects.map((subject): ColdRow => {
     const values = times.get(subject) ?? [];
