@@ -7,6 +7,9 @@ import { SecretRedactor } from "../core/redact.js";
 import { EXIT_USAGE, Output, exitCodeFor } from "./output.js";
 import type { GlobalOptions } from "./context.js";
 
+const ONE_OR_EVERY_ACCOUNT =
+  "with an accounts file: that account only (default: every account, or the only one)";
+
 /** Builds the `kite-token` program; every command calls the same services as the worker. */
 export function buildProgram(
   setExit: (code: number) => void,
@@ -29,11 +32,7 @@ export function buildProgram(
     .description("log in and save a fresh token (skipped when the saved one is still valid)")
     .option("--force", "log in even when the saved token is still valid")
     .option("--json", "print the outcome as JSON")
-    .option(
-      "--account <id>",
-      "with an accounts file: that account only (default: every account, or the only one)",
-      nonEmpty,
-    )
+    .option("--account <id>", ONE_OR_EVERY_ACCOUNT, nonEmpty)
     .action(async (opts: { force?: boolean; json?: boolean; account?: string }) => {
       const { refreshCommand } = await import("./commands/refresh.js");
       await run(() => refreshCommand(global(), opts, loginHost))();
@@ -44,11 +43,7 @@ export function buildProgram(
       "show whether the saved token is missing, valid (and for how long), expired, or rejected by Kite",
     )
     .option("--json", "print the status as JSON")
-    .option(
-      "--account <id>",
-      "with an accounts file: that account only (default: every account, or the only one)",
-      nonEmpty,
-    )
+    .option("--account <id>", ONE_OR_EVERY_ACCOUNT, nonEmpty)
     .action(async (opts: { json?: boolean; account?: string }) => {
       const { statusCommand } = await import("./commands/status.js");
       await run(() => statusCommand(global(), opts))();
@@ -100,11 +95,7 @@ export function buildProgram(
       "exit 0 when the saved token is valid or its refresh is not yet due, 1 otherwise (for HEALTHCHECK)",
     )
     .option("--json", "print each account's health and whether a worker is running, as JSON")
-    .option(
-      "--account <id>",
-      "with an accounts file: that account only (default: every account, or the only one)",
-      nonEmpty,
-    )
+    .option("--account <id>", ONE_OR_EVERY_ACCOUNT, nonEmpty)
     .action(async (opts: { account?: string; json?: boolean }) => {
       const { healthCommand } = await import("./commands/health.js");
       await run(() => healthCommand(global(), opts))();
