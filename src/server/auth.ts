@@ -1,7 +1,7 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { rateLimiter } from "hono-rate-limiter";
-import { clientAddress } from "./rate-limit.js";
+import { clientAddress, rateLimited } from "./rate-limit.js";
 
 /** Wrong bearer tokens a client may send in a window before it is refused outright. */
 export const AUTH_FAILURES_ALLOWED = 10;
@@ -50,14 +50,9 @@ export function requireAdmin(adminToken: string | undefined): MiddlewareHandler 
     requestStorePropertyName: "authFailuresStore",
     standardHeaders: false,
     handler: (c) =>
-      c.json(
-        {
-          error: {
-            code: "RATE_LIMITED",
-            message: `Too many wrong bearer tokens from this client (${AUTH_FAILURES_ALLOWED} within ${AUTH_FAILURE_WINDOW_MS / 60_000} minutes); try again later.`,
-          },
-        },
-        429,
+      rateLimited(
+        c,
+        `Too many wrong bearer tokens from this client (${AUTH_FAILURES_ALLOWED} within ${AUTH_FAILURE_WINDOW_MS / 60_000} minutes); try again later.`,
       ),
   });
   return (c, next) =>

@@ -16,14 +16,14 @@ export function tokenRateLimit(limit: number): MiddlewareHandler {
     standardHeaders: "draft-6",
     keyGenerator: clientAddress,
     handler: (c) =>
-      c.json(
-        {
-          error: {
-            code: "RATE_LIMITED",
-            message: `Too many requests to the token endpoints (${limit} a minute). Wait a minute and try again.`,
-          },
-        },
-        429,
+      rateLimited(
+        c,
+        `Too many requests to the token endpoints (${limit} a minute). Wait a minute and try again.`,
       ),
   });
+}
+
+/** The 429 answer of every limiter on the console. */
+export function rateLimited(c: Context, message: string): Response {
+  return c.json({ error: { code: "RATE_LIMITED", message } }, 429);
 }

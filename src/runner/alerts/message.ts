@@ -132,11 +132,18 @@ export function failureMessage(report: FailureReport, now = new Date()): AlertMe
   );
 }
 
-export interface RecoveryInfo {
+/** A token saved at `at`: what recovery and delivery messages start from. */
+interface Refreshed {
   userId: string;
   account?: string | undefined;
   expiresAt: Date;
   at: Date;
+}
+
+const refreshedText = (who: string, info: Refreshed): string =>
+  `The Kite access token for ${who} was refreshed at ${hhmm(info.at)} IST and is valid until ${formatIstShort(info.expiresAt)}`;
+
+export interface RecoveryInfo extends Refreshed {
   failures: number;
   firstFailureAt: Date;
   codes: string[];
@@ -163,32 +170,26 @@ export interface UndeliveredStore {
   error_code?: string | undefined;
 }
 
+const storeFailure = (s: UndeliveredStore): string =>
+  `${s.error_code ?? "failed"} after ${s.attempts} attempts`;
+
 const undeliveredText = (stores: UndeliveredStore[]): string =>
-  `Not delivered to ${stores.map((s) => `${s.name} (${s.error_code ?? "failed"} after ${s.attempts} attempts)`).join(", ")}: bots reading from there still have the old token.`;
+  `Not delivered to ${stores.map((s) => `${s.name} (${storeFailure(s)})`).join(", ")}: bots reading from there still have the old token.`;
 
 /** A run saved the token but could not copy it everywhere (TOKEN_STORES secondaries). */
-export function deliveryMessage(info: {
-  userId: string;
-  account?: string | undefined;
-  expiresAt: Date;
-  at: Date;
-  stores: UndeliveredStore[];
-}): AlertMessage {
+export function deliveryMessage(info: Refreshed & { stores: UndeliveredStore[] }): AlertMessage {
   const names = info.stores.map((s) => s.name).join(", ");
   const who = accountLabel(info.userId, info.account);
   return message("delivery", `kite-token: ${who} token saved, NOT delivered to ${names}`, [
     {
       kind: "para",
-      text: `The Kite access token for ${who} was refreshed at ${hhmm(info.at)} IST and is valid until ${formatIstShort(info.expiresAt)}, but it could not be copied to every store in TOKEN_STORES.`,
+      text: `${refreshedText(who, info)}, but it could not be copied to every store in TOKEN_STORES.`,
     },
     {
       kind: "fields",
       rows: [
         ["Account", who],
-        ...info.stores.map((s): [string, string] => [
-          s.name,
-          `${s.error_code ?? "failed"} after ${s.attempts} attempts`,
-        ]),
+        ...info.stores.map((s): [string, string] => [s.name, storeFailure(s)]),
         [
           "What to do",
           "Check that store (server up, credentials valid), then run `npx kite-token refresh --force`, or copy the token by hand with `npx kite-token token`.",
@@ -203,14 +204,9 @@ export function deliveryMessage(info: {
 }
 
 /** The token was saved, but POST_REFRESH_COMMAND failed: a delivery warning. */
-export function postRefreshMessage(info: {
-  userId: string;
-  account?: string | undefined;
-  expiresAt: Date;
-  at: Date;
-  warning: string;
-  exitCode: number | null;
-}): AlertMessage {
+export function postRefreshMessage(
+  info: Refreshed & { warning: string; exitCode: number | null },
+): AlertMessage {
   const who = accountLabel(info.userId, info.account);
   const how = info.exitCode === null ? "did not finish" : `exit code ${info.exitCode}`;
   return message(
@@ -219,7 +215,7 @@ export function postRefreshMessage(info: {
     [
       {
         kind: "para",
-        text: `The Kite access token for ${who} was refreshed at ${hhmm(info.at)} IST and is valid until ${formatIstShort(info.expiresAt)}, but ${info.warning}.`,
+        text: `${refreshedText(who, info)}, but ${info.warning}.`,
       },
       {
         kind: "fields",

@@ -28,13 +28,7 @@ import type { AlertMessage, ChannelResult } from "./types.js";
 import { ERROR_CODES, type ErrorCode } from "../../core/errors.js";
 
 /** An alert no channel has accepted yet, as the CLI, `status` and the API tell it. */
-export interface PendingSummary {
-  kind: PendingAlert["kind"];
-  subject: string;
-  created_at: string;
-  attempts: number;
-  last_error: string | null;
-}
+export type PendingSummary = { kind: PendingAlert["kind"] } & UndeliveredAlert;
 
 /** What one delivery round did: each channel's try, and the alerts still pending after it. */
 export interface FlushResult {
@@ -51,20 +45,14 @@ const CLAIM_MS = 2 * 60_000;
 /** Kinds that no longer matter once a success closes the episode they are about. */
 const EPISODE_KINDS: ReadonlySet<PendingAlert["kind"]> = new Set(["failure", "deadline"]);
 
-const summaryOf = (p: PendingAlert): PendingSummary => ({
-  kind: p.kind,
-  subject: p.subject,
-  created_at: p.created_at,
-  attempts: p.attempts,
-  last_error: p.last_error,
-});
-
 const undeliveredOf = (p: PendingAlert): UndeliveredAlert => ({
   subject: p.subject,
   created_at: p.created_at,
   attempts: p.attempts,
   last_error: p.last_error,
 });
+
+const summaryOf = (p: PendingAlert): PendingSummary => ({ kind: p.kind, ...undeliveredOf(p) });
 
 const hhmm = (iso: string): string => `${formatIstShort(new Date(iso)).slice(11, 16)} IST`;
 
