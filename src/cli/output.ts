@@ -1,7 +1,7 @@
 import type { PendingSummary } from "../runner/alerts/service.js";
 import { isKiteTokenError, KiteTokenError, type ErrorCode } from "../core/errors.js";
 import type { SecretRedactor } from "../core/redact.js";
-import type { StepEvent } from "../pipeline/refresh.js";
+import type { RunReport, StepEvent } from "../pipeline/refresh.js";
 import { failedSecondaries, type WriteReport } from "../adapters/stores/composite.js";
 import { detectInvocation, namedAs, type Invocation } from "./invocation.js";
 
@@ -11,6 +11,31 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(["CONFIG_INVALID", "USAGE", "INPUT_INVALID"]);
+
+/**
+ * A failed run's JSON (`refresh --json`, `exchange --json`): `status: "failed"` with what
+ * failed, where, what Kite said (`kite_status`: its HTTP status) and what to do, as the
+ * human output says it.
+ */
+export function failedRunJson(
+  userId: string | undefined,
+  report: Extract<RunReport, { ok: false }>,
+): Record<string, unknown> {
+  const e = report.error;
+  return {
+    status: "failed",
+    user_id: userId,
+    code: e.code,
+    message: e.message,
+    hint: e.hint,
+    retryable: e.retryable,
+    ...(report.step ? { step: report.step } : {}),
+    ...(e.kiteMessage ? { kite_message: e.kiteMessage } : {}),
+    ...(e.kiteErrorType ? { kite_error_type: e.kiteErrorType } : {}),
+    ...(e.status === undefined ? {} : { kite_status: e.status }),
+    ...(report.evidence ? { evidence: report.evidence } : {}),
+  };
+}
 
 export function exitCodeFor(error: unknown): number {
   return isKiteTokenError(error) && USAGE_CODES.has(error.code) ? EXIT_USAGE : EXIT_FAILED;

@@ -289,6 +289,34 @@ describe("kite-token CLI", () => {
     expect((await runCli(["exchange", query], simEnv(tokenFile), dir)).code).toBe(0);
   });
 
+  it("exchange --json prints the outcome, or status failed with the code, the step, Kite's words and what to do", async () => {
+    const dir = tempDir();
+    const tokenFile = path.join(dir, "token.json");
+    const { token } = await requestTokenOverHttp(sim);
+    const ok = await runCli(["exchange", "--json", token], simEnv(tokenFile), dir);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      status: "exchanged",
+      user_id: sim.account.userId,
+      store: `file:${tokenFile}`,
+    });
+    const spent = await runCli(["exchange", "--json", token], simEnv(tokenFile), dir);
+    expect(spent.code).toBe(1);
+    expect(JSON.parse(spent.stdout)).toEqual({
+      status: "failed",
+      user_id: sim.account.userId,
+      code: "REQUEST_TOKEN_INVALID",
+      message: "Kite did not take the request token.",
+      hint: expect.any(String),
+      retryable: true,
+      step: "exchange",
+      kite_message: "Token is invalid or has expired.",
+      kite_error_type: "TokenException",
+    });
+    expect(spent.stderr).toMatch(/REQUEST_TOKEN_INVALID/);
+    expectNoSecrets(spent, tokenFile);
+  });
+
   it("exchange with a wrong API secret reports the checksum", async () => {
     const dir = tempDir();
     const { token } = await requestTokenOverHttp(sim);

@@ -6,6 +6,7 @@ import { commandContext, type GlobalOptions } from "../context.js";
 import {
   EXIT_OK,
   exitCodeFor,
+  failedRunJson,
   printPendingAlerts,
   printStoreWarnings,
   stepPrinter,
@@ -31,7 +32,10 @@ export async function exchangeCommand(
         trigger: "exchange",
         ...(options.json ? {} : { onStep: stepPrinter(out) }),
       });
-      if (!report.ok) throw report.error;
+      if (!report.ok) {
+        if (options.json) out.json(failedRunJson(account.userId, report));
+        throw report.error;
+      }
       const { record } = report.outcome;
       const { store } = account.app;
       if (options.json)

@@ -12,6 +12,7 @@ import {
   counted,
   EXIT_FAILED,
   EXIT_OK,
+  failedRunJson,
   printEvidence,
   printPendingAlerts,
   printStoreWarnings,
@@ -86,26 +87,11 @@ export function outcomeJson(outcome: RefreshOutcome, storeName: string): Record<
   };
 }
 
-/**
- * A run's JSON: its outcome, or `status: "failed"` with what failed, where, what Kite said
- * (`kite_status`: its HTTP status) and what to do, as the human output says it.
- */
+/** A run's JSON: its outcome, or its failure (see `failedRunJson`). */
 function reportJson(account: Account, report: RunReport): Record<string, unknown> {
-  if (report.ok) return outcomeJson(report.outcome, account.app.store.name);
-  const e = report.error;
-  return {
-    status: "failed",
-    user_id: account.userId,
-    code: e.code,
-    message: e.message,
-    hint: e.hint,
-    retryable: e.retryable,
-    ...(report.step ? { step: report.step } : {}),
-    ...(e.kiteMessage ? { kite_message: e.kiteMessage } : {}),
-    ...(e.kiteErrorType ? { kite_error_type: e.kiteErrorType } : {}),
-    ...(e.status === undefined ? {} : { kite_status: e.status }),
-    ...(report.evidence ? { evidence: report.evidence } : {}),
-  };
+  return report.ok
+    ? outcomeJson(report.outcome, account.app.store.name)
+    : failedRunJson(account.userId, report);
 }
 
 /** A run's result as a person reads it: its summary and warnings, or its failure and evidence. */
