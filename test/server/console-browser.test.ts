@@ -13,7 +13,7 @@ import { requestTokenOverHttp } from "../helpers/kite-http.js";
 import { runCli } from "../helpers/cli.js";
 import { simEnv, startWorker, exited, until } from "../helpers/worker-process.js";
 import { tempDir } from "../helpers/setup.js";
-import { consolePageFixture, loginOnKitePage } from "./console-page.js";
+import { consolePageFixture, loginOnKitePage, untilText } from "./console-page.js";
 import { ADMIN, AUTH, consoleFor } from "./console-helpers.js";
 
 const SHOTS = path.join(packageRoot(), "test-artifacts", "console");
@@ -112,7 +112,7 @@ describe("token console page", () => {
 
     await card.locator(`.status:is(${USABLE})`).waitFor();
     expect(await card.locator(".expiry").textContent()).toMatch(IST_TIME);
-    await expect(lastRun().locator(".by").textContent()).resolves.toBe("console (Refresh now)");
+    await untilText(lastRun().locator(".by"), "console (Refresh now)");
     expect(await lastRun().locator(".outcome").textContent()).toBe("refreshed");
     expect(await lastRun().locator(".took").textContent()).toMatch(TENTHS);
     expect(await lastRun().locator(".when").textContent()).toMatch(IST_TIME);
@@ -164,9 +164,7 @@ describe("token console page", () => {
       expect(await login.getAttribute("data-status")).toBe("failed");
       expect(await login.locator(".mark").textContent()).toBe("✗");
       expect(await login.locator(".detail").textContent()).toMatch(/^ACCOUNT_BLOCKED: /);
-      await expect(lastRun().locator(".outcome").textContent()).resolves.toBe(
-        "failed (ACCOUNT_BLOCKED)",
-      );
+      await untilText(lastRun().locator(".outcome"), "failed (ACCOUNT_BLOCKED)");
       expect(await result().getByRole("button", { name: "Log in manually" }).count()).toBe(1);
       await shot("6-refresh-failed");
 
@@ -198,7 +196,7 @@ describe("token console page", () => {
     expect(saved.user_id).toBe(sim.account.userId);
     await page.getByRole("link", { name: "Back to the console" }).click();
     await card.locator(`.status:is(${USABLE})`).waitFor();
-    await expect(lastRun().locator(".by").textContent()).resolves.toBe("manual login (console)");
+    await untilText(lastRun().locator(".by"), "manual login (console)");
   });
 
   it("saves a token from a pasted callback URL or a bare request token, and lists each paste", async () => {

@@ -8,7 +8,7 @@ import type { RunningConsole } from "../../src/server/serve.js";
 import { formatIst, formatIstShort, fromIstParts, istParts } from "../../src/core/time.js";
 import { Schedule } from "../../src/worker/schedule.js";
 import type { RunRecord } from "../../src/adapters/state/state.js";
-import { consolePageFixture, forTheDocs } from "./console-page.js";
+import { consolePageFixture, forTheDocs, untilText } from "./console-page.js";
 import { ADMIN, historyRun } from "./console-helpers.js";
 
 const SHOTS = path.join(packageRoot(), "test-artifacts", "console");
@@ -263,9 +263,7 @@ describe("token console page: the last 30 mornings", () => {
     await card
       .locator(".run-result p", { hasText: /^Refresh finished: refreshed/ })
       .waitFor({ timeout: 90_000 });
-    await expect(card.locator(".runs li .by").first().textContent()).resolves.toBe(
-      "console (Refresh now)",
-    );
+    await untilText(card.locator(".runs li .by").first(), "console (Refresh now)");
     expect(await card.locator(".mornings .mark").count()).toBe(30);
     expect(await card.locator(".mornings .mark").last().getAttribute("data-outcome")).toBe(
       "refreshed",

@@ -1,6 +1,7 @@
 import { copyFileSync } from "node:fs";
 import path from "node:path";
 import { after, before } from "node:test";
+import { expect } from "expect";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import type { App } from "../../src/runner/app.js";
 import { findChromium } from "../../src/adapters/login/chromium.js";
@@ -87,4 +88,17 @@ export function consolePageFixture(
 export function forTheDocs(file: string, name: string): void {
   if (process.env["UPDATE_SCREENSHOTS"] === "1")
     copyFileSync(file, path.join(packageRoot(), "docs", name));
+}
+
+/**
+ * Waits (10 s) until `locator` reads exactly `text`. A card's runs are reloaded just after
+ * its run's result shows, so a read at that moment may still see the list from before.
+ */
+export async function untilText(locator: Locator, text: string): Promise<void> {
+  const exact = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+  try {
+    await locator.filter({ hasText: exact }).waitFor({ timeout: 10_000 });
+  } catch {
+    expect(await locator.textContent()).toBe(text);
+  }
 }
