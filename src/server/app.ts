@@ -14,7 +14,7 @@ import { mergedRuns, runRoutes } from "./routes-runs.js";
 import { tokenRoutes } from "./routes-token.js";
 import { RunRegistry } from "./runs.js";
 import { noStore, securityHeaders } from "./security.js";
-import { bodyCap, hostGuard, sameOriginWrites } from "./guard.js";
+import { apiError, bodyCap, hostGuard, sameOriginWrites } from "./guard.js";
 import { readStatus } from "./status-view.js";
 import type { ConsoleScope } from "./runs.js";
 import type { ConsoleDeps, RefreshRunner, RunSource } from "./types.js";
@@ -95,12 +95,9 @@ export function createConsole(deps: ConsoleDeps): Console {
   api.use("/auth/*", noStore);
   api.onError((error, c) => {
     app.logger.error({ err: error }, "console request failed");
-    return c.json(
-      { error: { code: "INTERNAL", message: "The console failed unexpectedly." } },
-      500,
-    );
+    return apiError(c, 500, "INTERNAL", "The console failed unexpectedly.");
   });
-  api.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: "No such page." } }, 404));
+  api.notFound((c) => apiError(c, 404, "NOT_FOUND", "No such page."));
 
   const shared = {
     logins,

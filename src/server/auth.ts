@@ -1,7 +1,8 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { rateLimiter } from "hono-rate-limiter";
-import { clientAddress, rateLimited } from "./rate-limit.js";
+import { apiError } from "./guard.js";
+import { clientAddress } from "./rate-limit.js";
 
 /** Wrong bearer tokens a client may send in a window before it is refused outright. */
 export const AUTH_FAILURES_ALLOWED = 10;
@@ -23,16 +24,13 @@ export function requireAdmin(adminToken: string | undefined): MiddlewareHandler 
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
       c.header("WWW-Authenticate", 'Bearer realm="kite-token"');
-      return c.json(
-        {
-          error: {
-            code: "UNAUTHORIZED",
-            message: match?.[1]
-              ? `Wrong admin token: it is not this console's ADMIN_TOKEN (${AUTH_FAILURES_ALLOWED} wrong ones within ${AUTH_FAILURE_WINDOW_MS / 60_000} minutes block this client for a while).`
-              : "This endpoint needs `Authorization: Bearer <ADMIN_TOKEN>`.",
-          },
-        },
+      return apiError(
+        c,
         401,
+        "UNAUTHORIZED",
+        match?.[1]
+          ? `Wrong admin token: it is not this console's ADMIN_TOKEN (${AUTH_FAILURES_ALLOWED} wrong ones within ${AUTH_FAILURE_WINDOW_MS / 60_000} minutes block this client for a while).`
+          : "This endpoint needs `Authorization: Bearer <ADMIN_TOKEN>`.",
       );
     }
     return next();
@@ -50,8 +48,10 @@ export function requireAdmin(adminToken: string | undefined): MiddlewareHandler 
     requestStorePropertyName: "authFailuresStore",
     standardHeaders: false,
     handler: (c) =>
-      rateLimited(
+      apiError(
         c,
+        429,
+        "RATE_LIMITED",
         `Too many wrong bearer tokens from this client (${AUTH_FAILURES_ALLOWED} within ${AUTH_FAILURE_WINDOW_MS / 60_000} minutes); try again later.`,
       ),
   });

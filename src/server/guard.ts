@@ -13,7 +13,13 @@ import { bodyLimit } from "hono/body-limit";
 /** The largest body the API takes: a pasted callback URL with room to spare. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
-function refused(c: Context, status: 403 | 413 | 415, code: string, message: string) {
+/** The console's error answer: `{"error": {"code", "message"}}` with its HTTP status. */
+export function apiError(
+  c: Context,
+  status: 400 | 401 | 403 | 404 | 413 | 415 | 429 | 500 | 503,
+  code: string,
+  message: string,
+): Response {
   return c.json({ error: { code, message } }, status);
 }
 
@@ -47,7 +53,7 @@ export function hostGuard(names: Iterable<string>): MiddlewareHandler {
       allowed.has(name)
     )
       return next();
-    return refused(
+    return apiError(
       c,
       403,
       "HOST_REFUSED",
@@ -76,7 +82,7 @@ function crossSite(c: Context): boolean {
 }
 
 function crossSiteRefusal(c: Context) {
-  return refused(
+  return apiError(
     c,
     403,
     "CROSS_SITE",
@@ -102,7 +108,7 @@ export const jsonBody: MiddlewareHandler = async (c, next) => {
     (c.req.header("content-length") ?? "0") === "0" && !c.req.header("transfer-encoding");
   if (type === undefined && noBody) return next();
   if (type !== undefined && /^application\/json\s*(;|$)/i.test(type)) return next();
-  return refused(
+  return apiError(
     c,
     415,
     "INPUT_INVALID",
@@ -116,7 +122,7 @@ export function bodyCap(maxBytes = MAX_BODY_BYTES): MiddlewareHandler {
     maxSize: maxBytes,
     onError: (c) => {
       c.header("Connection", "close");
-      return refused(
+      return apiError(
         c,
         413,
         "BODY_TOO_LARGE",

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { rateLimiter } from "hono-rate-limiter";
+import { apiError } from "./guard.js";
 
 /** The client's address as the socket saw it (the console is meant to be reached directly). */
 export function clientAddress(c: Context): string {
@@ -16,14 +17,11 @@ export function tokenRateLimit(limit: number): MiddlewareHandler {
     standardHeaders: "draft-6",
     keyGenerator: clientAddress,
     handler: (c) =>
-      rateLimited(
+      apiError(
         c,
+        429,
+        "RATE_LIMITED",
         `Too many requests to the token endpoints (${limit} a minute). Wait a minute and try again.`,
       ),
   });
-}
-
-/** The 429 answer of every limiter on the console. */
-export function rateLimited(c: Context, message: string): Response {
-  return c.json({ error: { code: "RATE_LIMITED", message } }, 429);
 }

@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { formatIst } from "../core/time.js";
 import { errorReply } from "./exchange.js";
+import { apiError } from "./guard.js";
 import type { RunRegistry, WireEvent } from "./runs.js";
 import type { ConsoleScope } from "./runs.js";
 import type { RunSource, RunSummary } from "./types.js";
@@ -22,10 +23,7 @@ export function runRoutes(api: Hono, scope: ConsoleScope, now: () => Date): void
   api.get("/days", async (c) => {
     const count = Number(c.req.query("count") ?? 30);
     if (!Number.isInteger(count) || count < 1 || count > 31) {
-      return c.json(
-        { error: { code: "INPUT_INVALID", message: "count is a whole number of days, 1 to 31." } },
-        400,
-      );
+      return apiError(c, 400, "INPUT_INVALID", "count is a whole number of days, 1 to 31.");
     }
     try {
       return c.json({ days: (await scope.runSource?.days(count, now())) ?? [] });
@@ -38,14 +36,14 @@ export function runRoutes(api: Hono, scope: ConsoleScope, now: () => Date): void
   api.get("/runs/:id", async (c) => {
     const id = c.req.param("id");
     const run = registry.get(id) ?? (await lastRuns(50)).find((r) => r.id === id);
-    if (!run) return c.json({ error: { code: "NOT_FOUND", message: "No such run." } }, 404);
+    if (!run) return apiError(c, 404, "NOT_FOUND", "No such run.");
     return c.json(run);
   });
 
   api.get("/runs/:id/events", (c) => {
     const id = c.req.param("id");
     if (!registry.get(id)) {
-      return c.json({ error: { code: "NOT_FOUND", message: "No such console run." } }, 404);
+      return apiError(c, 404, "NOT_FOUND", "No such console run.");
     }
     return streamSSE(c, async (stream) => {
       const queue: WireEvent[] = [];

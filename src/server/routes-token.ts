@@ -6,7 +6,7 @@ import { errorReply, exchangeWithApp } from "./exchange.js";
 import type { ManualLogins } from "./manual-logins.js";
 import type { ConsoleScope } from "./runs.js";
 import { readStatus, readWorker, statusView } from "./status-view.js";
-import { jsonBody, sameOrigin } from "./guard.js";
+import { apiError, jsonBody, sameOrigin } from "./guard.js";
 
 /** What the token endpoints of one scope (the single account, or one of the accounts) use. */
 export interface TokenRouteParts {
@@ -57,10 +57,7 @@ export function tokenRoutes(api: Hono, parts: TokenRouteParts): void {
   api.get("/token/refresh-info", sameOrigin, admin, limit, (c) => {
     const apiKey = app.config.kite.apiKey;
     if (!apiKey) {
-      return c.json(
-        { error: { code: "CONFIG_INVALID", message: "KITE_API_KEY is not set." } },
-        503,
-      );
+      return apiError(c, 503, "CONFIG_INVALID", "KITE_API_KEY is not set.");
     }
     const state = logins.begin(scope.account);
     app.logger.info({}, "manual login started from the console");
@@ -74,14 +71,11 @@ export function tokenRoutes(api: Hono, parts: TokenRouteParts): void {
   api.post("/token/generate-access-token", admin, limit, jsonBody, async (c) => {
     const parsed = GenerateBody.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) {
-      return c.json(
-        {
-          error: {
-            code: "INPUT_INVALID",
-            message: 'Send JSON {"request_token": "…"} or {"callback_url": "…"}.',
-          },
-        },
+      return apiError(
+        c,
         400,
+        "INPUT_INVALID",
+        'Send JSON {"request_token": "…"} or {"callback_url": "…"}.',
       );
     }
     try {
@@ -105,10 +99,7 @@ export function tokenRoutes(api: Hono, parts: TokenRouteParts): void {
     const text = await c.req.text();
     const body = RefreshBody.safeParse(text.trim() === "" ? undefined : safeJson(text));
     if (!body.success) {
-      return c.json(
-        { error: { code: "INPUT_INVALID", message: 'Send no body, or {"force": true}.' } },
-        400,
-      );
+      return apiError(c, 400, "INPUT_INVALID", 'Send no body, or {"force": true}.');
     }
     const { id, joined } = scope.registry.start({ force: body.data?.force === true });
     const base = c.req.path.replace(/\/token\/refresh$/, "");
