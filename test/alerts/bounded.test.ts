@@ -1,6 +1,9 @@
 import { describe, it } from "node:test";
 import { expect } from "expect";
-import { bounded } from "../../src/runner/alerts/alerter.js";
+import pino from "pino";
+import { Alerter, bounded } from "../../src/runner/alerts/alerter.js";
+import type { AlertChannel, AlertMessage } from "../../src/runner/alerts/types.js";
+import { SecretRedactor } from "../../src/core/redact.js";
 import { EmailChannel, smtpOptions, SMTP_TIMEOUTS } from "../../src/runner/alerts/email.js";
 import { silentSmtp } from "../helpers/alert-servers.js";
 
@@ -51,5 +54,55 @@ describe("every channel's wait is bounded", () => {
     stop.abort();
     await expect(pending).rejects.toThrow("not answered before the run stopped waiting");
     await expect(bounded(Promise.resolve("sent"), 50)).resolves.toBe("sent");
+  });
+
+  it("a channel refused, then cut short by the stop, reports the refusal, not the stop", async () => {
+    let tries = 0;
+    const stop = new AbortController();
+    const channel: AlertChannel = {
+      name: "email",
+      target: "smtp://127.0.0.1:25",
+      send: () => {
+        tries += 1;
+        if (tries === 1) return Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:25"));
+        stop.abort(); // the run stops waiting while the second try is in flight
+        return new Promise<string>(() => undefined);
+      },
+      verify: () => Promise.resolve(""),
+      close: () => undefined,
+    };
+    const alerter = new Alerter({
+      channels: [channel],
+      logger: pino({ level: "silent" }),
+      redactor: new SecretRedactor(),
+      sleep: () => Promise.resolve(),
+    });
+    const message = { kind: "failure", subject: "s", text: "t", html: "h" } as AlertMessage;
+    const [result] = await alerter.send(message, { signal: stop.signal });
+    expect(result).toMatchObject({
+      ok: false,
+      attempts: 2,
+      detail: "connect ECONNREFUSED 127.0.0.1:25",
+    });
+    // Nothing failed before the stop: the stop is the reason.
+    const hanging = new AbortController();
+    const silent: AlertChannel = {
+      ...channel,
+      send: () => {
+        hanging.abort();
+        return new Promise<string>(() => undefined);
+      },
+    };
+    const quiet = new Alerter({
+      channels: [silent],
+      logger: pino({ level: "silent" }),
+      redactor: new SecretRedactor(),
+    });
+    const [cut] = await quiet.send(message, { signal: hanging.signal });
+    expect(cut).toMatchObject({
+      ok: false,
+      attempts: 1,
+      detail: "not answered before the run stopped waiting",
+    });
   });
 });

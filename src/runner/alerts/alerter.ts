@@ -190,7 +190,8 @@ export class Alerter {
         detail: redactor.scrub(sent),
       };
     } catch (error) {
-      failed(error, made);
+      // A try the stop cut short after a real failure: that failure is what to report.
+      if (!signal?.aborted || detail === "") failed(error, made);
     }
     // Not an error of the run: the alert stays pending and is tried again (see AlertService).
     logger.warn(
